@@ -1,0 +1,46 @@
+/*
+ * ck_quant.h - TFLite's fixed-point requantization primitives, bit-exact.
+ *
+ * Semantics follow TensorFlow Lite's kernels/internal/common.h and gemmlowp's
+ * fixedpoint.h (default double rounding, i.e. without TFLITE_SINGLE_ROUNDING).
+ * The Python twin is simulator/reference/quant.py; both must agree bit for bit.
+ */
+#ifndef CK_QUANT_H
+#define CK_QUANT_H
+
+#include <stdint.h>
+
+/* (a * b * 2) >> 32, rounding half away from zero; INT32_MIN * INT32_MIN saturates. */
+static inline int32_t ck_srdhm(int32_t a, int32_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
+    return (int32_t)((ab + nudge) / (1LL << 31));
+}
+
+/* Arithmetic shift right by exponent (0..31), rounding half away from zero. */
+static inline int32_t ck_rounding_divide_by_pot(int32_t x, int exponent)
+{
+    const int32_t mask = (int32_t)((1LL << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* x * multiplier * 2^(shift - 31): TFLite's MultiplyByQuantizedMultiplier. */
+static inline int32_t ck_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int left = shift > 0 ? shift : 0;
+    const int right = shift > 0 ? 0 : -shift;
+    return ck_rounding_divide_by_pot(ck_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+}
+
+static inline int8_t ck_clamp_s8(int32_t x, int32_t lo, int32_t hi)
+{
+    return (int8_t)(x < lo ? lo : (x > hi ? hi : x));
+}
+
+#endif /* CK_QUANT_H */
