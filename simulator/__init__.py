@@ -1,0 +1,2 @@
+"""mcusim: an instruction-accurate Cortex-M inference simulator."""
+__version__ = "0.1.0"

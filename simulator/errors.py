@@ -1,0 +1,156 @@
+"""Every diagnosis mcusim can give, as a type carrying the facts a user needs.
+
+The CLI turns any :class:`McusimError` into one message and a non-zero exit code;
+anything else escaping is a bug in mcusim.
+"""
+from __future__ import annotations
+
+
+class McusimError(Exception):
+    """Base of all user-facing errors. ``str(err)`` is the one-line (or short) diagnosis."""
+
+    exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class ConfigError(McusimError):
+    """Bad arguments: unknown board, malformed size, missing file, wrong input shape."""
+
+
+class BoardError(ConfigError):
+    """A board description is missing or malformed."""
+
+
+class ToolchainError(McusimError):
+    """A cross toolchain is missing or unusable."""
+
+
+class CompileError(McusimError):
+    """The compiler or linker rejected the sources; carries its own diagnostics and the command."""
+
+    def __init__(self, message: str, *, command: list[str] | None = None, output: str = ""):
+        self.command = command or []
+        self.output = output
+        text = message
+        if output:
+            text += "\n" + output.rstrip()
+        if command:
+            text += "\ncommand: " + " ".join(command)
+        super().__init__(text)
+
+
+class RamOverflow(McusimError):
+    """Static data (or a model's arena) does not fit the RAM limit."""
+
+    def __init__(self, message: str, *, limit: int, needed: int, sections: dict | None = None):
+        self.limit = limit
+        self.needed = needed
+        self.overflow = needed - limit
+        self.sections = sections or {}
+        super().__init__(message)
+
+
+class FlashOverflow(McusimError):
+    """Code and constants do not fit the board's flash."""
+
+
+class ModelError(McusimError):
+    """A model file is malformed or uses something mcusim does not support.
+
+    The message names the file and, where known, the op index/name or tensor index.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, op_index: int | None = None,
+                 opcode: str | None = None, tensor_index: int | None = None):
+        self.path = path
+        self.op_index = op_index
+        self.opcode = opcode
+        self.tensor_index = tensor_index
+        where = []
+        if path:
+            where.append(str(path))
+        if op_index is not None:
+            where.append(f"op #{op_index}" + (f" ({opcode})" if opcode else ""))
+        elif opcode:
+            where.append(opcode)
+        if tensor_index is not None:
+            where.append(f"tensor #{tensor_index}")
+        super().__init__((": ".join(where) + ": " if where else "") + message)
+
+
+class QuantizationError(McusimError):
+    """Calibration data or a float model cannot be quantized as asked."""
+
+
+class BitMismatch(McusimError):
+    """Simulated output differs from the reference; names layer, op, index and both values."""
+
+    exit_code = 1
+
+
+class SimulationError(McusimError):
+    """Something went wrong running firmware. Subclasses are the located faults."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, pc: int | None = None, location: str = "",
+                 address: int | None = None, registers: dict | None = None,
+                 disassembly: list[str] | None = None, source_line: str = ""):
+        self.pc = pc
+        self.location = location          # "symbol+0xoff (file.c:42)"
+        self.address = address            # faulting data address, if any
+        self.registers = registers or {}
+        self.disassembly = disassembly or []
+        self.source_line = source_line
+        self.summary = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = self.summary
+        if self.location:
+            text += f" at {self.location}"
+        lines = [text]
+        if self.disassembly:
+            lines.append("  " + "\n  ".join(self.disassembly))
+        if self.registers:
+            regs = " ".join(f"{k}={v:08x}" for k, v in self.registers.items())
+            lines.append("  " + regs)
+        return "\n".join(lines)
+
+
+class HardFault(SimulationError):
+    """A fault with no more specific type."""
+
+
+class MemoryFault(SimulationError):
+    """Read, write or fetch at an address that no region of the board maps."""
+
+
+class UnalignedAccess(SimulationError):
+    """Unaligned access on a core (or instruction) that faults on it."""
+
+
+class UndefinedInstruction(SimulationError):
+    """An instruction the selected core does not implement (e.g. SDIV on Cortex-M0+)."""
+
+
+class DivideByZero(SimulationError):
+    """Integer divide by zero with CCR.DIV_0_TRP set."""
+
+
+class StackOverflow(SimulationError):
+    """The stack grew past its guard; names the function that overflowed it."""
+
+
+class InstructionBudgetExceeded(SimulationError):
+    """The program ran longer than its instruction budget (a runaway loop)."""
+
+
+class ExitFailure(McusimError):
+    """The firmware exited with a non-zero status (the CLI passes the status through)."""
