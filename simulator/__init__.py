@@ -1,2 +1,13 @@
-"""mcusim: an instruction-accurate Cortex-M inference simulator."""
+"""mcusim: an instruction-accurate Cortex-M inference simulator.
+
+    import simulator
+    m = simulator.Machine("stm32h743", ram="128K")
+    fw = m.build(["kernel.c"])
+    r = fw.call("dot_s8", a, b, len(a))
+"""
+from .boards import get_board, list_boards
+from .errors import McusimError
+from .machine import CallResult, Firmware, Machine, RunResult
+
 __version__ = "0.1.0"
+__all__ = ["Machine", "Firmware", "RunResult", "CallResult", "get_board", "list_boards", "McusimError"]

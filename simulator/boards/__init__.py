@@ -1,0 +1,143 @@
+"""Boards and cores as data: one TOML file per board, ``cores.toml`` for the cores.
+
+A board names its core, clock and memory regions (each with wait states and the source of
+its numbers). Only what a board describes is mapped in the emulator, so a stray access faults.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import BoardError, ConfigError
+from ..sizes import format_size, parse_size
+
+BOARD_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Core:
+    name: str
+    title: str
+    arch: str
+    unicorn_model: str
+    zig_target: str
+    zig_cpu: str
+    gcc_flags: tuple[str, ...]
+    has_fpu: bool
+    has_dsp: bool
+    unaligned_faults: bool
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    kind: str            # "flash" or "ram"
+    origin: int
+    size: int
+    wait_states: int
+    source: str
+
+    @property
+    def end(self) -> int:
+        return self.origin + self.size
+
+    def contains(self, addr: int) -> bool:
+        return self.origin <= addr < self.end
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    title: str
+    core: Core
+    clock_hz: int
+    regions: tuple[Region, ...]
+    code_region: str
+    ram_regions: tuple[str, ...]
+    caches: str
+    source: str
+    path: str = field(default="", compare=False)
+
+    def region(self, name: str) -> Region:
+        for r in self.regions:
+            if r.name == name:
+                return r
+        raise BoardError(f"board {self.name}: no region named {name!r}")
+
+    def region_at(self, addr: int) -> Region | None:
+        return next((r for r in self.regions if r.contains(addr)), None)
+
+    @property
+    def flash(self) -> Region:
+        return self.region(self.code_region)
+
+    @property
+    def default_ram(self) -> Region:
+        return self.region(self.ram_regions[0])
+
+    def pick_ram_region(self, limit: int) -> Region:
+        """The first RAM region, in the board's preference order, that can hold ``limit`` bytes."""
+        for name in self.ram_regions:
+            r = self.region(name)
+            if r.size >= limit:
+                return r
+        biggest = max((self.region(n) for n in self.ram_regions), key=lambda r: r.size)
+        raise ConfigError(
+            f"--ram {format_size(limit)} does not fit board {self.name}: its largest RAM region "
+            f"'{biggest.name}' has {format_size(biggest.size)}")
+
+
+@lru_cache(maxsize=None)
+def load_cores() -> dict[str, Core]:
+    data = tomllib.loads((BOARD_DIR / "cores.toml").read_text())
+    return {name: Core(name=name, title=d["title"], arch=d["arch"], unicorn_model=d["unicorn_model"],
+                       zig_target=d["zig_target"], zig_cpu=d["zig_cpu"], gcc_flags=tuple(d["gcc_flags"]),
+                       has_fpu=d["has_fpu"], has_dsp=d["has_dsp"], unaligned_faults=d["unaligned_faults"])
+            for name, d in data.items()}
+
+
+def _parse_board(path: Path) -> Board:
+    try:
+        d = tomllib.loads(path.read_text())
+        cores = load_cores()
+        if d["core"] not in cores:
+            raise BoardError(f"{path}: unknown core {d['core']!r} (known: {', '.join(cores)})")
+        regions = tuple(
+            Region(name=r["name"], kind=r["kind"], origin=int(r["origin"]),
+                   size=parse_size(r["size"], what=f"{path.name}: region {r['name']} size"),
+                   wait_states=int(r.get("wait_states", 0)), source=r.get("source", ""))
+            for r in d["regions"])
+        board = Board(name=d["name"], title=d["title"], core=cores[d["core"]], clock_hz=int(d["clock_hz"]),
+                      regions=regions, code_region=d["code_region"], ram_regions=tuple(d["ram_regions"]),
+                      caches=d.get("caches", ""), source=d.get("source", ""), path=str(path))
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise BoardError(f"{path}: malformed board description ({type(exc).__name__}: {exc})") from None
+    board.flash  # validates code_region
+    for name in board.ram_regions:
+        board.region(name)
+    return board
+
+
+@lru_cache(maxsize=None)
+def _builtin_boards() -> dict[str, Board]:
+    return {b.name: b for b in (_parse_board(p) for p in sorted(BOARD_DIR.glob("*.toml"))
+                                 if p.name != "cores.toml")}
+
+
+def list_boards() -> list[Board]:
+    return list(_builtin_boards().values())
+
+
+def get_board(name_or_path: str | Board) -> Board:
+    """A board by name (``stm32h743``) or by path to a TOML description of the same form."""
+    if isinstance(name_or_path, Board):
+        return name_or_path
+    boards = _builtin_boards()
+    if name_or_path in boards:
+        return boards[name_or_path]
+    p = Path(name_or_path)
+    if p.suffix == ".toml" and p.is_file():
+        return _parse_board(p)
+    raise ConfigError(f"unknown board {name_or_path!r}; known boards: {', '.join(sorted(boards))}")

@@ -1,0 +1,217 @@
+"""Unicorn set up as a board's Cortex-M: memory map, semihosting, faults, counting.
+
+unicorn 2.1.4 facts this relies on (measured here, see the developers' brief):
+- ``Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)`` silently runs a Cortex-M33 whatever
+  model is asked for; opening with ``UC_MODE_THUMB`` alone and then ``ctl_set_cpu_model``
+  gives the real core, with the right ISA gating (M0 rejects SDIV, M3 rejects DSP).
+- BKPT arrives as interrupt 7 with the PC on the BKPT itself; an undefined instruction
+  stops emulation with UC_ERR_INSN_INVALID; an FPU instruction on a core without one is
+  interrupt 17 (NOCP); an unaligned access on ARMv6-M is interrupt 4 (data abort).
+- The System Control Space (0xE000E000) is not mapped by unicorn: we map a small register
+  file there so startup code (CPACR) and self-timing firmware (SysTick) work.
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import capstone
+from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID,
+                     UC_ERR_READ_PROT, UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED,
+                     UC_HOOK_INTR, UC_HOOK_MEM_FETCH_UNMAPPED, UC_HOOK_MEM_PROT, UC_HOOK_MEM_UNMAPPED,
+                     UC_MEM_FETCH_PROT, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_PROT, UC_MEM_READ_UNMAPPED,
+                     UC_MEM_WRITE_PROT, UC_MEM_WRITE_UNMAPPED, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC,
+                     UC_PROT_READ, Uc, UcError)
+from unicorn import arm_const as A
+
+from ..boards import Board
+from ..toolchain.layout import Layout
+from .elf import ElfImage
+from .semihosting import Semihost, SemihostingError
+
+PAGE = 0x400                      # unicorn's ARM page: 1 KiB (mappings must be multiples)
+SCS_BASE, SCS_SIZE = 0xE000E000, 0x1000
+STACK_PAINT = 0xCD
+STACK_GUARD_SPAN = 64 * 1024      # an unmapped access this far below the stack base is an overflow
+EXCP_UDEF, EXCP_DATA_ABORT, EXCP_BKPT, EXCP_NOCP = 1, 4, 7, 17
+EXCP_SWI, EXCP_UNALIGNED, EXCP_DIVBYZERO = 2, 22, 23
+REG_NAMES = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+             "sp", "lr", "pc", "xpsr"]
+_REG_IDS = [getattr(A, f"UC_ARM_REG_{n.upper()}") for n in REG_NAMES]
+_ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_WRITE_UNMAPPED: "write", UC_MEM_FETCH_UNMAPPED: "fetch",
+           UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
+
+
+def _round_up(n: int, to: int = PAGE) -> int:
+    return (n + to - 1) // to * to
+
+
+@dataclass
+class Stop:
+    """Why the emulator stopped: exactly one of these is the reason."""
+    kind: str                       # "exit", "returned", "fault", "budget", "breakpoint"
+    detail: str = ""
+    pc: int | None = None
+    address: int | None = None
+    access: str = ""
+    size: int = 0
+    registers: dict = field(default_factory=dict)
+
+
+class SystemControlSpace:
+    """A register file at 0xE000E000 with optional per-address read/write handlers."""
+
+    def __init__(self):
+        self.regs: dict[int, int] = {}
+        self.read_handlers: dict[int, callable] = {}
+        self.write_handlers: dict[int, callable] = {}
+
+    def read(self, uc, offset, size, _user):
+        addr = SCS_BASE + offset
+        if addr in self.read_handlers:
+            return self.read_handlers[addr]() & 0xFFFFFFFF
+        return self.regs.get(addr & ~3, 0) >> (8 * (addr & 3))
+
+    def write(self, uc, offset, size, value, _user):
+        addr = SCS_BASE + offset
+        if addr in self.write_handlers:
+            self.write_handlers[addr](value)
+        else:
+            self.regs[addr & ~3] = value
+
+
+class Emulator:
+    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter):
+        self.board = board
+        self.layout = layout
+        self.image = image
+        self.counter = counter
+        core = board.core
+        self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
+        self.uc.ctl_set_cpu_model(getattr(A, core.unicorn_model))
+        self.scs = SystemControlSpace()
+        self._map_memory()
+        for addr, data in image.get_load_chunks():
+            self.uc.mem_write(addr, data)
+        self.stop: Stop | None = None
+        self._pending_access: tuple[str, int, int] | None = None
+        self.semihost = Semihost(self._read_mem, now_cycles=self._now_cycles, clock_hz=board.clock_hz)
+        self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
+                         self._on_bad_access)
+        counter.attach(self.uc)
+        self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+
+    # -- memory map -------------------------------------------------------------------------
+    def _map_memory(self) -> None:
+        ram = self.layout.ram
+        for r in self.board.regions:
+            start, size = r.origin, r.size
+            if r is ram or r.name == ram.name:
+                size = _round_up(self.layout.ram_limit)
+            elif r.end == ram.origin:
+                size -= PAGE       # a guard page below the stack when another region abuts it
+            perms = UC_PROT_READ | UC_PROT_EXEC if r.kind == "flash" else UC_PROT_ALL
+            if size > 0:
+                self.uc.mem_map(start, size, perms)
+        self.uc.mmio_map(SCS_BASE, SCS_SIZE, self.scs.read, None, self.scs.write, None)
+
+    def _read_mem(self, addr: int, size: int) -> bytes:
+        return bytes(self.uc.mem_read(addr, size))
+
+    def _now_cycles(self) -> int:
+        return self.counter.cycles if self.counter.cycles is not None else self.counter.instructions
+
+    def paint_stack(self) -> None:
+        lay = self.layout
+        self.uc.mem_write(lay.stack_base, bytes([STACK_PAINT]) * (lay.stack_top - lay.stack_base))
+
+    def stack_peak(self) -> int:
+        lay = self.layout
+        data = self._read_mem(lay.stack_base, lay.stack_top - lay.stack_base)
+        untouched = len(data) - len(data.lstrip(bytes([STACK_PAINT])))
+        return lay.stack_top - lay.stack_base - untouched
+
+    # -- hooks --------------------------------------------------------------------------------
+    def _halt(self, stop: Stop) -> None:
+        if self.stop is None:
+            self.stop = stop
+        self.uc.emu_stop()
+
+    def _on_bad_access(self, uc, access, address, size, value, _user):
+        self._pending_access = (_ACCESS.get(access, "access"), address, size)
+        return False
+
+    def _on_interrupt(self, uc, intno, _user):
+        pc = uc.reg_read(A.UC_ARM_REG_PC)
+        if intno == EXCP_BKPT:
+            insn = struct.unpack("<H", self._read_mem(pc, 2))[0]
+            imm = insn & 0xFF
+            if insn & 0xFF00 == 0xBE00 and imm == 0xAB:
+                self._semihosting(pc)
+                return
+            self._halt(Stop("breakpoint", f"BKPT #0x{imm:02x} executed", pc=pc, registers=self.registers()))
+            return
+        if intno == EXCP_DATA_ABORT and self.board.core.unaligned_faults and self._pending_access is None:
+            self._halt(Stop("fault", "unaligned", pc=pc, registers=self.registers()))
+            return
+        kinds = {EXCP_UDEF: "undefined", EXCP_NOCP: "nocp", EXCP_UNALIGNED: "unaligned",
+                 EXCP_DIVBYZERO: "divzero", EXCP_SWI: "svc"}
+        self._halt(Stop("fault", kinds.get(intno, f"exception {intno}"), pc=pc, registers=self.registers()))
+
+    def _semihosting(self, pc: int) -> None:
+        op = self.uc.reg_read(A.UC_ARM_REG_R0)
+        r1 = self.uc.reg_read(A.UC_ARM_REG_R1)
+        try:
+            ret = self.semihost.handle(op, r1)
+        except (SemihostingError, UcError) as exc:
+            self._halt(Stop("fault", f"semihosting: {exc}", pc=pc, registers=self.registers()))
+            return
+        if self.semihost.exit_code is not None:
+            self._halt(Stop("exit", pc=pc))
+            return
+        if ret is not None:
+            self.uc.reg_write(A.UC_ARM_REG_R0, ret & 0xFFFFFFFF)
+        self.uc.reg_write(A.UC_ARM_REG_PC, (pc + 2) | 1)
+
+    # -- running ------------------------------------------------------------------------------
+    def registers(self) -> dict[str, int]:
+        return {n: self.uc.reg_read(r) for n, r in zip(REG_NAMES, _REG_IDS)}
+
+    def run(self, entry: int, sp: int, until: int, budget: int | None) -> Stop:
+        self.uc.reg_write(A.UC_ARM_REG_SP, sp)
+        self.counter.set_budget(budget)
+        try:
+            self.uc.emu_start(entry | 1, until)
+        except UcError as exc:
+            pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+            regs = self.registers()
+            if exc.errno == UC_ERR_INSN_INVALID:
+                return Stop("fault", "undefined", pc=pc, registers=regs)
+            if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
+                             UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT) and self._pending_access:
+                access, addr, size = self._pending_access
+                return Stop("fault", "memory", pc=pc, address=addr, access=access, size=size, registers=regs)
+            return Stop("fault", f"unicorn: {exc}", pc=pc, registers=regs)
+        if self.stop is not None:
+            return self.stop
+        if self.counter.budget_exceeded:
+            return Stop("budget", pc=self.uc.reg_read(A.UC_ARM_REG_PC), registers=self.registers())
+        return Stop("returned", pc=self.uc.reg_read(A.UC_ARM_REG_PC))
+
+    def disassemble_around(self, pc: int, before: int = 3, after: int = 3) -> list[str]:
+        fn = self.image.function_at(pc)
+        start = fn.addr if fn and pc - fn.addr < 512 else pc
+        try:
+            code = self._read_mem(start, pc - start + 4 * (after + 1))
+        except UcError:
+            return []
+        insns = list(self._md.disasm(code, start))
+        idx = next((i for i, ins in enumerate(insns) if ins.address == pc), None)
+        if idx is None:
+            return []
+        lines = []
+        for ins in insns[max(0, idx - before): idx + after + 1]:
+            mark = "=>" if ins.address == pc else "  "
+            lines.append(f"{mark} {ins.address:08x}: {ins.mnemonic} {ins.op_str}".rstrip())
+        return lines

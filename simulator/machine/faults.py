@@ -1,0 +1,91 @@
+"""Turn an emulator stop into the typed, located error a user can act on."""
+from __future__ import annotations
+
+import capstone
+
+from .. import errors as E
+from ..sizes import format_size
+from .emulator import STACK_GUARD_SPAN, Emulator, Stop
+
+_MD_FULL = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+
+
+def _instruction_at(emu: Emulator, pc: int) -> str:
+    try:
+        code = bytes(emu.uc.mem_read(pc, 4))
+    except Exception:
+        return ""
+    for ins in _MD_FULL.disasm(code, pc, count=1):
+        return f"{ins.mnemonic} {ins.op_str}".strip()
+    return ""
+
+
+def _where(emu: Emulator, addr: int) -> str:
+    """Name what lies at a data address: a region, the stack guard, or the RAM limit."""
+    lay = emu.layout
+    board = emu.board
+    ram = lay.ram
+    limit_end = ram.origin + lay.ram_limit
+    if ram.origin - STACK_GUARD_SPAN <= addr < ram.origin:
+        return f"below the stack base 0x{ram.origin:08x}"
+    if limit_end <= addr < ram.end:
+        return (f"in region '{ram.name}' but past the RAM limit ({format_size(lay.ram_limit)} "
+                f"ends at 0x{limit_end:08x})")
+    region = board.region_at(addr)
+    if region is not None:
+        return f"in region '{region.name}'" + (" (read-only flash)" if region.kind == "flash" else "")
+    if 0xE0000000 <= addr < 0xE0100000:
+        return "in the private peripheral bus (not modelled here)"
+    return f"not mapped by board {board.name}"
+
+
+def fault_error(emu: Emulator, stop: Stop) -> E.SimulationError:
+    pc = stop.pc if stop.pc is not None else 0
+    image = emu.image
+    kw = dict(pc=pc, location=image.describe_address(pc), registers=stop.registers,
+              disassembly=emu.disassemble_around(pc), source_line=image.source_line(pc))
+    lay = emu.layout
+    sp = stop.registers.get("sp", lay.stack_top)
+    fn = image.function_at(pc)
+    fname = fn.name if fn else f"0x{pc:08x}"
+
+    if stop.kind == "budget":
+        return E.InstructionBudgetExceeded(
+            f"instruction budget exceeded: more than {emu.counter.budget:,} instructions "
+            f"(a runaway loop? raise it with max_instructions / --max-instructions)", **kw)
+    if stop.kind == "breakpoint":
+        return E.HardFault(stop.detail, **kw)
+    detail = stop.detail
+    if detail == "memory":
+        addr = stop.address
+        below_stack = addr is not None and lay.stack_base - STACK_GUARD_SPAN <= addr < lay.stack_base
+        if below_stack or sp < lay.stack_base:
+            return E.StackOverflow(
+                f"stack overflow in {fname}: the stack ({format_size(lay.stack_size)}, "
+                f"0x{lay.stack_base:08x}-0x{lay.stack_top:08x}) was exhausted "
+                f"(SP=0x{sp:08x}, {stop.access} at 0x{addr:08x}); raise it with stack= / --stack",
+                address=addr, **kw)
+        what = "fetch from" if stop.access == "fetch" else f"{stop.access} of {stop.size} bytes at"
+        return E.MemoryFault(f"invalid memory access: {what} 0x{addr:08x}, {_where(emu, addr)}",
+                             address=addr, **kw)
+    if detail == "undefined":
+        ins = _instruction_at(emu, pc)
+        core = emu.board.core.title
+        if ins:
+            msg = f"undefined instruction '{ins}': not implemented by {core} ({emu.board.core.arch})"
+        else:
+            msg = f"undefined instruction on {core}"
+        return E.UndefinedInstruction(msg, **kw)
+    if detail == "nocp":
+        ins = _instruction_at(emu, pc)
+        return E.UndefinedInstruction(
+            f"coprocessor/FPU instruction '{ins}' on {emu.board.core.title}, which has no FPU", **kw)
+    if detail == "unaligned":
+        ins = _instruction_at(emu, pc)
+        return E.UnalignedAccess(
+            f"unaligned access by '{ins}' ({emu.board.core.title} faults on unaligned accesses)", **kw)
+    if detail == "divzero":
+        return E.DivideByZero("integer divide by zero with CCR.DIV_0_TRP set", **kw)
+    if detail == "svc":
+        return E.HardFault("SVC executed: mcusim firmware has no supervisor call handler", **kw)
+    return E.HardFault(f"fault: {detail}", **kw)

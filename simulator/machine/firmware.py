@@ -1,0 +1,215 @@
+"""The Python API: a Machine builds Firmware, Firmware runs main() or calls a function."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from unicorn import arm_const as A
+
+from ..boards import Board, get_board
+from ..errors import ConfigError, ExitFailure, RamOverflow
+from ..sizes import format_size, parse_size
+from ..toolchain import BuildResult, build_firmware, get_toolchain
+from .counting import BlockCounter
+from .elf import ElfImage
+from .emulator import Emulator, Stop
+from .faults import fault_error
+
+DEFAULT_STACK = 4096
+DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
+ARG_ALIGN = 8
+
+
+@dataclass
+class RunResult:
+    board: str
+    core: str
+    toolchain: str
+    exit_code: int | None
+    stdout: str
+    instructions: int
+    cycles: int | None
+    clock_hz: int
+    stack_peak: int
+    stack_size: int
+    ram_static: int
+    ram_limit: int
+    flash_used: int
+    regions: dict = field(default_factory=dict)
+
+    @property
+    def time_us(self) -> float | None:
+        return None if self.cycles is None else self.cycles * 1e6 / self.clock_hz
+
+    def to_dict(self) -> dict:
+        return {"board": self.board, "core": self.core, "toolchain": self.toolchain,
+                "exit_code": self.exit_code, "stdout": self.stdout, "instructions": self.instructions,
+                "cycles": self.cycles, "time_us": self.time_us, "clock_hz": self.clock_hz,
+                "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
+                "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
+                "flash_bytes": self.flash_used, "regions": self.regions}
+
+
+@dataclass
+class CallResult(RunResult):
+    value: int = 0                        # r0 as signed int32
+    arrays: list = field(default_factory=list)   # array arguments read back after the call
+    float_value: float | None = None      # s0, for hard-float cores
+
+    @property
+    def value_u32(self) -> int:
+        return self.value & 0xFFFFFFFF
+
+
+def _new_counter():
+    return BlockCounter()
+
+
+class Firmware:
+    """A linked ELF for one board, ready to run or to call into."""
+
+    def __init__(self, machine: "Machine", build: BuildResult):
+        self.machine = machine
+        self.board = machine.board
+        self.build = build
+        self.elf_path = build.elf_path
+        self.layout = build.layout
+        self.image = ElfImage(build.elf_path)
+
+    @property
+    def toolchain(self) -> str:
+        return self.build.toolchain
+
+    def symbol_address(self, name: str) -> int:
+        sym = self.image.get_symbol(name)
+        if sym is None:
+            raise ConfigError(f"symbol {name!r} not found in {self.elf_path}")
+        return sym.addr
+
+    def _emulator(self) -> Emulator:
+        emu = Emulator(self.board, self.layout, self.image, self.machine.counter_factory())
+        emu.paint_stack()
+        return emu
+
+    def _result(self, cls, emu: Emulator, stop: Stop, **extra):
+        if stop.kind not in ("exit", "returned"):
+            raise fault_error(emu, stop)
+        c = emu.counter
+        lay = self.layout
+        return cls(board=self.board.name, core=self.board.core.name, toolchain=self.toolchain,
+                   exit_code=emu.semihost.exit_code, stdout=emu.semihost.stdout.decode(errors="replace"),
+                   instructions=c.instructions, cycles=c.cycles, clock_hz=self.board.clock_hz,
+                   stack_peak=emu.stack_peak(), stack_size=lay.stack_size, ram_static=lay.ram_static,
+                   ram_limit=lay.ram_limit, flash_used=lay.flash_used,
+                   regions=getattr(c, "region_totals", lambda: {})(), **extra)
+
+    def run(self, max_instructions: int | None = None, check: bool = False) -> RunResult:
+        """Run from Reset_Handler until main() returns or the firmware exits."""
+        emu = self._emulator()
+        entry = self.symbol_address("Reset_Handler")
+        stop = emu.run(entry, self.layout.stack_top, until=0xFFFF_FFFE,
+                       budget=max_instructions or self.machine.max_instructions)
+        result = self._result(RunResult, emu, stop)
+        if check and result.exit_code:
+            raise ExitFailure(f"firmware exited with status {result.exit_code}")
+        return result
+
+    def call(self, name: str, *args, max_instructions: int | None = None) -> CallResult:
+        """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
+        (after .bss) and passed by pointer; they are read back into ``result.arrays``."""
+        emu = self._emulator()
+        entry = self.symbol_address(name)
+        ret_addr = self.symbol_address("__ck_call_return")
+        core_words, float_words, arrays = self._marshal(emu, name, args)
+        for reg, word in zip((A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3), core_words):
+            emu.uc.reg_write(reg, word)
+        for i, word in enumerate(float_words):
+            emu.uc.reg_write(getattr(A, f"UC_ARM_REG_S{i}"), word)
+        stack_words = core_words[4:]
+        sp = self.layout.stack_top - 4 * len(stack_words)
+        sp &= ~7
+        if stack_words:
+            emu.uc.mem_write(sp, struct.pack(f"<{len(stack_words)}I", *stack_words))
+        emu.uc.reg_write(A.UC_ARM_REG_LR, ret_addr | 1)
+        stop = emu.run(entry, sp, until=ret_addr, budget=max_instructions or self.machine.max_instructions)
+        value = emu.uc.reg_read(A.UC_ARM_REG_R0)
+        value = value - (1 << 32) if value & 0x8000_0000 else value
+        fval = None
+        if self.board.core.has_fpu:
+            fval = struct.unpack("<f", struct.pack("<I", emu.uc.reg_read(A.UC_ARM_REG_S0)))[0]
+        back = [np.frombuffer(emu._read_mem(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
+                for addr, arr in arrays]
+        return self._result(CallResult, emu, stop, value=value, arrays=back, float_value=fval)
+
+    def _marshal(self, emu: Emulator, name: str, args) -> tuple[list[int], list[int], list]:
+        hard_float = self.board.core.has_fpu
+        core_words, float_words, arrays = [], [], []
+        cursor = (self.layout.ram_end + ARG_ALIGN - 1) // ARG_ALIGN * ARG_ALIGN
+        limit = self.layout.ram.origin + self.layout.ram_limit
+        for i, arg in enumerate(args):
+            if isinstance(arg, (bytes, bytearray)):
+                arg = np.frombuffer(bytes(arg), dtype=np.uint8)
+            if isinstance(arg, np.ndarray):
+                arr = np.ascontiguousarray(arg)
+                if cursor + arr.nbytes > limit:
+                    need = cursor + arr.nbytes - self.layout.ram.origin
+                    raise RamOverflow(
+                        f"{name}: argument {i} ({arr.nbytes} B) does not fit in the free RAM after .bss: "
+                        f"needs {need} B of the {format_size(self.layout.ram_limit)} limit",
+                        limit=self.layout.ram_limit, needed=need)
+                emu.uc.mem_write(cursor, arr.tobytes())
+                arrays.append((cursor, arr))
+                core_words.append(cursor)
+                cursor = (cursor + arr.nbytes + ARG_ALIGN - 1) // ARG_ALIGN * ARG_ALIGN
+            elif isinstance(arg, (float, np.floating)):
+                bits = struct.unpack("<I", struct.pack("<f", float(arg)))[0]
+                if hard_float:
+                    if len(float_words) >= 16:
+                        raise ConfigError(f"{name}: more than 16 float arguments")
+                    float_words.append(bits)
+                else:
+                    core_words.append(bits)
+            elif isinstance(arg, (int, np.integer)) and not isinstance(arg, bool):
+                v = int(arg)
+                if not -(1 << 31) <= v < (1 << 32):
+                    raise ConfigError(f"{name}: argument {i} = {v} does not fit in 32 bits")
+                core_words.append(v & 0xFFFFFFFF)
+            else:
+                raise ConfigError(f"{name}: argument {i} has unsupported type {type(arg).__name__} "
+                                  "(use int, float, bytes or a NumPy array)")
+        return core_words, float_words, arrays
+
+
+class Machine:
+    """A board, a RAM limit and a toolchain: everything needed to build and run firmware.
+
+    >>> m = Machine("stm32h743", ram="128K")
+    >>> fw = m.build(["kernel.c"], defines={"N": 64})
+    >>> r = fw.call("dot_s8", a, b, len(a))
+    """
+
+    def __init__(self, board: str | Board = "generic-m7", ram: str | int | None = None,
+                 stack: str | int = DEFAULT_STACK, toolchain: str = "zig",
+                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, counter_factory=None):
+        self.board = get_board(board)
+        limit = parse_size(ram, what="--ram") if ram is not None else self.board.default_ram.size
+        self.ram_region = self.board.pick_ram_region(limit)
+        self.ram_limit = limit
+        self.stack_size = parse_size(stack, what="--stack")
+        if self.stack_size % 8:
+            raise ConfigError(f"--stack {stack}: must be a multiple of 8 bytes (AAPCS stack alignment)")
+        self.toolchain = get_toolchain(toolchain)
+        self.max_instructions = max_instructions
+        self.counter_factory = counter_factory or _new_counter
+
+    def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
+              extra_flags=()) -> Firmware:
+        if isinstance(sources, (str, Path)):
+            sources = [sources]
+        result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
+                                self.stack_size, self.toolchain, defines=defines,
+                                include_dirs=[Path(d) for d in include_dirs], opt=opt,
+                                extra_flags=list(extra_flags))
+        return Firmware(self, result)
