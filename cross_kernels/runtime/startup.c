@@ -20,6 +20,13 @@ void Reset_Handler(void) __attribute__((noreturn));
 void Default_Handler(void) __attribute__((noreturn));
 void __ck_call_return(void) __attribute__((naked, noreturn, section(".ck_keep.text")));
 
+/* Firmware built only to be called into (fw.call) has no main(); running it says so. */
+__attribute__((weak)) int main(void)
+{
+    ck_puts("mcusim: this firmware has no main()\n");
+    return 1;
+}
+
 void Default_Handler(void)
 {
     /* mcusim stops on faults before vectoring; reaching here means an unexpected exception. */

@@ -19,10 +19,18 @@ class BlockCounter:
         self.cycles = None
         self.budget = None
         self.budget_exceeded = False
-        self.block_trace_hook = None      # optional callable(addr, ninsn), used for per-function profiles
+        self.profiling = False
+        self._block_hits: dict[int, int] = {}
 
     def attach(self, uc) -> None:
         uc.hook_add(UC_HOOK_BLOCK, self._on_block)
+
+    def enable_profile(self) -> None:
+        self.profiling = True
+
+    def block_profile(self) -> dict[int, tuple[int, int | None]]:
+        """Block start address -> (instructions, cycles); cycles None: this counter has no timing."""
+        return {addr: (n, None) for addr, n in self._block_hits.items()}
 
     def set_budget(self, n: int | None) -> None:
         self.budget = n
@@ -39,8 +47,8 @@ class BlockCounter:
     def _on_block(self, uc, addr, size, _user):
         n = self._count(uc, addr, size)
         self.instructions += n
-        if self.block_trace_hook is not None:
-            self.block_trace_hook(addr, n)
+        if self.profiling:
+            self._block_hits[addr] = self._block_hits.get(addr, 0) + n
         if self.budget is not None and self.instructions > self.budget:
             self.budget_exceeded = True
             uc.emu_stop()

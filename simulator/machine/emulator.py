@@ -207,6 +207,8 @@ class Emulator:
         except UcError:
             return []
         insns = list(self._md.disasm(code, start))
+        if fn and fn.size:
+            insns = [ins for ins in insns if ins.address < fn.addr + fn.size]
         idx = next((i for i, ins in enumerate(insns) if ins.address == pc), None)
         if idx is None:
             return []

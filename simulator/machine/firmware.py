@@ -38,6 +38,7 @@ class RunResult:
     ram_limit: int
     flash_used: int
     regions: dict = field(default_factory=dict)
+    profile: dict = field(default_factory=dict)     # function -> {"instructions": n, "cycles": c}
 
     @property
     def time_us(self) -> float | None:
@@ -49,7 +50,7 @@ class RunResult:
                 "cycles": self.cycles, "time_us": self.time_us, "clock_hz": self.clock_hz,
                 "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
                 "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
-                "flash_bytes": self.flash_used, "regions": self.regions}
+                "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile}
 
 
 @dataclass
@@ -88,10 +89,22 @@ class Firmware:
             raise ConfigError(f"symbol {name!r} not found in {self.elf_path}")
         return sym.addr
 
-    def _emulator(self) -> Emulator:
+    def _emulator(self, profile: bool = False) -> Emulator:
         emu = Emulator(self.board, self.layout, self.image, self.machine.counter_factory())
         emu.paint_stack()
+        if profile:
+            emu.counter.enable_profile()
         return emu
+
+    def _profile(self, emu: Emulator) -> dict:
+        per_block = emu.counter.block_profile()
+        out: dict[str, dict] = {}
+        for addr, (insns, cycles) in per_block.items():
+            fn = self.image.function_at(addr)
+            row = out.setdefault(fn.name if fn else f"0x{addr:08x}", {"instructions": 0, "cycles": 0})
+            row["instructions"] += insns
+            row["cycles"] = None if cycles is None or row["cycles"] is None else row["cycles"] + cycles
+        return out
 
     def _result(self, cls, emu: Emulator, stop: Stop, **extra):
         if stop.kind not in ("exit", "returned"):
@@ -103,11 +116,14 @@ class Firmware:
                    instructions=c.instructions, cycles=c.cycles, clock_hz=self.board.clock_hz,
                    stack_peak=emu.stack_peak(), stack_size=lay.stack_size, ram_static=lay.ram_static,
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
-                   regions=getattr(c, "region_totals", lambda: {})(), **extra)
+                   regions=getattr(c, "region_totals", lambda: {})(),
+                   profile=self._profile(emu) if c.profiling else {}, **extra)
 
-    def run(self, max_instructions: int | None = None, check: bool = False) -> RunResult:
-        """Run from Reset_Handler until main() returns or the firmware exits."""
-        emu = self._emulator()
+    def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False) -> RunResult:
+        """Run from Reset_Handler until main() returns or the firmware exits.
+
+        ``profile=True`` also counts instructions (and cycles, with the cycle model) per function."""
+        emu = self._emulator(profile)
         entry = self.symbol_address("Reset_Handler")
         stop = emu.run(entry, self.layout.stack_top, until=0xFFFF_FFFE,
                        budget=max_instructions or self.machine.max_instructions)
@@ -116,10 +132,10 @@ class Firmware:
             raise ExitFailure(f"firmware exited with status {result.exit_code}")
         return result
 
-    def call(self, name: str, *args, max_instructions: int | None = None) -> CallResult:
+    def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False) -> CallResult:
         """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
         (after .bss) and passed by pointer; they are read back into ``result.arrays``."""
-        emu = self._emulator()
+        emu = self._emulator(profile)
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
         core_words, float_words, arrays = self._marshal(emu, name, args)

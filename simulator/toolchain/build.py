@@ -88,7 +88,11 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     script = render_linker_script(board, ram, stack_size)
 
     h = hashlib.sha256()
-    h.update(json.dumps([toolchain.ident, board.core.name, flags, script]).encode())
+    # The whole command lines (with placeholder paths) go into the key, so any change of
+    # target, CPU features or default flags makes a new entry.
+    commands = [toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags),
+                toolchain.link_command(board.core, [Path("OBJ")], Path("LD"), Path("ELF"))]
+    h.update(json.dumps([toolchain.ident, commands, script]).encode())
     _hash_inputs(h, sources + runtime, inc + src_dirs)
     key = h.hexdigest()
 

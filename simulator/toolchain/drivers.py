@@ -16,7 +16,7 @@ from ..boards import Core
 from ..errors import CompileError, ToolchainError
 
 WARNINGS = ["-Wall", "-Wno-unused-function"]
-COMMON = ["-ffunction-sections", "-fdata-sections", "-g", "-fno-common"]
+COMMON = ["-ffunction-sections", "-fdata-sections", "-g", "-fno-common", "-fomit-frame-pointer"]
 
 
 class Toolchain:

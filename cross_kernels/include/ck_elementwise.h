@@ -1,0 +1,77 @@
+/*
+ * ck_elementwise.h - int8 ADD and MUL with 4-D broadcasting, and int8 RELU / RELU6.
+ *
+ * Semantics: TFLite reference_integer_ops::Add / Mul (and their BroadcastAdd/Mul variants)
+ * with the parameters of tflite-micro's add_common.cc / mul_common.cc, and
+ * activations_common.cc for RELU / RELU6. Python twin simulator/reference/elementwise.py.
+ */
+#ifndef CK_ELEMENTWISE_H
+#define CK_ELEMENTWISE_H
+
+#include "ck_types.h"
+
+/*
+ * Broadcast geometry: both inputs right-aligned to 4-D [d0, d1, d2, d3]; element
+ * (i0, i1, i2, i3) of the output reads input k at sum(i_j * in<k>_strides[j]), with stride 0
+ * along a broadcast (size-1) dimension. Same-shape inputs: out_dims = shape, strides
+ * row-major for both.
+ */
+typedef struct {
+    int32_t out_dims[4];      /* output shape, each >= 1 */
+    int32_t in1_strides[4];   /* element strides of input 1, each >= 0 */
+    int32_t in2_strides[4];   /* element strides of input 2, each >= 0 */
+} ck_broadcast4;
+
+typedef struct {
+    int32_t input1_zp, input2_zp, output_zp;   /* zero points, [-128, 127] */
+    int32_t left_shift;                        /* 20 for int8 (TFLite) , [0, 23] */
+    int32_t input1_multiplier, input1_shift;   /* s1 / (2 max(s1, s2)), shift <= 0 */
+    int32_t input2_multiplier, input2_shift;   /* s2 / (2 max(s1, s2)), shift <= 0 */
+    int32_t output_multiplier, output_shift;   /* 2 max(s1, s2) / (2^left_shift s_out) */
+    int32_t act_min, act_max;                  /* -128 <= act_min <= act_max <= 127 */
+} ck_add_s8_params;
+
+typedef struct {
+    int32_t input1_zp, input2_zp, output_zp;   /* zero points, [-128, 127] */
+    int32_t output_multiplier, output_shift;   /* s1 s2 / s_out, shift in [-31, 30] */
+    int32_t act_min, act_max;                  /* -128 <= act_min <= act_max <= 127 */
+} ck_mul_s8_params;
+
+/* out = requantized (in1 + in2) / (in1 * in2), int8 [out_dims]; out may alias an input only
+ * when that input is not broadcast. CK_ARG_ERROR on NULL pointers or bad parameters. */
+ck_status ck_add_s8(const ck_add_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
+                    const int8_t *in2, int8_t *out);
+ck_status ck_mul_s8(const ck_mul_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
+                    const int8_t *in2, int8_t *out);
+
+/*
+ * RELU: out = clamp(requantize(in - input_zp) + output_zp, act_min, act_max).
+ * RELU6 uses the same kernel with the identity multiplier (1 << 30, shift 1), zero points 0
+ * and the clamp [zp_in, round(6 / s_in) + zp_in] (TFLM's Relu6 does not requantize).
+ */
+typedef struct {
+    int32_t size;                 /* number of elements, >= 0 */
+    int32_t input_zp, output_zp;  /* [-128, 127] */
+    int32_t multiplier, shift;    /* s_in / s_out, shift in [-31, 30] */
+    int32_t act_min, act_max;     /* -128 <= act_min <= act_max <= 127 */
+} ck_relu_s8_params;
+
+/* in, out: int8 [size] (may alias). CK_ARG_ERROR on NULL pointers or bad parameters. */
+ck_status ck_relu_s8(const ck_relu_s8_params *p, const int8_t *in, int8_t *out);
+
+/* Shared argument check of the broadcast geometry (CK_OK or CK_ARG_ERROR). */
+static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
+{
+    int i;
+    if (!s) {
+        return CK_ARG_ERROR;
+    }
+    for (i = 0; i < 4; ++i) {
+        if (s->out_dims[i] < 1 || s->in1_strides[i] < 0 || s->in2_strides[i] < 0) {
+            return CK_ARG_ERROR;
+        }
+    }
+    return CK_OK;
+}
+
+#endif /* CK_ELEMENTWISE_H */

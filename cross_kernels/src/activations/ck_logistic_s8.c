@@ -1,0 +1,35 @@
+/* int8 LOGISTIC: TFLite reference_integer_ops::Logistic semantics (see ck_activations.h). */
+#include "ck_activations.h"
+
+static int32_t logistic_q4(int32_t a)
+{
+    const int32_t abs_a = a > 0 ? a : ck_fx_sub(0, a);
+    const int32_t pos = ck_fx_one_over_one_plus_x(ck_fx_exp_on_negative_values(ck_fx_sub(0, abs_a), 4));
+    if (a == 0) {
+        return 1 << 30;
+    }
+    return a > 0 ? pos : ck_fx_sub(INT32_MAX, pos);
+}
+
+ck_status ck_logistic_s8(const ck_sigmoid_s8_params *p, const int8_t *in, int8_t *out)
+{
+    int32_t i;
+    if (!p || !in || !out || p->size < 0 || p->input_range_radius < 0
+        || p->input_left_shift < -31 || p->input_left_shift > 31) {
+        return CK_ARG_ERROR;
+    }
+    for (i = 0; i < p->size; ++i) {
+        const int32_t d = (int32_t)in[i] - p->input_zp;
+        int32_t y;
+        if (d <= -p->input_range_radius) {
+            y = -128;
+        } else if (d >= p->input_range_radius) {
+            y = 127;
+        } else {
+            const int32_t q4 = ck_requantize(d, p->input_multiplier, p->input_left_shift);
+            y = ck_rounding_divide_by_pot(logistic_q4(q4), 23) - 128;
+        }
+        out[i] = ck_clamp_s8(y, -128, 127);
+    }
+    return CK_OK;
+}

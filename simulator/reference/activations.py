@@ -1,0 +1,205 @@
+"""LOGISTIC and TANH, int8, plus the gemmlowp fixed-point transcendental math they share
+with SOFTMAX.
+
+Semantics (facts, no code copied):
+- tflite-micro kernels/logistic_common.cc and tanh.cc (Prepare): with 4 integer bits,
+  ``input_multiplier, input_left_shift = frexp(input_scale * 2**27)`` (the mantissa rounded
+  with TfLiteRound to Q31) and ``input_range_radius = CalculateInputRadius(4, left_shift)``
+  = ``floor(15 * 2**27 / 2**left_shift)``.
+- reference/integer_ops/logistic.h and tanh.h (Eval): ``d = q - input_zp``; ``d <= -radius``
+  gives -128, ``d >= radius`` gives 127; otherwise
+  ``x = MultiplyByQuantizedMultiplier(d, multiplier, left_shift)`` read as Q4.27, then
+  gemmlowp ``logistic``/``tanh`` to Q0.31, then ``RoundingDivideByPOT`` by 23 (logistic,
+  output ``- 128``) or 24 (tanh), clamped. The output quantization is fixed by the op
+  (logistic 1/256 zp -128, tanh 1/128 zp 0); TFLM does not read the output scale.
+- gemmlowp fixedpoint.h: exp_on_negative_values (Taylor series around -1/8 on [-1/4, 0)
+  followed by a barrel shifter of exp(-2^k) Q0.31 constants), one_over_one_plus_x_for_x_in_0_1
+  and one_minus_x_over_one_plus_x_for_x_in_0_1 (three Newton-Raphson steps from
+  48/17 - 32/17 * d), logistic, tanh. The constants below are the published Q0.31 / Q2.29
+  values of those functions.
+
+All helpers take and return int64 arrays holding int32 raw fixed-point values.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.errors import ModelError
+from simulator.reference import quant
+
+INT32_MIN, INT32_MAX = quant.INT32_MIN, quant.INT32_MAX
+
+# gemmlowp fixedpoint.h constants: exp(-1/8), 1/3 (Q0.31); 48/17, -32/17 (Q2.29);
+# exp(-2^k) for k = -2..4 (Q0.31).
+EXP_MINUS_ONE_EIGHTH = 1895147668
+ONE_THIRD = 715827883
+C_48_OVER_17 = 1515870810
+C_NEG_32_OVER_17 = -1010580540
+EXP_BARREL = ((-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+              (2, 39332535), (3, 720401), (4, 242))
+
+_srdhm = quant.saturating_rounding_doubling_high_mul
+_rdbpot = quant.rounding_divide_by_pot
+
+
+def wrap32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.int64).astype(np.int32).astype(np.int64)
+
+
+def saturating_shift_left(x, exponent: int) -> np.ndarray:
+    """gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent."""
+    x = np.asarray(x, dtype=np.int64)
+    threshold = (1 << (31 - exponent)) - 1
+    out = wrap32(x << exponent)
+    return np.where(x > threshold, INT32_MAX, np.where(x < -threshold, INT32_MIN, out))
+
+
+def rounding_half_sum(a, b) -> np.ndarray:
+    s = np.asarray(a, dtype=np.int64) + np.asarray(b, dtype=np.int64)
+    s = s + np.where(s >= 0, 1, -1)
+    return np.where(s >= 0, s // 2, -((-s) // 2))      # C division truncates
+
+
+def exp_on_interval_neg_quarter_to_0(a) -> np.ndarray:
+    """exp(a) for Q0.31 ``a`` in [-1/4, 0)."""
+    x = wrap32(np.asarray(a, dtype=np.int64) + (1 << 28))          # a + 1/8
+    x2 = _srdhm(x, x)
+    x3 = _srdhm(x2, x)
+    x4 = _srdhm(x2, x2)
+    x4_over_4 = _rdbpot(x4, 2)
+    poly = _rdbpot(wrap32(_srdhm(wrap32(x4_over_4 + x3), ONE_THIRD) + x2), 1)
+    return wrap32(EXP_MINUS_ONE_EIGHTH + _srdhm(EXP_MINUS_ONE_EIGHTH, wrap32(x + poly)))
+
+
+def exp_on_negative_values(a, integer_bits: int) -> np.ndarray:
+    """exp(a) in Q0.31 for ``a`` <= 0 given in Q(integer_bits).(31 - integer_bits)."""
+    a = np.asarray(a, dtype=np.int64)
+    frac_bits = 31 - integer_bits
+    quarter = 1 << (frac_bits - 2)
+    a_mod = wrap32((a & (quarter - 1)) - quarter)
+    result = exp_on_interval_neg_quarter_to_0(saturating_shift_left(a_mod, integer_bits)
+                                              if integer_bits else a_mod)
+    remainder = wrap32(a_mod - a)
+    for exponent, multiplier in EXP_BARREL:
+        if integer_bits > exponent:
+            bit = (remainder >> (frac_bits + exponent)) & 1
+            result = np.where(bit != 0, _srdhm(result, multiplier), result)
+    if integer_bits > 5:
+        result = np.where(a < -(1 << (36 - integer_bits)), 0, result)
+    return np.where(a == 0, INT32_MAX, result)
+
+
+def _newton_reciprocal_q2(a) -> np.ndarray:
+    """1 / (1 + a) / 2 in Q2.29 from Q0.31 ``a`` in [0, 1): gemmlowp's Newton-Raphson."""
+    half_denominator = rounding_half_sum(a, INT32_MAX)
+    x = wrap32(C_48_OVER_17 + _srdhm(half_denominator, C_NEG_32_OVER_17))
+    for _ in range(3):
+        one_minus = wrap32((1 << 29) - _srdhm(half_denominator, x))
+        x = wrap32(x + saturating_shift_left(_srdhm(x, one_minus), 2))
+    return x
+
+
+def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    return saturating_shift_left(_newton_reciprocal_q2(a), 1)
+
+
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    return saturating_shift_left(wrap32(_newton_reciprocal_q2(a) - (1 << 29)), 2)
+
+
+def logistic_fixed(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp logistic: Q(integer_bits) -> Q0.31."""
+    a = np.asarray(a, dtype=np.int64)
+    positive = a > 0
+    abs_a = np.where(positive, a, wrap32(-a))
+    r_pos = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(wrap32(-abs_a),
+                                                                    integer_bits))
+    r_neg = wrap32(INT32_MAX - r_pos)
+    return np.where(a == 0, 1 << 30, np.where(positive, r_pos, r_neg))
+
+
+def tanh_fixed(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp tanh: Q(integer_bits) -> Q0.31."""
+    a = np.asarray(a, dtype=np.int64)
+    negative = a < 0
+    n = np.where(negative, a, wrap32(-a))
+    t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(n, integer_bits + 1))
+    return np.where(a == 0, 0, np.where(negative, wrap32(-t), t))
+
+
+# ---- int8 ops ------------------------------------------------------------------------------
+
+INPUT_INTEGER_BITS = 4
+
+
+def calculate_input_radius(integer_bits: int, left_shift: int, total_signed_bits: int = 31) -> int:
+    """TFLite quantization_util.cc CalculateInputRadius."""
+    max_rescaled = (1.0 * ((1 << integer_bits) - 1) * (1 << (total_signed_bits - integer_bits))
+                    / 2.0 ** left_shift)
+    return int(math.floor(max_rescaled))
+
+
+def sigmoid_params(input_scale: float) -> tuple[int, int, int]:
+    """(input_multiplier, input_left_shift, input_range_radius) as TFLM's Prepare makes them."""
+    real = float(np.float32(input_scale)) * float(1 << (31 - INPUT_INTEGER_BITS))
+    frac, left_shift = math.frexp(real)
+    multiplier = int(quant._tflite_round(frac * (1 << 31)))
+    if multiplier >= 1 << 31:
+        raise ModelError(f"input scale {input_scale!r} gives an int32 overflow in TFLite's "
+                         f"sigmoid multiplier")
+    return multiplier, left_shift, calculate_input_radius(INPUT_INTEGER_BITS, left_shift)
+
+
+def _sigmoid_like_s8(x, input_zp, multiplier, left_shift, radius, fixed_fn, out_shift, out_zp):
+    d = np.asarray(x, dtype=np.int64) - int(input_zp)
+    q4 = quant.multiply_by_quantized_multiplier(d, multiplier, left_shift)
+    y = _rdbpot(fixed_fn(q4, INPUT_INTEGER_BITS), out_shift) + out_zp
+    y = np.clip(y, -128, 127)
+    y = np.where(d <= -radius, -128, np.where(d >= radius, 127, y))
+    return y.astype(np.int8)
+
+
+def logistic_s8(x, *, input_zp, input_multiplier, input_left_shift, input_range_radius):
+    """int8 sigmoid; output scale 1/256, zero point -128."""
+    return _sigmoid_like_s8(x, input_zp, input_multiplier, input_left_shift,
+                            input_range_radius, logistic_fixed, 23, -128)
+
+
+def tanh_s8(x, *, input_zp, input_multiplier, input_left_shift, input_range_radius):
+    """int8 tanh; output scale 1/128, zero point 0."""
+    return _sigmoid_like_s8(x, input_zp, input_multiplier, input_left_shift,
+                            input_range_radius, tanh_fixed, 24, 0)
+
+
+def _io(op, graph, inputs):
+    x_t, out_t = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    for t in (x_t, out_t):
+        if t.dtype != "int8" or t.quant is None:
+            raise ModelError("only quantized int8 is supported", op_index=op.index,
+                             opcode=op.opcode, tensor_index=t.index)
+    x = np.asarray(inputs[0]) if inputs else x_t.data
+    return x_t, out_t, x
+
+
+def _params(x_t):
+    m, s, r = sigmoid_params(x_t.quant.scalar_scale)
+    return dict(input_zp=x_t.quant.scalar_zero_point, input_multiplier=m,
+                input_left_shift=s, input_range_radius=r)
+
+
+def run_logistic(op, graph, inputs) -> np.ndarray:
+    x_t, out_t, x = _io(op, graph, inputs)
+    if out_t.quant.scalar_zero_point != -128:
+        raise ModelError("int8 LOGISTIC needs output zero point -128", op_index=op.index,
+                         opcode=op.opcode, tensor_index=out_t.index)
+    return logistic_s8(x, **_params(x_t))
+
+
+def run_tanh(op, graph, inputs) -> np.ndarray:
+    x_t, _, x = _io(op, graph, inputs)
+    return tanh_s8(x, **_params(x_t))
+
+
+OPS = {"LOGISTIC": run_logistic, "TANH": run_tanh}

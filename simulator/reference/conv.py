@@ -1,0 +1,152 @@
+"""CONV_2D and DEPTHWISE_CONV_2D, int8: the living definition the C kernels are checked against.
+
+Semantics follow TFLite's reference kernels (tensorflow/lite/kernels/internal/reference/
+integer_ops/conv.h ConvPerChannel and depthwise_conv.h DepthwiseConvPerChannel):
+``acc = sum(w * (x - input_zp))`` over the taps that fall inside the image (padding
+contributes nothing), ``acc += bias``, requantize with the channel's (multiplier, shift),
+add the output zero point, clamp to ``[act_min, act_max]``. The depthwise output channel
+``o`` reads input channel ``o // depth_multiplier``. The int32 accumulator wraps (TFLite
+leaves overflow undefined; our C kernels wrap the same way).
+
+Layouts: x ``[N, H, W, C_in]``; conv w ``[C_out, KH, KW, C_in]``; depthwise w
+``[1, KH, KW, C_out]``; bias int32 ``[C_out]`` or None; multiplier/shift int32 of length 1
+(per-tensor, broadcast) or C_out (per-channel).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from simulator.errors import ModelError
+from simulator.reference import quant
+from simulator.reference.padding import activation_range_s8, compute_padding
+
+
+def wrap_i32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.int64).astype(np.int32).astype(np.int64)
+
+
+def requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max) -> np.ndarray:
+    """int64 accumulators ``[..., C]`` -> int8, channel on the last axis."""
+    acc = wrap_i32(acc)
+    if bias is not None:
+        acc = wrap_i32(acc + np.asarray(bias, dtype=np.int64))
+    out = quant.multiply_by_quantized_multiplier(acc, np.asarray(multiplier, np.int64),
+                                                 np.asarray(shift, np.int64))
+    return quant.clamp_s8(out + int(output_zp), act_min, act_max)
+
+
+def _windows(x, k_hw, stride, dilation, pad, out_hw, input_zp):
+    """``[N, OH, OW, KH, KW, C]`` int64 view of ``x - input_zp``, zeros where padded."""
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw), (pt, pl), (oh, ow) = k_hw, stride, dilation, pad, out_hw
+    need_h = (oh - 1) * sh + (kh - 1) * dh + 1
+    need_w = (ow - 1) * sw + (kw - 1) * dw + 1
+    xp = np.zeros((n, max(need_h, pt + h), max(need_w, pl + w), c), dtype=np.int64)
+    xp[:, pt:pt + h, pl:pl + w, :] = x.astype(np.int64) - int(input_zp)
+    s = xp.strides
+    return as_strided(xp, shape=(n, oh, ow, kh, kw, c),
+                      strides=(s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]),
+                      writeable=False)
+
+
+def conv2d_s8(x, w, bias, *, input_zp, output_zp, multiplier, shift, stride=(1, 1),
+              dilation=(1, 1), pad=(0, 0), out_hw, act_min=-128, act_max=127) -> np.ndarray:
+    x, w = np.asarray(x), np.asarray(w)
+    c_out, kh, kw, c_in = w.shape
+    if x.ndim != 4 or x.shape[3] != c_in:
+        raise ModelError(f"conv input {x.shape} does not match filter {w.shape}")
+    win = _windows(x, (kh, kw), stride, dilation, pad, out_hw, input_zp)
+    n, oh, ow = win.shape[:3]
+    cols = win.reshape(n * oh * ow, kh * kw * c_in)
+    acc = cols @ w.reshape(c_out, -1).astype(np.int64).T
+    out = requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max)
+    return out.reshape(n, oh, ow, c_out)
+
+
+def depthwise_conv2d_s8(x, w, bias, *, input_zp, output_zp, multiplier, shift,
+                        depth_multiplier=1, stride=(1, 1), dilation=(1, 1), pad=(0, 0),
+                        out_hw, act_min=-128, act_max=127) -> np.ndarray:
+    x, w = np.asarray(x), np.asarray(w)
+    _, kh, kw, c_out = w.shape
+    if x.ndim != 4 or x.shape[3] * depth_multiplier != c_out:
+        raise ModelError(f"depthwise input {x.shape} x depth_multiplier {depth_multiplier} "
+                         f"does not match filter {w.shape}")
+    win = _windows(x, (kh, kw), stride, dilation, pad, out_hw, input_zp)
+    win = win[..., np.arange(c_out) // depth_multiplier]
+    acc = np.einsum("nhwijc,ijc->nhwc", win, w[0].astype(np.int64))
+    return requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max)
+
+
+# ---- IR adapters --------------------------------------------------------------------------
+
+def _float32_scales(q) -> np.ndarray:
+    # TFLite keeps scales as float32 and widens them to double for the multiplier.
+    return np.asarray(q.scale, dtype=np.float32).astype(np.float64)
+
+
+def layer_quant(op, graph, x_t, w_t, out_t):
+    """Multipliers, shifts, zero points and activation clamps of a conv-like layer."""
+    for t in (x_t, w_t, out_t):
+        if t.quant is None or t.dtype != "int8":
+            raise ModelError("only int8 tensors with quantization are supported",
+                             op_index=op.index, opcode=op.opcode, tensor_index=t.index)
+    if np.any(w_t.quant.zero_point != 0):
+        raise ModelError("int8 weights must be symmetric (zero point 0)",
+                         op_index=op.index, opcode=op.opcode, tensor_index=w_t.index)
+    in_scale = _float32_scales(x_t.quant)[0]
+    out_scale = _float32_scales(out_t.quant)[0]
+    mult, shift = quant.quantize_multipliers(in_scale * _float32_scales(w_t.quant) / out_scale)
+    act = activation_range_s8(op.options.get("fused_activation_function", "NONE"),
+                              float(np.float32(out_t.quant.scale[0])),
+                              out_t.quant.scalar_zero_point)
+    return dict(input_zp=x_t.quant.scalar_zero_point, output_zp=out_t.quant.scalar_zero_point,
+                multiplier=mult, shift=shift, act_min=act[0], act_max=act[1])
+
+
+def op_operands(op, graph, inputs):
+    """(tensor, value) per op input; a missing value falls back to the constant's data."""
+    out = []
+    for k, idx in enumerate(op.inputs):
+        if idx < 0:
+            out.append((None, None))
+            continue
+        t = graph.tensor(idx)
+        v = inputs[k] if inputs is not None and k < len(inputs) else None
+        out.append((t, t.data if v is None else np.asarray(v)))
+    return out
+
+
+def _geometry(op, x_shape, kh, kw):
+    o = op.options
+    stride = (int(o.get("stride_h", 1)), int(o.get("stride_w", 1)))
+    dilation = (int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1)))
+    padding = o.get("padding", "SAME")
+    pt, oh = compute_padding(x_shape[1], kh, stride[0], dilation[0], padding)
+    pl, ow = compute_padding(x_shape[2], kw, stride[1], dilation[1], padding)
+    return dict(stride=stride, dilation=dilation, pad=(pt, pl), out_hw=(oh, ow))
+
+
+def run_conv2d(op, graph, inputs) -> np.ndarray:
+    (x_t, x), (w_t, w), (_, bias) = (op_operands(op, graph, inputs) + [(None, None)])[:3]
+    out_t = graph.tensor(op.outputs[0])
+    geo = _geometry(op, x.shape, w.shape[1], w.shape[2])
+    return conv2d_s8(x, w, bias, **geo, **layer_quant(op, graph, x_t, w_t, out_t))
+
+
+def run_depthwise_conv2d(op, graph, inputs) -> np.ndarray:
+    (x_t, x), (w_t, w), (_, bias) = (op_operands(op, graph, inputs) + [(None, None)])[:3]
+    out_t = graph.tensor(op.outputs[0])
+    c_in, c_out = x.shape[3], w.shape[3]
+    dm = c_out // c_in if c_in else 0
+    opt_dm = int(op.options.get("depth_multiplier", 0) or 0)
+    if dm < 1 or dm * c_in != c_out or (opt_dm and opt_dm != dm):
+        raise ModelError(f"depthwise filter has {c_out} channels for {c_in} input channels "
+                         f"(depth_multiplier option {opt_dm})", op_index=op.index,
+                         opcode=op.opcode)
+    geo = _geometry(op, x.shape, w.shape[1], w.shape[2])
+    return depthwise_conv2d_s8(x, w, bias, depth_multiplier=dm, **geo,
+                               **layer_quant(op, graph, x_t, w_t, out_t))
+
+
+OPS = {"CONV_2D": run_conv2d, "DEPTHWISE_CONV_2D": run_depthwise_conv2d}

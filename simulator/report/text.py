@@ -1,0 +1,42 @@
+"""Results as terminal text. Computation happens elsewhere; this only describes."""
+from __future__ import annotations
+
+from ..sizes import format_size
+
+
+def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
+    """A plain fixed-width table; ``align`` is one char per column, 'l' or 'r'."""
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    align = align or "l" * len(headers)
+
+    def fmt(row):
+        return "  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(row, widths, align)).rstrip()
+
+    return "\n".join([fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in cells])
+
+
+def render_run(r) -> str:
+    lines = [f"mcusim: {r.board} ({r.core}), toolchain {r.toolchain}"]
+    cyc = f", {r.cycles:,} cycles = {r.time_us:,.1f} us at {r.clock_hz / 1e6:g} MHz" if r.cycles is not None else ""
+    lines.append(f"  exit {r.exit_code}, {r.instructions:,} instructions{cyc}")
+    lines.append(f"  RAM: static {format_size(r.ram_static)}, stack peak {r.stack_peak} B of "
+                 f"{format_size(r.stack_size)}, limit {format_size(r.ram_limit)}; flash {format_size(r.flash_used)}")
+    profile = getattr(r, "profile", None)
+    if profile:
+        def weight(kv):
+            return kv[1]["cycles"] if kv[1].get("cycles") is not None else kv[1]["instructions"]
+
+        rows = sorted(profile.items(), key=weight, reverse=True)
+        lines.append(table(["function", "cycles", "instructions"],
+                           [[name, "-" if v.get("cycles") is None else f"{v['cycles']:,}", f"{v['instructions']:,}"]
+                            for name, v in rows], "lrr"))
+    return "\n".join(lines)
+
+
+def render_boards(boards) -> str:
+    rows = []
+    for b in boards:
+        mem = ", ".join(f"{r.name} {format_size(r.size)}@0x{r.origin:08x}" for r in b.regions)
+        rows.append([b.name, b.core.title, f"{b.clock_hz / 1e6:g} MHz", mem])
+    return table(["board", "core", "clock", "memory"], rows)

@@ -1,0 +1,109 @@
+"""Writer -> reader round trips: every builder op survives save_tflite/load_tflite unchanged."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.frontend import ModelBuilder, load_tflite, save_tflite
+from simulator.frontend.schema import BUILTIN_CODES, OPERATOR_OPTIONS, OPTION_TABLES
+
+RNG = np.random.default_rng(0)
+
+
+def all_ops_graph():
+    b = ModelBuilder("all_ops")
+    f = b.input((1, 8, 8, 3), dtype="float32")
+    x = b.quantize(f, 0.05, 3)
+    c = b.conv2d(x, RNG.normal(size=(6, 3, 3, 3)), RNG.normal(size=6), stride=(2, 1),
+                 padding="VALID", activation="RELU6", out_scale=0.1, out_zp=-128)
+    d = b.depthwise_conv2d(c, RNG.normal(size=(1, 3, 3, 6)), RNG.normal(size=6),
+                           out_scale=0.2, out_zp=5, activation="RELU")
+    p = b.pad(d, [[0, 0], [1, 1], [0, 2], [0, 0]])
+    m = b.max_pool2d(p, 2)
+    a = b.avg_pool2d(m, (2, 2), stride=1, padding="SAME")
+    s = b.add(a, m, out_scale=0.3, out_zp=0)
+    s = b.sub(s, m, activation="RELU", out_scale=0.3, out_zp=-128)
+    s = b.mul(s, s, out_scale=0.5, out_zp=-128)
+    mean = b.mean(s, [1, 2], keep_dims=True, out_scale=0.1, out_zp=-100)
+    sq = b.squeeze(mean, [1, 2])
+    cat = b.concatenation([sq, sq], axis=-1)
+    r = b.reshape(cat, (1, -1))
+    fc = b.fully_connected(r, RNG.normal(size=(4, 12)), RNG.normal(size=4),
+                           out_scale=0.25, out_zp=2)
+    outs = [b.softmax(fc, beta=0.5), b.logistic(fc), b.tanh(fc), b.relu(fc), b.relu6(fc)]
+    b.output(*outs, b.dequantize(outs[0]))
+    return b.build()
+
+
+def assert_same_graph(g1, g2):
+    assert (g1.inputs, g1.outputs) == (g2.inputs, g2.outputs)
+    assert len(g1.tensors) == len(g2.tensors)
+    for t1, t2 in zip(g1.tensors, g2.tensors):
+        assert (t1.name, t1.shape, t1.dtype) == (t2.name, t2.shape, t2.dtype)
+        assert (t1.quant is None) == (t2.quant is None)
+        if t1.quant is not None:
+            np.testing.assert_allclose(t1.quant.scale, t2.quant.scale, rtol=1e-7)
+            np.testing.assert_array_equal(t1.quant.zero_point, t2.quant.zero_point)
+            assert t1.quant.axis == t2.quant.axis
+        assert t1.is_const == t2.is_const
+        if t1.is_const:
+            assert t1.data.dtype == t2.data.dtype
+            np.testing.assert_array_equal(t1.data, t2.data)
+    assert [(o.opcode, o.inputs, o.outputs, o.options) for o in g1.ops] == \
+        [(o.opcode, o.inputs, o.outputs, o.options) for o in g2.ops]
+
+
+@pytest.mark.parametrize("external", [False, True])
+def test_write_read_equal(external):
+    g = all_ops_graph()
+    data = save_tflite(g, external_buffers=external)
+    assert data[4:8] == b"TFL3"
+    assert_same_graph(g, load_tflite(data))
+
+
+def test_rewrite_is_byte_identical(tmp_path):
+    first = save_tflite(all_ops_graph(), tmp_path / "m.tflite")
+    g = load_tflite(tmp_path / "m.tflite")
+    assert g.name == "m" and g.source == str(tmp_path / "m.tflite")
+    assert save_tflite(g) == first
+
+
+def test_options_are_named_and_defaulted():
+    g = load_tflite(save_tflite(all_ops_graph()))
+    conv = next(op for op in g.ops if op.opcode == "CONV_2D")
+    assert conv.options == {"padding": "VALID", "stride_w": 1, "stride_h": 2,
+                            "fused_activation_function": "RELU6", "dilation_w_factor": 1,
+                            "dilation_h_factor": 1}
+    assert next(op for op in g.ops if op.opcode == "MEAN").options == {"keep_dims": True}
+    for op in g.ops:
+        table = OPERATOR_OPTIONS.get(op.opcode)
+        names = [f[0] for f in OPTION_TABLES[table]] if table else []
+        assert sorted(op.options) == sorted(names), op.opcode
+
+
+def test_per_channel_quant_axes():
+    g = load_tflite(save_tflite(all_ops_graph()))
+    conv = next(op for op in g.ops if op.opcode == "CONV_2D")
+    dw = next(op for op in g.ops if op.opcode == "DEPTHWISE_CONV_2D")
+    assert g.tensors[conv.inputs[1]].quant.axis == 0
+    assert g.tensors[dw.inputs[1]].quant.axis == 3
+    assert g.tensors[dw.inputs[1]].quant.scale.size == 6
+    bias = g.tensors[conv.inputs[2]]
+    assert bias.dtype == "int32"
+    np.testing.assert_allclose(bias.quant.scale,
+                               0.05 * g.tensors[conv.inputs[1]].quant.scale, rtol=1e-6)
+
+
+def test_unknown_and_custom_opcodes_are_not_import_errors():
+    b = ModelBuilder("odd")
+    x = b.input((1, 4), 0.1, 0)
+    y = b.tensor((1, 4), "int8", 0.1, 0)
+    z = b.tensor((1, 4), "int8", 0.1, 0)
+    b.op("CUSTOM:MyOp", [x], [y], custom_options=b"\x01\x02")
+    b.op("BUILTIN_200", [y], [z])
+    b.op("HARD_SWISH", [z], [b.tensor((1, 4), "int8", 0.1, 0)])
+    b.output(len(b.tensors) - 1)
+    g = load_tflite(save_tflite(b.build()))
+    assert [op.opcode for op in g.ops] == ["CUSTOM:MyOp", "BUILTIN_200", "HARD_SWISH"]
+    assert g.ops[0].options == {"custom_options": b"\x01\x02"}
+    assert BUILTIN_CODES["HARD_SWISH"] == 117
