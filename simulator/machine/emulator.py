@@ -95,7 +95,12 @@ class Emulator:
             self.uc.mem_write(addr, data)
         self.stop: Stop | None = None
         self._pending_access: tuple[str, int, int] | None = None
-        self.semihost = Semihost(self._read_mem, now_cycles=self._now_cycles, clock_hz=board.clock_hz)
+        self.semihost = Semihost(self._read_mem, now_cycles=self._now_cycles, clock_hz=board.clock_hz,
+                                 on_region=self._on_region)
+        # Regions marked by ck_region_begin/end: name -> {"instructions", "cycles", "count"}.
+        self.region_totals: dict[str, dict] = {}
+        self._region_open: dict[str, tuple[int, int | None]] = {}
+        self.region_listener = None       # optional callable(kind, name, emulator), e.g. to read a layer's output
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
                          self._on_bad_access)
@@ -118,6 +123,26 @@ class Emulator:
 
     def _read_mem(self, addr: int, size: int) -> bytes:
         return bytes(self.uc.mem_read(addr, size))
+
+    def _counter_snapshot(self) -> tuple[int, int | None]:
+        c = self.counter
+        return c.instructions, c.cycles
+
+    def _on_region(self, kind: str, name: str) -> None:
+        now = self._counter_snapshot()
+        if kind == "begin":
+            self._region_open[name] = now
+        elif name in self._region_open:
+            i0, c0 = self._region_open.pop(name)
+            row = self.region_totals.setdefault(name, {"instructions": 0, "cycles": 0, "count": 0})
+            row["instructions"] += now[0] - i0
+            row["cycles"] = None if c0 is None or row["cycles"] is None else row["cycles"] + now[1] - c0
+            row["count"] += 1
+        if self.region_listener is not None:
+            self.region_listener(kind, name, self)
+
+    def read_memory(self, addr: int, size: int) -> bytes:
+        return self._read_mem(addr, size)
 
     def _now_cycles(self) -> int:
         return self.counter.cycles if self.counter.cycles is not None else self.counter.instructions

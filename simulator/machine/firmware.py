@@ -89,8 +89,9 @@ class Firmware:
             raise ConfigError(f"symbol {name!r} not found in {self.elf_path}")
         return sym.addr
 
-    def _emulator(self, profile: bool = False) -> Emulator:
+    def _emulator(self, profile: bool = False, region_listener=None) -> Emulator:
         emu = Emulator(self.board, self.layout, self.image, self.machine.counter_factory())
+        emu.region_listener = region_listener
         emu.paint_stack()
         if profile:
             emu.counter.enable_profile()
@@ -116,14 +117,17 @@ class Firmware:
                    instructions=c.instructions, cycles=c.cycles, clock_hz=self.board.clock_hz,
                    stack_peak=emu.stack_peak(), stack_size=lay.stack_size, ram_static=lay.ram_static,
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
-                   regions=getattr(c, "region_totals", lambda: {})(),
+                   regions=emu.region_totals,
                    profile=self._profile(emu) if c.profiling else {}, **extra)
 
-    def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False) -> RunResult:
+    def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False,
+            region_listener=None) -> RunResult:
         """Run from Reset_Handler until main() returns or the firmware exits.
 
-        ``profile=True`` also counts instructions (and cycles, with the cycle model) per function."""
-        emu = self._emulator(profile)
+        ``profile=True`` also counts instructions (and cycles, with the cycle model) per function.
+        ``region_listener(kind, name, emulator)`` is called at every ck_region_begin/end, while the
+        firmware is stopped there: ``emulator.read_memory(addr, n)`` can inspect a layer's output."""
+        emu = self._emulator(profile, region_listener)
         entry = self.symbol_address("Reset_Handler")
         stop = emu.run(entry, self.layout.stack_top, until=0xFFFF_FFFE,
                        budget=max_instructions or self.machine.max_instructions)

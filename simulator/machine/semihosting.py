@@ -29,14 +29,14 @@ class SemihostingError(Exception):
 
 
 class Semihost:
-    def __init__(self, read_mem, now_cycles=lambda: 0, clock_hz: int = 1):
+    def __init__(self, read_mem, now_cycles=lambda: 0, clock_hz: int = 1, on_region=None):
         self.read_mem = read_mem          # (addr, size) -> bytes; raises on unmapped
         self.now_cycles = now_cycles
         self.clock_hz = clock_hz
         self.stdout = bytearray()
         self.truncated = False
         self.exit_code: int | None = None
-        self.region_events: list[tuple[str, str]] = []   # ("begin"|"end", name)
+        self.on_region = on_region        # callable("begin"|"end", name)
 
     def _emit(self, data: bytes) -> None:
         room = MAX_STDOUT - len(self.stdout)
@@ -85,6 +85,7 @@ class Semihost:
             return None
         if op in (MCUSIM_REGION_BEGIN, MCUSIM_REGION_END):
             kind = "begin" if op == MCUSIM_REGION_BEGIN else "end"
-            self.region_events.append((kind, self._cstring(r1).decode(errors="replace")))
+            if self.on_region is not None:
+                self.on_region(kind, self._cstring(r1).decode(errors="replace"))
             return None
         raise SemihostingError(f"semihosting operation 0x{op:x} is not implemented by mcusim")

@@ -63,3 +63,21 @@ def test_public_api_names():
     assert {b.name for b in simulator.list_boards()} >= {
         "stm32h743", "stm32f746", "nrf52840", "rp2040",
         "generic-m0plus", "generic-m4", "generic-m7", "generic-m33"}
+
+
+def test_marked_regions_are_counted_and_observable():
+    fw = Machine("generic-m7").build([FIXTURES / "regions.c"])
+    seen = []
+
+    def listener(kind, name, emu):
+        addr = fw.symbol_address("out")
+        seen.append((kind, name, np.frombuffer(emu.read_memory(addr, 16), dtype=np.int32).sum()))
+
+    r = fw.run(region_listener=listener)
+    assert r.regions["small"]["count"] == 2 and r.regions["big"]["count"] == 1
+    # work(1000) is a 1000-iteration loop: at least 3 instructions an iteration, and it must
+    # dwarf two calls of work(10).
+    assert r.regions["big"]["instructions"] >= 3000
+    assert r.regions["big"]["instructions"] > 20 * r.regions["small"]["instructions"]
+    assert [s[:2] for s in seen] == [("begin", "small"), ("end", "small")] * 2 + [("begin", "big"), ("end", "big")]
+    assert seen[-1][2] == 2 * sum(range(10)) + sum(range(1000))
