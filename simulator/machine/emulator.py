@@ -7,8 +7,9 @@ unicorn 2.1.4 facts this relies on (measured here, see the developers' brief):
 - BKPT arrives as interrupt 7 with the PC on the BKPT itself; an undefined instruction
   stops emulation with UC_ERR_INSN_INVALID; an FPU instruction on a core without one is
   interrupt 17 (NOCP); an unaligned access on ARMv6-M is interrupt 4 (data abort).
-- The System Control Space (0xE000E000) is not mapped by unicorn: we map a small register
-  file there so startup code (CPACR) and self-timing firmware (SysTick) work.
+- The System Control Space (0xE000E000) and the DWT (0xE0001000) are not mapped by unicorn:
+  the cycle accounting's debug registers are mapped there, so startup code (CPACR) and
+  firmware that times itself (DWT CYCCNT, SysTick) run unchanged.
 """
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ from .elf import ElfImage
 from .semihosting import Semihost, SemihostingError
 
 PAGE = 0x400                      # unicorn's ARM page: 1 KiB (mappings must be multiples)
-SCS_BASE, SCS_SIZE = 0xE000E000, 0x1000
 STACK_PAINT = 0xCD
 STACK_GUARD_SPAN = 64 * 1024      # an unmapped access this far below the stack base is an overflow
 EXCP_UDEF, EXCP_DATA_ABORT, EXCP_BKPT, EXCP_NOCP = 1, 4, 7, 17
@@ -58,39 +58,18 @@ class Stop:
     registers: dict = field(default_factory=dict)
 
 
-class SystemControlSpace:
-    """A register file at 0xE000E000 with optional per-address read/write handlers."""
-
-    def __init__(self):
-        self.regs: dict[int, int] = {}
-        self.read_handlers: dict[int, callable] = {}
-        self.write_handlers: dict[int, callable] = {}
-
-    def read(self, uc, offset, size, _user):
-        addr = SCS_BASE + offset
-        if addr in self.read_handlers:
-            return self.read_handlers[addr]() & 0xFFFFFFFF
-        return self.regs.get(addr & ~3, 0) >> (8 * (addr & 3))
-
-    def write(self, uc, offset, size, value, _user):
-        addr = SCS_BASE + offset
-        if addr in self.write_handlers:
-            self.write_handlers[addr](value)
-        else:
-            self.regs[addr & ~3] = value
-
-
 class Emulator:
-    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter):
+    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory):
+        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles)."""
         self.board = board
         self.layout = layout
         self.image = image
-        self.counter = counter
         core = board.core
         self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         self.uc.ctl_set_cpu_model(getattr(A, core.unicorn_model))
-        self.scs = SystemControlSpace()
         self._map_memory()
+        self.counter = counter_factory(self.uc, board)
+        self.scs = self.counter.map_debug_registers()   # SCS + DWT pages, see the module docstring
         for addr, data in image.get_load_chunks():
             self.uc.mem_write(addr, data)
         self.stop: Stop | None = None
@@ -104,7 +83,7 @@ class Emulator:
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
                          self._on_bad_access)
-        counter.attach(self.uc)
+        self.counter.attach()
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
@@ -119,7 +98,6 @@ class Emulator:
             perms = UC_PROT_READ | UC_PROT_EXEC if r.kind == "flash" else UC_PROT_ALL
             if size > 0:
                 self.uc.mem_map(start, size, perms)
-        self.uc.mmio_map(SCS_BASE, SCS_SIZE, self.scs.read, None, self.scs.write, None)
 
     def _read_mem(self, addr: int, size: int) -> bytes:
         return bytes(self.uc.mem_read(addr, size))
@@ -145,7 +123,7 @@ class Emulator:
         return self._read_mem(addr, size)
 
     def _now_cycles(self) -> int:
-        return self.counter.cycles if self.counter.cycles is not None else self.counter.instructions
+        return self.counter.cycles
 
     def paint_stack(self) -> None:
         lay = self.layout
@@ -205,9 +183,11 @@ class Emulator:
 
     def run(self, entry: int, sp: int, until: int, budget: int | None) -> Stop:
         self.uc.reg_write(A.UC_ARM_REG_SP, sp)
+        self.budget = budget
         self.counter.set_budget(budget)
         try:
             self.uc.emu_start(entry | 1, until)
+            self.counter.check()
         except UcError as exc:
             pc = self.uc.reg_read(A.UC_ARM_REG_PC)
             regs = self.registers()

@@ -51,7 +51,7 @@ def fault_error(emu: Emulator, stop: Stop) -> E.SimulationError:
 
     if stop.kind == "budget":
         return E.InstructionBudgetExceeded(
-            f"instruction budget exceeded: more than {emu.counter.budget:,} instructions "
+            f"instruction budget exceeded: more than {emu.budget:,} instructions "
             f"(a runaway loop? raise it with max_instructions / --max-instructions)", **kw)
     if stop.kind == "breakpoint":
         return E.HardFault(stop.detail, **kw)

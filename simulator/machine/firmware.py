@@ -12,7 +12,7 @@ from ..boards import Board, get_board
 from ..errors import ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
-from .counting import BlockCounter
+from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .emulator import Emulator, Stop
 from .faults import fault_error
@@ -39,6 +39,7 @@ class RunResult:
     flash_used: int
     regions: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)     # function -> {"instructions": n, "cycles": c}
+    untimed: list = field(default_factory=list)     # instruction classes the timing table lacks (should be empty)
 
     @property
     def time_us(self) -> float | None:
@@ -50,7 +51,8 @@ class RunResult:
                 "cycles": self.cycles, "time_us": self.time_us, "clock_hz": self.clock_hz,
                 "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
                 "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
-                "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile}
+                "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile,
+                "untimed_classes": self.untimed}
 
 
 @dataclass
@@ -64,8 +66,23 @@ class CallResult(RunResult):
         return self.value & 0xFFFFFFFF
 
 
-def _new_counter():
-    return BlockCounter()
+def accounting_regions(board: Board, caches: bool) -> list[dict]:
+    """The board's regions with the wait states the cycle model should charge.
+
+    With ``caches`` (the default) the model assumes the steady state the boards describe
+    (``Board.caches``): instruction and data accesses hit the caches / flash accelerator, so
+    no region costs wait states. Without, every access pays its region's wait states."""
+    out = []
+    for r in board.regions:
+        w = 0 if caches else r.wait_states
+        out.append({"name": r.name, "start": r.origin, "size": r.size,
+                    "read_wait": w, "write_wait": w if r.kind == "ram" else 0, "fetch_wait": w})
+    return out
+
+
+def make_accounting(uc, board: Board, *, engine: str = "native", caches: bool = True):
+    cls = {"native": Accounting, "python": PyAccounting}[engine]
+    return cls(uc, board.core.name, accounting_regions(board, caches))
 
 
 class Firmware:
@@ -89,25 +106,18 @@ class Firmware:
             raise ConfigError(f"symbol {name!r} not found in {self.elf_path}")
         return sym.addr
 
-    def _emulator(self, profile: bool = False, region_listener=None) -> Emulator:
-        emu = Emulator(self.board, self.layout, self.image, self.machine.counter_factory())
+    def _emulator(self, region_listener=None) -> Emulator:
+        emu = Emulator(self.board, self.layout, self.image, self.machine.make_counter)
         emu.region_listener = region_listener
         emu.paint_stack()
-        if profile:
-            emu.counter.enable_profile()
         return emu
 
     def _profile(self, emu: Emulator) -> dict:
-        per_block = emu.counter.block_profile()
-        out: dict[str, dict] = {}
-        for addr, (insns, cycles) in per_block.items():
-            fn = self.image.function_at(addr)
-            row = out.setdefault(fn.name if fn else f"0x{addr:08x}", {"instructions": 0, "cycles": 0})
-            row["instructions"] += insns
-            row["cycles"] = None if cycles is None or row["cycles"] is None else row["cycles"] + cycles
-        return out
+        """Cycles and instructions per function, each block charged to the function holding it."""
+        funcs = [(s.name, s.addr, s.size) for s in self.image.symbols if s.kind == "func"]
+        return {name: {"cycles": c, "instructions": n} for name, (c, n) in emu.counter.profile(funcs).items()}
 
-    def _result(self, cls, emu: Emulator, stop: Stop, **extra):
+    def _result(self, cls, emu: Emulator, stop: Stop, profile: bool = False, **extra):
         if stop.kind not in ("exit", "returned"):
             raise fault_error(emu, stop)
         c = emu.counter
@@ -118,7 +128,8 @@ class Firmware:
                    stack_peak=emu.stack_peak(), stack_size=lay.stack_size, ram_static=lay.ram_static,
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
                    regions=emu.region_totals,
-                   profile=self._profile(emu) if c.profiling else {}, **extra)
+                   profile=self._profile(emu) if profile else {},
+                   untimed=sorted(emu.counter.table.missing), **extra)
 
     def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False,
             region_listener=None) -> RunResult:
@@ -127,11 +138,11 @@ class Firmware:
         ``profile=True`` also counts instructions (and cycles, with the cycle model) per function.
         ``region_listener(kind, name, emulator)`` is called at every ck_region_begin/end, while the
         firmware is stopped there: ``emulator.read_memory(addr, n)`` can inspect a layer's output."""
-        emu = self._emulator(profile, region_listener)
+        emu = self._emulator(region_listener)
         entry = self.symbol_address("Reset_Handler")
         stop = emu.run(entry, self.layout.stack_top, until=0xFFFF_FFFE,
                        budget=max_instructions or self.machine.max_instructions)
-        result = self._result(RunResult, emu, stop)
+        result = self._result(RunResult, emu, stop, profile)
         if check and result.exit_code:
             raise ExitFailure(f"firmware exited with status {result.exit_code}")
         return result
@@ -139,7 +150,7 @@ class Firmware:
     def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False) -> CallResult:
         """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
         (after .bss) and passed by pointer; they are read back into ``result.arrays``."""
-        emu = self._emulator(profile)
+        emu = self._emulator()
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
         core_words, float_words, arrays = self._marshal(emu, name, args)
@@ -161,7 +172,7 @@ class Firmware:
             fval = struct.unpack("<f", struct.pack("<I", emu.uc.reg_read(A.UC_ARM_REG_S0)))[0]
         back = [np.frombuffer(emu._read_mem(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
                 for addr, arr in arrays]
-        return self._result(CallResult, emu, stop, value=value, arrays=back, float_value=fval)
+        return self._result(CallResult, emu, stop, profile, value=value, arrays=back, float_value=fval)
 
     def _marshal(self, emu: Emulator, name: str, args) -> tuple[list[int], list[int], list]:
         hard_float = self.board.core.has_fpu
@@ -212,7 +223,8 @@ class Machine:
 
     def __init__(self, board: str | Board = "generic-m7", ram: str | int | None = None,
                  stack: str | int = DEFAULT_STACK, toolchain: str = "zig",
-                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, counter_factory=None):
+                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, caches: bool = True,
+                 engine: str = "native"):
         self.board = get_board(board)
         limit = parse_size(ram, what="--ram") if ram is not None else self.board.default_ram.size
         self.ram_region = self.board.pick_ram_region(limit)
@@ -222,7 +234,13 @@ class Machine:
             raise ConfigError(f"--stack {stack}: must be a multiple of 8 bytes (AAPCS stack alignment)")
         self.toolchain = get_toolchain(toolchain)
         self.max_instructions = max_instructions
-        self.counter_factory = counter_factory or _new_counter
+        if engine not in ("native", "python"):
+            raise ConfigError(f"engine must be 'native' or 'python', got {engine!r}")
+        self.caches = caches
+        self.engine = engine
+
+    def make_counter(self, uc, board: Board):
+        return make_accounting(uc, board, engine=self.engine, caches=self.caches)
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
               extra_flags=()) -> Firmware:

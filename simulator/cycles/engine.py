@@ -1,0 +1,329 @@
+"""Cycle accounting attached to a Unicorn engine.
+
+    acc = Accounting(uc, "m7", regions=[(0x08000000, 2 << 20, 0, 0, 0), ...])
+    acc.attach()                 # block hook (native C), data-wait hook if any region has data waits
+    acc.map_debug_registers()    # optional: DWT CYCCNT, SysTick, DEMCR as the firmware sees them
+    acc.set_budget(50_000_000)
+    uc.emu_start(entry | 1, until)
+    acc.check()                  # raises if decoding failed inside the hook
+    acc.cycles, acc.instructions, acc.budget_exceeded, acc.profile(symbols)
+
+Each translated block is decoded once (capstone -> classify -> model.block_cost) and its static
+cost cached; per execution the hook adds the cost plus the dynamic effects (taken-branch refill,
+M7 prediction, data wait states). Counts are per block: an emulation stopped inside a block
+(fault, budget, ``until``) has counted the whole block.
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import weakref
+
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
+
+from simulator.cycles.classify import KIND_NONE, classify, make_disassembler
+from simulator.cycles.model import BlockCost, block_cost
+from simulator.cycles.regions import Regions
+from simulator.cycles.table import load_table
+from simulator.errors import SimulationError
+
+
+class _AccountingBase:
+    """What the native and the Python engines share: decoding, profiling, debug registers."""
+
+    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
+        self.uc = uc
+        self.core = core
+        self.table = load_table(core, tuple(options))
+        self.regions = Regions(regions)
+        self.code_ranges = list(code_ranges or [])
+        self.data_waits = data_waits and self.regions.has_data_waits
+        self._md = make_disassembler()
+        self._costs: dict[int, BlockCost] = {}
+        self._error: BaseException | None = None
+        self.debug = None
+        self.attached = False
+
+    # -- decoding ---------------------------------------------------------------------------
+    def decode(self, address: int, size: int) -> BlockCost:
+        code = bytes(self.uc.mem_read(address, size)) if size else b""
+        insns = [classify(i) for i in self._md.disasm(code, address)]
+        cost = block_cost(insns, self.table, self.regions, address, size)
+        undecoded = size - sum(i.size for i in insns)
+        if undecoded > 0:                      # bytes capstone cannot decode: 1 cycle per halfword
+            cost.cycles += undecoded // 2
+            cost.ninsn += undecoded // 2
+        self._costs[address] = cost
+        return cost
+
+    def _wait_regions(self):
+        """Regions needing a data-access hook. Each gets its own ranged hook: accesses outside
+        every hooked range keep Unicorn's fast path (measured: benchmarks/sim_speed.py)."""
+        if not self.data_waits:
+            return []
+        return [r for r in self.regions if r.read_wait or r.write_wait]
+
+    def block_cost_at(self, address: int) -> BlockCost | None:
+        return self._costs.get(address)
+
+    def check(self) -> None:
+        """Raise the error a hook met while decoding (hooks cannot raise through Unicorn)."""
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise SimulationError(f"cycle accounting failed: {err}") from err
+
+    # -- profiling --------------------------------------------------------------------------
+    def profile(self, symbols) -> dict:
+        """``symbols``: iterable of ``(name, start, size)``. Returns ``{name: (cycles, instructions)}``,
+        each block's cycles and instructions attributed to the function containing its start address;
+        blocks in no symbol are summed under ``"<other>"``."""
+        table = sorted((int(s), int(n), str(name)) for name, s, n in symbols)
+        starts = [t[0] for t in table]
+        out: dict[str, list] = {}
+        for address, cycles, insns in self._block_totals():
+            if not insns and not cycles:
+                continue
+            k = bisect.bisect_right(starts, address & ~1) - 1
+            name = "<other>"
+            if k >= 0 and table[k][0] <= address < table[k][0] + max(table[k][1], 1):
+                name = table[k][2]
+            acc = out.setdefault(name, [0, 0])
+            acc[0] += cycles
+            acc[1] += insns
+        return {name: (c, n) for name, (c, n) in out.items()}
+
+    # -- DWT / SysTick ----------------------------------------------------------------------
+    def map_debug_registers(self):
+        """Map DWT (0xE0001000 page) and the System Control Space page (0xE000E000: SysTick, SCB,
+        DEMCR) as MMIO backed by this accounting. Returns the :class:`DebugRegisters`."""
+        from simulator.cycles.debugregs import DebugRegisters
+        if self.debug is None:
+            self.debug = DebugRegisters(self)
+            self.debug.map(self.uc)
+        return self.debug
+
+    def cycles_at(self, access_address: int | None = None) -> int:
+        """Cycles up to the instruction now accessing ``access_address`` (mid-block: block start +
+        that instruction's static prefix + data waits so far). Without an address: block end."""
+        base, mem, addr = self._block_position()
+        cost = self._costs.get(addr)
+        if cost is None:
+            return self.cycles
+        k = self.debug.instruction_index(cost, access_address) if self.debug and access_address is not None else None
+        if k is None:
+            return self.cycles
+        return base + cost.prefix[k] + mem
+
+
+class Accounting(_AccountingBase):
+    """Cycle accounting with the per-block work in C (``native/accounting.c``)."""
+
+    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
+        super().__init__(uc, core, regions, code_ranges, options, data_waits)
+        from simulator.cycles import native
+        self._native = native
+        self._lib = native.library()
+        self._st = self._lib.mc_new()
+        self._c = ctypes.cast(self._st, ctypes.POINTER(native.Counters)).contents
+        self._miss_cb = native.MISS_FN(self._on_miss)
+        uclib = _uclib()
+        self._stop_cb = native.STOP_FN(ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value)
+        self._lib.mc_set_callbacks(self._st, self._miss_cb, self._stop_cb)
+        p = self.table.params
+        self._lib.mc_set_predictor(self._st, int(p.get("branch_model") == "btac"),
+                                   int(p.get("btac_entries", 128)), int(p.get("predicted_taken", 0)))
+        for r in self.regions:
+            if r.read_wait or r.write_wait:
+                self._lib.mc_add_region(self._st, r.start, r.size, r.read_wait, r.write_wait)
+        self._hooks: list[int] = []
+        # The C state must outlive every hook that points at it: free it when the engine dies,
+        # and keep this object (its ctypes callbacks) alive as long as the engine.
+        self._finalizer = weakref.finalize(uc, self._lib.mc_free, self._st)
+        uc._mcusim_accounting = self
+
+    def attach(self):
+        if self.attached:
+            return self
+        self._hooks.append(_native_hook(self.uc, UC_HOOK_BLOCK, self._lib.mc_block_hook, self._st))
+        for r in self._wait_regions():
+            self._hooks.append(_native_hook(self.uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                            self._lib.mc_mem_hook, self._st, r.start, r.end - 1))
+        self.attached = True
+        return self
+
+    def detach(self) -> None:
+        uclib = _uclib()
+        for h in self._hooks:
+            uclib.uc_hook_del(self.uc._uch, h)
+        self._hooks.clear()
+        self.attached = False
+
+    def close(self) -> None:
+        """Detach and free the native state now (otherwise freed with the Unicorn engine)."""
+        self.detach()
+        self._c = self._native.Counters.from_buffer_copy(self._c)   # keep the final counts readable
+        self._finalizer()
+
+    def _on_miss(self, address, size, out) -> int:
+        try:
+            cost = self.decode(address, size)
+        except BaseException as err:  # noqa: BLE001 - reported by check()
+            self._error = err
+            return 1
+        b = out.contents
+        b.ninsn, b.cycles, b.kind, b.branch_pc = cost.ninsn, cost.cycles, cost.kind, cost.branch_pc
+        b.taken_pen, b.nottaken_pen = cost.taken_pen, cost.nottaken_pen
+        b.entry_pen, b.mispredict_pen = cost.entry_pen, cost.mispredict_pen
+        return 0
+
+    @property
+    def cycles(self) -> int:
+        return self._c.cycles
+
+    @property
+    def instructions(self) -> int:
+        return self._c.instructions
+
+    @property
+    def budget_exceeded(self) -> bool:
+        return bool(self._c.budget_exceeded)
+
+    @property
+    def mispredicts(self) -> int:
+        return self._c.mispredicts
+
+    def set_budget(self, max_instructions: int | None) -> None:
+        self._c.budget = int(max_instructions or 0)
+        self._c.budget_exceeded = 0
+
+    def reset(self) -> None:
+        self._lib.mc_reset(self._st, 0)
+        if self.debug:
+            self.debug.reset()
+
+    def _block_position(self):
+        return self._c.block_base, self._c.block_mem, self._c.cur_addr
+
+    def _block_totals(self):
+        n = self._lib.mc_block_count(self._st)
+        buf = (self._native.Block * max(n, 1))()
+        got = self._lib.mc_blocks(self._st, buf, n)
+        return [(b.addr, b.cycles_acc, b.insns) for b in buf[:got]]
+
+
+class PyAccounting(_AccountingBase):
+    """The same accounting in Python hooks: slow, for debugging and as the native engine's oracle."""
+
+    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
+        super().__init__(uc, core, regions, code_ranges, options, data_waits)
+        p = self.table.params
+        self._btac = p.get("branch_model") == "btac"
+        self._btac_entries = int(p.get("btac_entries", 128))
+        self._predicted_taken = int(p.get("predicted_taken", 0))
+        self._hooks: list[int] = []
+        self.budget = 0
+        self.reset()
+
+    def attach(self):
+        if not self.attached:
+            self._hooks.append(self.uc.hook_add(UC_HOOK_BLOCK, self._on_block))
+            for r in self._wait_regions():
+                self._hooks.append(self.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, self._on_mem,
+                                                    begin=r.start, end=r.end - 1))
+            self.attached = True
+        return self
+
+    def detach(self) -> None:
+        for h in self._hooks:
+            self.uc.hook_del(h)
+        self._hooks.clear()
+        self.attached = False
+
+    def set_budget(self, max_instructions: int | None) -> None:
+        self.budget = int(max_instructions or 0)
+        self.budget_exceeded = False
+
+    def reset(self) -> None:
+        self.cycles = self.instructions = self.mispredicts = 0
+        self.budget_exceeded = False
+        self._totals: dict[int, list] = {}     # address -> [cycles, instructions]
+        self._prev: BlockCost | None = None
+        self._base = self._mem = self._cur = 0
+        self._btac: dict | bool = self._btac and {}
+        if self.debug:
+            self.debug.reset()
+
+    def _on_block(self, uc, address, size, _user):
+        cost = self._costs.get(address)
+        if cost is None or cost.size != size:
+            try:
+                cost = self.decode(address, size)
+            except BaseException as err:  # noqa: BLE001 - reported by check()
+                self._error = err
+                uc.emu_stop()
+                return
+        prev = self._prev
+        if prev is not None and prev.kind != KIND_NONE:
+            taken = address != prev.fallthrough
+            if self._btac is not False:
+                pen = self._predict(prev, taken, address)
+            else:
+                pen = prev.taken_pen + cost.entry_pen if taken else prev.nottaken_pen
+            self.cycles += pen
+            self._totals[prev.address][0] += pen
+        self._base, self._mem, self._cur = self.cycles, 0, address
+        self.cycles += cost.cycles
+        self.instructions += cost.ninsn
+        totals = self._totals.setdefault(address, [0, 0])
+        totals[0] += cost.cycles
+        totals[1] += cost.ninsn
+        self._prev = cost
+        if self.budget and self.instructions > self.budget and not self.budget_exceeded:
+            self.budget_exceeded = True
+            uc.emu_stop()
+
+    def _predict(self, br: BlockCost, taken: bool, target: int) -> int:
+        """Mirror of predict() in native/accounting.c."""
+        i = (br.branch_pc >> 1) % self._btac_entries
+        tag, ctr, tgt = self._btac.get(i, (None, 0, 0))
+        hit = tag == br.branch_pc
+        pred_taken = hit and ctr >= 2
+        correct = (pred_taken and tgt == target) if taken else not pred_taken
+        if taken:
+            self._btac[i] = (br.branch_pc, 2 if not hit else min(ctr + 1, 3), target)
+        elif hit and ctr > 0:
+            self._btac[i] = (tag, ctr - 1, tgt)
+        if not correct:
+            self.mispredicts += 1
+            return br.mispredict_pen
+        return self._predicted_taken if taken else 0
+
+    def _on_mem(self, uc, access, address, size, value, _user):
+        wait = self.regions.data_wait(address, access == UC_MEM_WRITE)
+        if wait:
+            self.cycles += wait
+            self._mem += wait
+            self._totals[self._cur][0] += wait
+
+    def _block_position(self):
+        return self._base, self._mem, self._cur
+
+    def _block_totals(self):
+        return [(a, c, n) for a, (c, n) in self._totals.items()]
+
+
+def _uclib():
+    from unicorn.unicorn_py3 import unicorn as _u
+    return _u.uclib
+
+
+def _native_hook(uc, htype: int, cfunc, state, begin: int = 1, end: int = 0) -> int:
+    """Register a C function as a Unicorn hook on ``uc`` (begin=1, end=0: everywhere)."""
+    from unicorn.unicorn_py3.unicorn import UcError, uc_hook_h
+    handle = uc_hook_h()
+    fptr = ctypes.cast(cfunc, ctypes.c_void_p)
+    status = _uclib().uc_hook_add(uc._uch, ctypes.byref(handle), htype, fptr, ctypes.c_void_p(state),
+                                  ctypes.c_uint64(begin), ctypes.c_uint64(end))
+    if status != 0:
+        raise UcError(status)
+    return handle.value

@@ -1,0 +1,261 @@
+/* mcusim cycle accounting: Unicorn block and memory hooks in C.
+ *
+ * Python decodes each translated block once (simulator/cycles/model.py) into a static cost;
+ * this file adds it per execution, plus what only execution knows: whether the previous
+ * block's branch was taken (the new block is not its fall-through), the M7 branch predictor,
+ * data-access wait states, the instruction budget and per-block totals for profiling.
+ * engine.py mirrors every rule in Python (PyAccounting); tests check both agree.
+ * Built for the host at first use by simulator/cycles/native.py.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KIND_NONE 0
+#define UC_MEM_WRITE 17
+#define MAX_REGIONS 64
+#define MAX_BTAC 4096
+
+typedef struct {              /* mirrored by native.py Block */
+    uint64_t addr;
+    uint64_t branch_pc;
+    uint64_t execs;           /* times executed */
+    uint64_t insns;           /* instructions counted for it */
+    uint64_t cycles_acc;      /* cycles attributed to it (static + penalties + data waits) */
+    uint32_t size;
+    uint32_t ninsn;
+    int32_t cycles;
+    int32_t taken_pen;
+    int32_t nottaken_pen;
+    int32_t entry_pen;
+    int32_t mispredict_pen;
+    uint32_t kind;
+    uint32_t used;
+    uint32_t pad;
+} mc_block;
+
+typedef struct {              /* mirrored by native.py Counters; first member of mc_state */
+    uint64_t cycles;
+    uint64_t instructions;
+    uint64_t budget;          /* 0 = none */
+    uint64_t blocks;
+    uint64_t block_base;      /* cycles when the current block started (after branch penalties) */
+    uint64_t block_mem;       /* data wait cycles charged inside the current block */
+    uint64_t branches;
+    uint64_t mispredicts;
+    uint64_t cur_addr;
+    int32_t budget_exceeded;
+    int32_t error;            /* the decode callback failed; emulation was stopped */
+} mc_counters;
+
+typedef int (*miss_fn)(uint64_t addr, uint32_t size, mc_block *out);
+typedef int (*stop_fn)(void *uc);
+
+typedef struct {
+    mc_counters c;
+    mc_block *table;
+    uint64_t cap, count;
+    int64_t prev, cur;        /* table indices, -1 = none */
+    miss_fn miss;
+    stop_fn stop;
+    int32_t btac;             /* 1: M7 predictor, 0: static taken/not-taken penalties */
+    int32_t predicted_taken;
+    uint32_t btac_entries;
+    uint64_t btac_tag[MAX_BTAC];      /* branch pc + 1, 0 = empty */
+    uint64_t btac_target[MAX_BTAC];
+    uint8_t btac_ctr[MAX_BTAC];
+    uint32_t nregions;
+    uint64_t rstart[MAX_REGIONS], rend[MAX_REGIONS];
+    int32_t rwait[MAX_REGIONS], wwait[MAX_REGIONS];
+} mc_state;
+
+static uint64_t slot_of(uint64_t addr, uint64_t cap) {
+    return ((addr >> 1) * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+}
+
+static int64_t find(const mc_state *st, uint64_t addr) {
+    uint64_t i = slot_of(addr, st->cap);
+    while (st->table[i].used) {
+        if (st->table[i].addr == addr) return (int64_t)i;
+        i = (i + 1) & (st->cap - 1);
+    }
+    return -1;
+}
+
+static int64_t place(mc_state *st, const mc_block *b) {
+    uint64_t i = slot_of(b->addr, st->cap);
+    while (st->table[i].used) i = (i + 1) & (st->cap - 1);
+    st->table[i] = *b;
+    st->table[i].used = 1;
+    return (int64_t)i;
+}
+
+static int grow(mc_state *st) {
+    mc_block *old = st->table;
+    uint64_t oldcap = st->cap;
+    uint64_t prev_addr = st->prev >= 0 ? old[st->prev].addr : 0;
+    uint64_t cur_addr = st->cur >= 0 ? old[st->cur].addr : 0;
+    mc_block *fresh = calloc(oldcap * 2, sizeof(mc_block));
+    if (!fresh) return -1;
+    st->table = fresh;
+    st->cap = oldcap * 2;
+    for (uint64_t i = 0; i < oldcap; i++)
+        if (old[i].used) place(st, &old[i]);
+    free(old);
+    if (st->prev >= 0) st->prev = find(st, prev_addr);
+    if (st->cur >= 0) st->cur = find(st, cur_addr);
+    return 0;
+}
+
+mc_state *mc_new(void) {
+    mc_state *st = calloc(1, sizeof(mc_state));
+    if (!st) return NULL;
+    st->cap = 1024;
+    st->table = calloc(st->cap, sizeof(mc_block));
+    st->prev = st->cur = -1;
+    st->btac_entries = 128;
+    return st;
+}
+
+void mc_free(mc_state *st) {
+    if (!st) return;
+    free(st->table);
+    free(st);
+}
+
+void mc_set_callbacks(mc_state *st, miss_fn miss, stop_fn stop) {
+    st->miss = miss;
+    st->stop = stop;
+}
+
+void mc_set_predictor(mc_state *st, int32_t on, uint32_t entries, int32_t predicted_taken) {
+    st->btac = on;
+    st->btac_entries = entries > 0 && entries <= MAX_BTAC ? entries : 128;
+    st->predicted_taken = predicted_taken;
+}
+
+int mc_add_region(mc_state *st, uint64_t start, uint64_t size, int32_t read_wait, int32_t write_wait) {
+    if (st->nregions >= MAX_REGIONS) return -1;
+    st->rstart[st->nregions] = start;
+    st->rend[st->nregions] = start + size;
+    st->rwait[st->nregions] = read_wait;
+    st->wwait[st->nregions] = write_wait;
+    st->nregions++;
+    return 0;
+}
+
+/* Forget counts and branch history; keep decoded costs (they depend only on the code). */
+void mc_reset(mc_state *st, int32_t drop_blocks) {
+    uint64_t budget = st->c.budget;
+    memset(&st->c, 0, sizeof(st->c));
+    st->c.budget = budget;
+    st->prev = st->cur = -1;
+    memset(st->btac_tag, 0, sizeof(st->btac_tag));
+    memset(st->btac_ctr, 0, sizeof(st->btac_ctr));
+    for (uint64_t i = 0; i < st->cap; i++) {
+        if (drop_blocks) st->table[i].used = 0;
+        st->table[i].execs = st->table[i].insns = st->table[i].cycles_acc = 0;
+    }
+    if (drop_blocks) st->count = 0;
+}
+
+/* Copy out the used table entries (for profiling); returns how many were written. */
+uint64_t mc_blocks(const mc_state *st, mc_block *out, uint64_t max) {
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < st->cap && n < max; i++)
+        if (st->table[i].used) out[n++] = st->table[i];
+    return n;
+}
+
+uint64_t mc_block_count(const mc_state *st) { return st->count; }
+
+/* M7: direct-mapped, PC-tagged BTAC with 2-bit counters; a miss predicts fall-through. */
+static int32_t predict(mc_state *st, const mc_block *br, int taken, uint64_t target) {
+    uint32_t i = (uint32_t)((br->branch_pc >> 1) % st->btac_entries);
+    int hit = st->btac_tag[i] == br->branch_pc + 1;
+    int pred_taken = hit && st->btac_ctr[i] >= 2;
+    int correct = taken ? (pred_taken && st->btac_target[i] == target) : !pred_taken;
+    if (taken) {
+        if (!hit) { st->btac_tag[i] = br->branch_pc + 1; st->btac_ctr[i] = 2; }
+        else if (st->btac_ctr[i] < 3) st->btac_ctr[i]++;
+        st->btac_target[i] = target;
+    } else if (hit && st->btac_ctr[i] > 0) {
+        st->btac_ctr[i]--;
+    }
+    st->c.branches++;
+    if (!correct) { st->c.mispredicts++; return br->mispredict_pen; }
+    return taken ? st->predicted_taken : 0;
+}
+
+static int64_t lookup_or_decode(mc_state *st, void *uc, uint64_t addr, uint32_t size) {
+    int64_t i = find(st, addr);
+    if (i >= 0 && st->table[i].size == size) return i;
+    mc_block nb;
+    memset(&nb, 0, sizeof(nb));
+    nb.addr = addr;
+    nb.size = size;
+    if (!st->miss || st->miss(addr, size, &nb) != 0) {
+        st->c.error = 1;
+        if (st->stop) st->stop(uc);
+        return -1;
+    }
+    if (i >= 0) {             /* retranslated with another size: keep its totals */
+        mc_block *old = &st->table[i];
+        nb.execs = old->execs; nb.insns = old->insns; nb.cycles_acc = old->cycles_acc;
+        nb.used = 1;
+        *old = nb;
+        return i;
+    }
+    if ((st->count + 1) * 4 > st->cap * 3 && grow(st) != 0) {
+        st->c.error = 1;
+        if (st->stop) st->stop(uc);
+        return -1;
+    }
+    st->count++;
+    return place(st, &nb);
+}
+
+void mc_block_hook(void *uc, uint64_t addr, uint32_t size, void *user) {
+    mc_state *st = (mc_state *)user;
+    int64_t i = lookup_or_decode(st, uc, addr, size);
+    if (i < 0) return;
+    mc_block *b = &st->table[i];
+    if (st->prev >= 0) {
+        mc_block *p = &st->table[st->prev];
+        if (p->kind != KIND_NONE) {
+            int taken = addr != p->addr + p->size;
+            int64_t pen = st->btac ? predict(st, p, taken, addr)
+                                   : (taken ? p->taken_pen + b->entry_pen : p->nottaken_pen);
+            st->c.cycles += (uint64_t)pen;
+            p->cycles_acc += (uint64_t)pen;
+        }
+    }
+    st->c.block_base = st->c.cycles;
+    st->c.block_mem = 0;
+    st->c.cycles += (uint64_t)(int64_t)b->cycles;
+    st->c.instructions += b->ninsn;
+    st->c.blocks++;
+    st->c.cur_addr = addr;
+    b->execs++;
+    b->insns += b->ninsn;
+    b->cycles_acc += (uint64_t)(int64_t)b->cycles;
+    st->prev = st->cur = i;
+    if (st->c.budget && st->c.instructions > st->c.budget && !st->c.budget_exceeded) {
+        st->c.budget_exceeded = 1;
+        if (st->stop) st->stop(uc);
+    }
+}
+
+void mc_mem_hook(void *uc, int type, uint64_t addr, int size, int64_t value, void *user) {
+    mc_state *st = (mc_state *)user;
+    (void)uc; (void)size; (void)value;
+    for (uint32_t r = 0; r < st->nregions; r++) {
+        if (addr >= st->rstart[r] && addr < st->rend[r]) {
+            int32_t w = type == UC_MEM_WRITE ? st->wwait[r] : st->rwait[r];
+            st->c.cycles += (uint64_t)w;
+            st->c.block_mem += (uint64_t)w;
+            if (st->cur >= 0) st->table[st->cur].cycles_acc += (uint64_t)w;
+            return;
+        }
+    }
+}

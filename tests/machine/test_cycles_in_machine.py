@@ -1,0 +1,46 @@
+"""The cycle model as users meet it: RunResult.cycles, DWT CYCCNT, profiles, cache assumption."""
+import pytest
+
+from simulator.machine import Machine
+
+from .conftest import FIXTURES
+
+
+@pytest.mark.parametrize("board", ["rp2040", "nrf52840", "stm32h743", "generic-m33"])
+def test_firmware_timing_itself_with_dwt_agrees_with_mcusim(board):
+    fw = Machine(board).build([FIXTURES / "dwt.c"])
+    r = fw.run(profile=True)
+    firmware_says = int(r.stdout.strip())
+    mcusim_says = r.regions["timed"]["cycles"]
+    # The marked region holds the two CYCCNT reads plus the marker calls' own few instructions,
+    # so it may exceed the firmware's figure by that overhead only.
+    assert firmware_says > 1000
+    assert 0 <= mcusim_says - firmware_says <= 40, (mcusim_says, firmware_says)
+    # work() alone, per the profile, is inside the DWT window.
+    assert r.profile["work"]["cycles"] <= firmware_says
+
+
+def test_cycles_and_time_reported():
+    r = Machine("stm32h743").build([FIXTURES / "hello.c"]).run()
+    assert r.cycles >= r.instructions // 2     # M7 dual-issues at most two per cycle
+    assert r.time_us == pytest.approx(r.cycles / 480.0)
+    d = r.to_dict()
+    assert d["cycles"] == r.cycles and d["time_us"] == pytest.approx(r.time_us)
+    assert d["untimed_classes"] == []
+
+
+def test_wait_states_apply_without_caches():
+    """stm32f746 flash has 7 wait states at 216 MHz (RM0385): with the caches assumed off, the
+    same program must take more cycles than with the default steady-state cache hits."""
+    cached = Machine("stm32f746").build([FIXTURES / "dwt.c"]).run()
+    uncached = Machine("stm32f746", caches=False).build([FIXTURES / "dwt.c"]).run()
+    assert uncached.instructions == cached.instructions
+    assert uncached.cycles > 2 * cached.cycles
+
+
+@pytest.mark.parametrize("board", ["rp2040", "stm32h743"])
+def test_native_and_python_engines_agree_on_a_c_program(board):
+    native = Machine(board).build([FIXTURES / "dwt.c"]).run(profile=True)
+    python = Machine(board, engine="python").build([FIXTURES / "dwt.c"]).run(profile=True)
+    assert (native.cycles, native.instructions, native.stdout) == (python.cycles, python.instructions, python.stdout)
+    assert native.profile == python.profile
