@@ -16,6 +16,9 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ram", default=None, help="RAM the program may use: 32K, 256K, 0x8000 (default: the board's data RAM)")
     p.add_argument("--stack", default="4K", help="stack size (default 4K)")
     p.add_argument("--toolchain", default="zig", choices=["zig", "gcc"], help="cross compiler (default zig)")
+    p.add_argument("--caches", choices=["on", "off"], default="on",
+                   help="on: steady state with caches hitting, no wait states (default); "
+                        "off: every access pays its memory region's wait states")
     p.add_argument("--max-instructions", type=int, default=2_000_000_000,
                    help="stop a runaway program after this many instructions")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -55,7 +58,7 @@ def cmd_run(args) -> int:
     from .report.text import render_run
 
     m = Machine(args.board, ram=args.ram, stack=args.stack, toolchain=args.toolchain,
-                max_instructions=args.max_instructions)
+                max_instructions=args.max_instructions, caches=args.caches == "on")
     fw = m.build(args.sources, defines=_parse_defines(args.defines), include_dirs=args.include_dirs,
                  opt=f"-O{args.opt}")
     result = fw.run(profile=args.profile)

@@ -22,6 +22,10 @@ def render_run(r) -> str:
     lines.append(f"  exit {r.exit_code}, {r.instructions:,} instructions{cyc}")
     lines.append(f"  RAM: static {format_size(r.ram_static)}, stack peak {r.stack_peak} B of "
                  f"{format_size(r.stack_size)}, limit {format_size(r.ram_limit)}; flash {format_size(r.flash_used)}")
+    if r.regions:
+        lines.append(table(["region", "count", "cycles", "instructions"],
+                           [[name, v["count"], "-" if v["cycles"] is None else f"{v['cycles']:,}",
+                             f"{v['instructions']:,}"] for name, v in r.regions.items()], "lrrr"))
     profile = getattr(r, "profile", None)
     if profile:
         def weight(kv):

@@ -95,3 +95,11 @@ def test_boards_lists_required_boards():
     regions = {r["name"]: (r["origin"], r["size"]) for r in h7["regions"]}
     assert regions["itcm"] == (0, 64 * 1024) and regions["flash"] == (0x08000000, 2 << 20)
     assert regions["dtcm"] == (0x20000000, 128 * 1024) and regions["axi_sram"] == (0x24000000, 512 * 1024)
+
+
+def test_caches_off_charges_wait_states():
+    on = json.loads(mcusim("run", FIXTURES / "dwt.c", "--board", "stm32f746", "--json").stdout)
+    off = json.loads(mcusim("run", FIXTURES / "dwt.c", "--board", "stm32f746", "--caches", "off", "--json").stdout)
+    assert on["instructions"] == off["instructions"]
+    assert off["cycles"] > on["cycles"] > 0
+    assert off["time_us"] == off["cycles"] / 216.0
