@@ -27,6 +27,7 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
+from . import divzero
 from .elf import ElfImage
 from .semihosting import Semihost, SemihostingError
 
@@ -84,6 +85,7 @@ class Emulator:
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
                          self._on_bad_access)
         self.counter.attach()
+        divzero.install(self)             # CCR.DIV_0_TRP, which unicorn does not implement
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
