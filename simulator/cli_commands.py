@@ -2,16 +2,68 @@
 so cli.py stays the small, stable entry point."""
 from __future__ import annotations
 
+import json
+import sys
+
 EXTRA_HANDLERS: dict = {}
 
 
 def register_extra_commands(sub) -> None:
     """Add the subparsers of the optional stages that are present."""
-    _register_quantize(sub)
+    _register_analyze(sub)
 
 
-def _register_quantize(sub) -> None:
-    from .quantize.cli import add_parser, cmd_quantize
+# ---- mcusim analyze ---------------------------------------------------------------------------
 
-    add_parser(sub)
-    EXTRA_HANDLERS["quantize"] = cmd_quantize
+def _register_analyze(sub) -> None:
+    from .cli import _add_target_options
+
+    p = sub.add_parser("analyze", help="lower a quantized .tflite to C, run it on a board, "
+                       "report flash, RAM, cycles per layer and bit-exactness",
+                       description="Exit 0: fits and bit-exact; 1: bit mismatch; 2: bad input, "
+                       "unsupported model, or it does not fit the RAM.")
+    p.add_argument("model", help="int8 .tflite file")
+    _add_target_options(p)
+    p.add_argument("--input", default=None, metavar="X.npy",
+                   help="input (int8, or float32 quantized with the model input's scale and zero "
+                   "point; the model input's shape); default: random int8, seed 0")
+    p.add_argument("--save-output", default=None, metavar="Y.npy",
+                   help="write the simulated output here")
+    p.add_argument("--memory-plan", action="store_true",
+                   help="also print every tensor's place in the arena (text mode)")
+    p.add_argument("--keep-sources", default=None, metavar="DIR",
+                   help="write the generated model.c, model.h, main.c to DIR")
+    EXTRA_HANDLERS["analyze"] = cmd_analyze
+
+
+def cmd_analyze(args) -> int:
+    import numpy as np
+
+    from .analyze import analyze
+    from .report.analysis import render_analysis, render_memory_plan
+
+    a = analyze(args.model, args.board, ram=args.ram, toolchain=args.toolchain, input=args.input,
+                stack=args.stack, max_instructions=args.max_instructions,
+                work_dir=args.keep_sources)
+    if args.save_output and a.output is not None:
+        try:
+            np.save(args.save_output, a.output)
+        except OSError as err:
+            from .errors import ConfigError
+            raise ConfigError(f"--save-output {args.save_output}: {err.strerror}") from None
+    if args.json:
+        print(json.dumps(a.to_dict(), indent=2))
+    else:
+        print(render_analysis(a))
+        if args.memory_plan:
+            print()
+            print(render_memory_plan(a))
+    # JSON mode: the explanation goes to stderr; text mode: it is in the report, say so briefly
+    if a.overflow:
+        text = a.overflow if args.json else (f"does not fit: needs {a.ram_total} B, limit "
+                                             f"{a.ram_limit} B (RAM overflow above)")
+        print(f"mcusim: error: {text}", file=sys.stderr)
+    elif a.mismatch:
+        text = a.mismatch if args.json else "bit mismatch (details above)"
+        print(f"mcusim: error: {text}", file=sys.stderr)
+    return a.exit_code

@@ -1,0 +1,94 @@
+"""Cycles (or instructions, where the cycle model is absent) per MAC of the conv, depthwise and
+fully connected kernels, on representative layer shapes from the bundled models.
+
+    python benchmarks/kernel_cycles.py [--boards stm32h743 nrf52840] [--json]
+
+Each shape is a one-layer int8 model (ModelBuilder, random weights, seed 0) lowered, built and
+run by ``simulator.analyze.analyze``, so the figure is the generated code's own layer region
+(``L0``) and its output is checked bit for bit against the NumPy reference on the way.
+Prints figures; never passes or fails on them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulator.analyze import analyze  # noqa: E402
+from simulator.frontend import ModelBuilder  # noqa: E402
+
+# (name, kind, input shape, weight shape, stride); shapes from the bundled MLPerf Tiny models
+SHAPES = [
+    ("ds_cnn pointwise 1x1 64->64 @25x5", "conv", (1, 25, 5, 64), (64, 1, 1, 64), 1),
+    ("resnet8 conv 3x3 16->16 @32x32", "conv", (1, 32, 32, 16), (16, 3, 3, 16), 1),
+    ("vww first conv 3x3/2 3->8 @96x96", "conv", (1, 96, 96, 3), (8, 3, 3, 3), 2),
+    ("ds_cnn depthwise 3x3 x64 @25x5", "depthwise", (1, 25, 5, 64), (1, 3, 3, 64), 1),
+    ("vww depthwise 3x3 x32 @24x24", "depthwise", (1, 24, 24, 32), (1, 3, 3, 32), 1),
+    ("fc_autoencoder FC 640->128", "fc", (1, 640), (128, 640), 1),
+    ("vww head FC 256->2 (tiny)", "fc", (1, 256), (2, 256), 1),
+]
+
+
+def one_layer_model(kind: str, in_shape, w_shape, stride: int):
+    rng = np.random.default_rng(0)
+    b = ModelBuilder(f"bench_{kind}")
+    x = b.input(in_shape, scale=0.05, zero_point=-3)
+    w = rng.normal(size=w_shape).astype(np.float32)
+    bias = rng.normal(size=w_shape[0] if kind != "depthwise" else w_shape[3]).astype(np.float32)
+    common = dict(out_scale=0.5, out_zp=2)
+    if kind == "conv":
+        y = b.conv2d(x, w, bias, stride=stride, activation="RELU", **common)
+    elif kind == "depthwise":
+        y = b.depthwise_conv2d(x, w, bias, stride=stride, activation="RELU", **common)
+    else:
+        y = b.fully_connected(x, w, bias, **common)
+    b.output(y)
+    return b.build()
+
+
+def measure(board: str) -> list[dict]:
+    rows = []
+    for name, kind, in_shape, w_shape, stride in SHAPES:
+        a = analyze(one_layer_model(kind, in_shape, w_shape, stride), board)
+        layer = a.layers[0]
+        count = layer.cycles if layer.cycles is not None else layer.instructions
+        rows.append({"board": board, "core": a.core, "layer": name, "kernel": layer.kernel,
+                     "macc": layer.macc, "cycles": layer.cycles,
+                     "instructions": layer.instructions,
+                     "per_mac": round(count / layer.macc, 3),
+                     "per_mac_unit": "cycles" if layer.cycles is not None else "instructions",
+                     "scratch_bytes": layer.scratch_bytes, "bit_exact": layer.bit_exact})
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--boards", nargs="+", default=["stm32h743", "nrf52840"])
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    rows = [r for board in args.boards for r in measure(board)]
+    if args.json:
+        print(json.dumps({"benchmark": "kernel_cycles", "rows": rows,
+                          "wall_seconds": round(time.perf_counter() - t0, 1)}, indent=2))
+        return 0
+    print(f"{'board':<10} {'core':<5} {'layer':<36} {'MACC':>9} {'cycles':>10} "
+          f"{'instr':>10} {'per MAC':>8}  bits")
+    for r in rows:
+        cyc = "-" if r["cycles"] is None else f"{r['cycles']:,}"
+        print(f"{r['board']:<10} {r['core']:<5} {r['layer']:<36} {r['macc']:>9,} {cyc:>10} "
+              f"{r['instructions']:>10,} {r['per_mac']:>8.2f}  "
+              f"{'ok' if r['bit_exact'] else 'DIFF'}")
+    print(f"(per MAC in {rows[0]['per_mac_unit'] if rows else 'cycles'}; "
+          f"{time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

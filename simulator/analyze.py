@@ -1,0 +1,364 @@
+"""The whole pipeline on one model: .tflite -> reference -> C -> firmware -> run -> compare.
+
+    a = analyze("models/ds_cnn.tflite", "stm32h743")          # returns an Analysis
+    a.fits, a.bit_exact, a.instructions, a.layers[0].cycles
+    a.to_dict()                                                # the "mcusim.analysis/1" JSON
+    a.raise_for_status()                                       # RamOverflow / BitMismatch
+
+Nothing is printed here; :mod:`simulator.report.analysis` renders an Analysis as text.
+Bit-exactness is checked layer by layer: at every ``ck_region_end("L<idx>")`` the host reads
+the layer's output from ``g_arena + offset`` and compares it with the NumPy reference.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .boards import get_board
+from .errors import BitMismatch, ConfigError, RamOverflow
+from .frontend import load_tflite
+from .ir import Graph
+from .lower import LoweredModel, lower_graph, write_sources
+from .lower.planner import align_up
+from .machine import Machine
+from .machine.firmware import DEFAULT_STACK
+from .reference.graph import run_graph
+from .reference.quantize_ops import quantize_f32_s8
+from .sizes import format_size
+
+SCHEMA = "mcusim.analysis/1"
+# .data/.bss of the runtime and main.c besides the arena, scratch and output buffer, plus the
+# linker's alignment padding (measured: 4 B .data + 12 B padding + g_failed_layer; rounded up).
+RUNTIME_STATIC_ESTIMATE = 64
+
+
+@dataclass
+class LayerResult:
+    index: int
+    name: str
+    op: str
+    kernel: str
+    output_shape: list[int]
+    macc: int
+    scratch_bytes: int
+    instructions: int = 0
+    cycles: int | None = None
+    share: float = 0.0
+    bit_exact: bool = False
+
+
+@dataclass
+class TensorPlacement:
+    index: int
+    name: str
+    offset: int
+    size: int
+    first_op: int
+    last_op: int
+
+
+@dataclass
+class Analysis:
+    model: str
+    board: str
+    core: str
+    toolchain: str
+    clock_hz: int
+    params: int
+    macc: int
+    flash_weights: int
+    flash_code: int
+    arena: int
+    scratch: int
+    stack_peak: int
+    stack_size: int
+    ram_static: int
+    ram_total: int
+    ram_limit: int
+    fits: bool
+    instructions: int
+    cycles: int | None
+    bit_exact: bool
+    layers: list[LayerResult]
+    tensors: list[TensorPlacement]
+    ran: bool = False
+    overflow: str | None = None          # why it does not fit (RamOverflow message)
+    mismatch: str | None = None          # the first bit mismatch (BitMismatch message)
+    output: np.ndarray | None = None     # the simulated output
+    reference_output: np.ndarray | None = None
+    wall_seconds: float = 0.0
+    toolchain_version: str = ""
+
+    @property
+    def flash_total(self) -> int:
+        return self.flash_weights + self.flash_code
+
+    @property
+    def latency_ms(self) -> float | None:
+        return None if self.cycles is None else self.cycles * 1e3 / self.clock_hz
+
+    @property
+    def exit_code(self) -> int:
+        if not self.fits:
+            return RamOverflow.exit_code
+        return 0 if self.bit_exact else BitMismatch.exit_code
+
+    def raise_for_status(self) -> None:
+        if not self.fits:
+            raise RamOverflow(self.overflow or "model does not fit", limit=self.ram_limit,
+                              needed=self.ram_total)
+        if not self.bit_exact:
+            raise BitMismatch(self.mismatch or "simulated output differs from the reference")
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": SCHEMA, "model": self.model, "board": self.board, "core": self.core,
+            "toolchain": self.toolchain, "clock_hz": self.clock_hz, "params": self.params,
+            "macc": self.macc,
+            "flash_bytes": {"weights": self.flash_weights, "code": self.flash_code,
+                            "total": self.flash_total},
+            "ram_bytes": {"arena": self.arena, "scratch": self.scratch,
+                          "stack_peak": self.stack_peak, "static": self.ram_static,
+                          "total": self.ram_total},
+            "ram_limit_bytes": self.ram_limit, "fits": self.fits,
+            "instructions": self.instructions, "cycles": self.cycles,
+            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact,
+            "layers": [{"index": l.index, "name": l.name, "op": l.op, "kernel": l.kernel,
+                        "output_shape": list(l.output_shape), "macc": l.macc,
+                        "instructions": l.instructions, "cycles": l.cycles, "share": l.share,
+                        "bit_exact": l.bit_exact} for l in self.layers],
+            "memory_plan": {"arena_bytes": self.arena,
+                            "tensors": [{"index": t.index, "name": t.name, "offset": t.offset,
+                                         "size": t.size, "first_op": t.first_op,
+                                         "last_op": t.last_op} for t in self.tensors]},
+        }
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+
+def prepare_input(graph: Graph, x=None) -> np.ndarray:
+    """The int8 input to run: ``x`` (array or .npy path; int8 as is, float32 quantized with the
+    input tensor's scale and zero point) or, when None, deterministic random int8 (seed 0)."""
+    t = graph.tensor(graph.inputs[0])
+    if x is None:
+        return np.random.default_rng(0).integers(-128, 128, t.shape).astype(np.int8)
+    where = ""
+    if isinstance(x, (str, Path)):
+        where = f"{x}: "
+        try:
+            x = np.load(x, allow_pickle=False)
+        except (OSError, ValueError) as err:
+            raise ConfigError(f"{where}cannot read as .npy ({err})") from None
+    x = np.asarray(x)
+    if tuple(x.shape) != tuple(t.shape):
+        raise ConfigError(f"{where}input shape {list(x.shape)} does not match the model input "
+                          f"{t.name!r} {list(t.shape)}")
+    if x.dtype == np.int8:
+        return x
+    if x.dtype == np.float32:
+        q = t.quant
+        return quantize_f32_s8(x, scale=float(np.float32(q.scalar_scale)),
+                               zero_point=q.scalar_zero_point).reshape(t.shape)
+    raise ConfigError(f"{where}input dtype {x.dtype} is not int8 or float32 (the model input is "
+                      f"int8, scale {t.quant.scalar_scale:.6g}, zero point "
+                      f"{t.quant.scalar_zero_point})")
+
+
+# ---- RAM ---------------------------------------------------------------------------------------
+
+def ram_need(lm: LoweredModel, stack_size: int) -> dict:
+    """What the firmware will hold in RAM, before building it."""
+    out_bytes = lm.graph.tensor(lm.output).nbytes
+    return {"arena": lm.arena_bytes, "scratch": align_up(max(lm.scratch_bytes, 4)),
+            "stack": stack_size, "static": out_bytes + RUNTIME_STATIC_ESTIMATE}
+
+
+def peak_explanation(lm: LoweredModel) -> str:
+    """Which layer's live tensors set the arena's peak, with names and sizes."""
+    mem = lm.memory
+    op_i = mem.peak_op()
+    op = lm.graph.ops[op_i] if lm.graph.ops else None
+    live = sorted(mem.live_tensors(op_i), key=lambda s: -s.size)
+    names = ", ".join(f"{s.name} ({s.size} B)" for s in live)
+    what = f"op #{op_i} ({op.opcode})" if op is not None else "the input"
+    return (f"the arena ({mem.arena_bytes} B) peaks at {what}, where these tensors are live: "
+            f"{names} = {sum(s.size for s in live)} B")
+
+
+def overflow_error(lm: LoweredModel, need: dict, limit: int, board: str) -> RamOverflow:
+    total = sum(need.values())
+    parts = " + ".join(f"{k} {v} B" for k, v in need.items())
+    msg = (f"model {lm.graph.name} does not fit the RAM of {board}: it needs {total} B "
+           f"({format_size(total)}) = {parts}, but the limit is {limit} B ({format_size(limit)}): "
+           f"over by {total - limit} B; {peak_explanation(lm)}")
+    return RamOverflow(msg, limit=limit, needed=total, sections=dict(need))
+
+
+def check_ram(lm: LoweredModel, limit: int, stack_size: int, board: str) -> dict:
+    """Raise RamOverflow if arena + scratch + stack + static exceed ``limit``."""
+    need = ram_need(lm, stack_size)
+    if sum(need.values()) > limit:
+        raise overflow_error(lm, need, limit, board)
+    return need
+
+
+# ---- bit comparison ----------------------------------------------------------------------------
+
+def nhwc_index(shape, flat: int) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
+
+
+def compare_layer(layer, got: np.ndarray, want: np.ndarray) -> str | None:
+    """None if equal, else a BitMismatch message naming layer, op, index and both values."""
+    want = np.asarray(want).reshape(-1)
+    got = np.asarray(got).reshape(-1)
+    if got.shape == want.shape and np.array_equal(got, want):
+        return None
+    if got.shape != want.shape:
+        return (f"layer {layer.index} ({layer.opcode} {layer.name!r}): output has {got.size} "
+                f"elements, the reference {want.size}")
+    flat = int(np.flatnonzero(got != want)[0])
+    coords = nhwc_index(layer.output_shape, flat)
+    n_bad = int(np.count_nonzero(got != want))
+    return (f"layer {layer.index} ({layer.opcode} {layer.name!r}, kernel {layer.kernel}): first "
+            f"mismatch at flat index {flat}, NHWC {list(coords)}: simulated {int(got[flat])}, "
+            f"reference {int(want[flat])} ({n_bad} of {want.size} elements differ)")
+
+
+# ---- the pipeline -------------------------------------------------------------------------------
+
+def _load(model) -> Graph:
+    if isinstance(model, Graph):
+        return model
+    path = Path(model)
+    if not path.is_file():
+        raise ConfigError(f"model file not found: {path}")
+    return load_tflite(path)
+
+
+def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Analysis:
+    g, board = lm.graph, machine.board
+    layers = [LayerResult(l.index, l.name, l.opcode, l.kernel, list(l.output_shape), l.macc,
+                          l.scratch_bytes) for l in lm.layers]
+    tensors = [TensorPlacement(s.index, s.name, s.offset, s.size, s.first_op, s.last_op)
+               for s in lm.memory.slots.values()]
+    return Analysis(model=g.name, board=board.name, core=board.core.name, toolchain=toolchain,
+                    clock_hz=board.clock_hz, params=lm.params, macc=lm.macc,
+                    flash_weights=lm.weights_bytes, flash_code=0, arena=lm.arena_bytes,
+                    scratch=need["scratch"], stack_peak=0, stack_size=need["stack"],
+                    ram_static=need["static"], ram_total=sum(need.values()),
+                    ram_limit=machine.ram_limit, fits=True, instructions=0, cycles=None,
+                    bit_exact=False, layers=layers, tensors=tensors)
+
+
+def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
+            input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
+            work_dir=None) -> Analysis:
+    """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
+
+    Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
+    a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
+    ``overflow``/``mismatch``), see ``raise_for_status``."""
+    t0 = time.perf_counter()
+    graph = _load(model)
+    if isinstance(model, (str, Path)):
+        graph.name = Path(model).stem if graph.name in ("", "model") else graph.name
+    x = prepare_input(graph, input)
+    reference = run_graph(graph, [x])
+    kwargs = {} if max_instructions is None else {"max_instructions": max_instructions}
+    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, **kwargs)
+    lm = lower_graph(graph, machine.board)
+    need = ram_need(lm, machine.stack_size)
+    result = _base(lm, machine, machine.toolchain.name, need)
+    result.reference_output = reference[lm.output]
+    try:
+        check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
+        _build_and_run(lm, machine, x, reference, result, work_dir)
+    except RamOverflow as err:
+        result.fits = False
+        result.overflow = str(err)
+    result.wall_seconds = time.perf_counter() - t0
+    return result
+
+
+def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir) -> None:
+    files = write_sources(lm, work_dir, x)
+    try:
+        fw = machine.build(files + lm.sources, include_dirs=[files[0].parent])
+    except RamOverflow as err:        # the linker's own check: say which layer sets the peak
+        raise RamOverflow(f"{err}\n{peak_explanation(lm)}", limit=err.limit,
+                          needed=err.needed, sections=err.sections) from None
+    arena = fw.symbol_address("g_arena")
+    slots = lm.memory.slots
+    captured: dict[int, bytes] = {}
+    by_region = {l.region: l for l in lm.layers}
+
+    def on_region(kind, name, emu):
+        layer = by_region.get(name)
+        if kind == "end" and layer is not None:
+            slot = slots[layer.output]
+            captured[layer.index] = emu.read_memory(arena + slot.offset, slot.size)
+
+    run = fw.run(region_listener=on_region)
+    _fill_run(lm, fw, run, captured, reference, result)
+
+
+def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
+    lay = fw.layout
+    result.ran = True
+    result.toolchain_version = run.toolchain          # name and version, for the text report
+    model_region = run.regions.get("model", {})
+    result.instructions = int(model_region.get("instructions", run.instructions))
+    result.cycles = model_region.get("cycles") if model_region else run.cycles
+    input_bytes = lm.graph.tensor(lm.input).nbytes
+    result.flash_code = max(lay.flash_used - result.flash_weights - input_bytes, 0)
+    result.stack_peak = run.stack_peak
+    result.ram_static = max(lay.ram_static - result.arena - result.scratch, 0)
+    result.ram_total = lay.ram_used
+    mismatch = None
+    if run.exit_code != 0:
+        mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
+    for lr, layer in zip(result.layers, lm.layers):
+        region = run.regions.get(layer.region, {})
+        lr.instructions = int(region.get("instructions", 0))
+        lr.cycles = region.get("cycles")
+        if layer.index in captured:
+            want = reference[layer.output]
+            got = np.frombuffer(captured[layer.index], dtype=np.int8)
+            problem = compare_layer(layer, got, want)
+            lr.bit_exact = problem is None
+            mismatch = mismatch or problem
+        elif mismatch is None:
+            mismatch = f"layer {layer.index} ({layer.opcode}) never finished"
+    total_key = "cycles" if result.cycles is not None else "instructions"
+    total = sum((getattr(l, total_key) or 0) for l in result.layers) or 1
+    for l in result.layers:
+        l.share = round(100.0 * (getattr(l, total_key) or 0) / total, 2)
+    result.output = _printed_output(run.stdout, lm.graph.tensor(lm.output).shape)
+    if mismatch is None and (result.output is None
+                             or not np.array_equal(result.output, reference[lm.output])):
+        mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
+                    "reference")
+    result.mismatch = mismatch
+    result.bit_exact = mismatch is None
+
+
+def _printed_output(stdout: str, shape) -> np.ndarray | None:
+    """The output bytes main.c prints as hex after "output:"."""
+    _, found, rest = stdout.partition("output:")
+    if not found:
+        return None
+    try:
+        data = bytes.fromhex(rest.split("\n", 1)[0].strip())
+    except ValueError:
+        return None
+    if len(data) != int(np.prod(shape, dtype=np.int64)):
+        return None
+    return np.frombuffer(data, np.int8).reshape(shape).copy()
+
+
+__all__ = ["Analysis", "LayerResult", "TensorPlacement", "analyze", "check_ram", "compare_layer",
+           "prepare_input"]

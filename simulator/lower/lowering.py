@@ -1,0 +1,180 @@
+"""Graph + board -> a lowered model: one kernel call per op, a memory plan, flash arrays.
+
+    lowered = lower_graph(graph, board)
+    lowered.layers[i].kernel, lowered.memory.arena_bytes, lowered.scratch_bytes
+    files = write_sources(lowered, out_dir, input_q)      # codegen.py: model.c, model.h, main.c
+
+Kernel choice is the first row of ``rules.toml`` matching (opcode, dtype, core has DSP).
+RESHAPE / SQUEEZE / EXPAND_DIMS whose input lives in the arena become aliases: the output
+tensor gets the input's offset and no code runs. One scratch area, sized by the largest
+need of any layer (only DSP conv asks for one), is shared by all layers since they run one
+after another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cross_kernels
+
+from ..boards import Board
+from ..errors import ModelError
+from ..ir import Graph, Op
+from . import emitters
+from .emitters import ConstArray, KernelCall
+from .planner import MemoryPlan, plan_graph
+from .rules import Rule, select_rule
+
+
+@dataclass
+class Layer:
+    index: int
+    opcode: str
+    name: str                  # the output tensor's name
+    kernel: str                # C function, or "alias (in place)"
+    rule: Rule
+    call: KernelCall
+    output: int                # output tensor index
+    output_shape: tuple[int, ...]
+    alias: bool = False
+
+    @property
+    def macc(self) -> int:
+        return self.call.macc
+
+    @property
+    def scratch_bytes(self) -> int:
+        return self.call.scratch_bytes
+
+    @property
+    def region(self) -> str:
+        return f"L{self.index}"
+
+
+@dataclass
+class LoweredModel:
+    graph: Graph
+    board: Board
+    layers: list[Layer]
+    memory: MemoryPlan
+    consts: list[ConstArray]           # weights, biases, multipliers, shifts, shapes
+    decls: list[str]                   # extra C declarations (pointer tables)
+    sources: list[Path]                # kernel .c files to compile
+    input: int                         # tensor index
+    output: int
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.memory.arena_bytes
+
+    @property
+    def scratch_bytes(self) -> int:
+        return max((l.scratch_bytes for l in self.layers), default=0)
+
+    @property
+    def weights_bytes(self) -> int:
+        """Everything the model puts in flash as data: tensors, requant arrays, param structs."""
+        return sum(c.nbytes for c in self.consts) + sum(l.call.struct_bytes for l in self.layers) \
+            + 4 * sum(d.count(",") + 1 for d in self.decls)
+
+    @property
+    def macc(self) -> int:
+        return sum(l.macc for l in self.layers)
+
+    @property
+    def params(self) -> int:
+        """Elements of quantized constant tensors (weights and biases), as models/README counts."""
+        return sum(t.num_elements for t in self.graph.tensors
+                   if t.is_const and t.dtype in ("int8", "int32") and t.quant is not None)
+
+
+@dataclass
+class _Context:
+    """What an emitter sees: the op, the graph, its rule, and ptr() for operands."""
+    graph: Graph
+    op: Op
+    rule: Rule
+    prefix: str
+    aliases: dict[int, int]
+    const_names: dict[int, str]
+    consts: list[ConstArray]
+    extra_decls: list[str] = field(default_factory=list)
+
+    def ptr(self, t: int) -> str:
+        tensor = self.graph.tensor(t)
+        if tensor.is_const:
+            if t not in self.const_names:
+                ctype = {"int8": "int8_t", "int32": "int32_t"}.get(tensor.dtype)
+                if ctype is None:
+                    raise ModelError(f"constant of dtype {tensor.dtype} has no C form",
+                                     op_index=self.op.index, opcode=self.op.opcode,
+                                     tensor_index=t)
+                name = f"T{t}"
+                self.const_names[t] = name
+                self.consts.append(ConstArray(name, ctype, tensor.data.reshape(-1)))
+            return self.const_names[t]
+        return f"TENSOR_{t}"
+
+
+def _activation_dtype(graph: Graph, op: Op) -> str:
+    t = graph.tensor(op.outputs[0])
+    return t.dtype
+
+
+def _check_io(graph: Graph) -> None:
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise ModelError(f"code generation handles one input and one output; the model has "
+                         f"{len(graph.inputs)} and {len(graph.outputs)}", path=graph.source)
+    for idx in graph.inputs + graph.outputs:
+        t = graph.tensor(idx)
+        if t.dtype != "int8":
+            raise ModelError(f"model input/output {t.name!r} is {t.dtype}; code generation "
+                             f"needs int8 (strip float QUANTIZE/DEQUANTIZE)", path=graph.source,
+                             tensor_index=idx)
+
+
+def _emit(ctx: _Context) -> KernelCall:
+    fn = emitters.EMITTERS[ctx.rule.emitter]
+    op = ctx.op
+    try:
+        return fn(ctx)
+    except ModelError as err:
+        if err.op_index is not None:
+            raise
+        raise ModelError(err.message, path=ctx.graph.source, op_index=op.index,
+                         opcode=op.opcode) from None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        raise ModelError(f"cannot lower this op ({type(err).__name__}: {err})",
+                         path=ctx.graph.source, op_index=op.index, opcode=op.opcode) from None
+
+
+def lower_graph(graph: Graph, board: Board) -> LoweredModel:
+    _check_io(graph)
+    has_dsp = board.core.has_dsp
+    aliases: dict[int, int] = {}
+    const_names: dict[int, str] = {}
+    consts: list[ConstArray] = []
+    decls: list[str] = []
+    layers: list[Layer] = []
+    sources: list[str] = ["shape/ck_copy.c"]       # model_invoke copies the input and output
+    for op in graph.ops:
+        if len(op.outputs) != 1:
+            raise ModelError(f"ops with {len(op.outputs)} outputs are not supported",
+                             path=graph.source, op_index=op.index, opcode=op.opcode)
+        rule = select_rule(op, _activation_dtype(graph, op), has_dsp)
+        ctx = _Context(graph, op, rule, f"L{op.index}", aliases, const_names, consts)
+        call = _emit(ctx)
+        consts += call.consts
+        decls += ctx.extra_decls
+        out = op.outputs[0]
+        alias = rule.is_alias and not graph.tensor(op.inputs[0]).is_const
+        if alias:
+            aliases[out] = op.inputs[0]
+        kernel = "alias (in place)" if alias else ("ck_copy" if rule.is_alias else rule.kernel)
+        layers.append(Layer(op.index, op.opcode, graph.tensor(out).name, kernel, rule, call,
+                            out, tuple(graph.tensor(out).shape), alias))
+        sources += [s for s in rule.sources if s not in sources]
+    memory = plan_graph(graph, aliases)
+    return LoweredModel(graph, board, layers, memory, consts, decls,
+                        [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
+                        graph.outputs[0])

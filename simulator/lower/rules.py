@@ -1,0 +1,58 @@
+"""The op -> kernel table (``rules.toml``) and the lookup that picks a row for an op."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import ModelError
+
+RULES_PATH = Path(__file__).resolve().parent / "rules.toml"
+
+
+@dataclass(frozen=True)
+class Rule:
+    op: str
+    dtype: str
+    dsp: bool | None
+    kernel: str
+    emitter: str
+    sources: tuple[str, ...]
+    scratch: str | None
+    source: str
+
+    @property
+    def is_alias(self) -> bool:
+        return self.kernel == "alias"
+
+
+@lru_cache(maxsize=None)
+def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
+    rows = tomllib.loads(Path(path).read_text())["rule"]
+    return tuple(Rule(op=r["op"], dtype=r["dtype"], dsp=r.get("dsp"), kernel=r["kernel"],
+                      emitter=r["emitter"], sources=tuple(r["sources"]),
+                      scratch=r.get("scratch"), source=r["source"]) for r in rows)
+
+
+def supported_ops() -> list[str]:
+    return sorted({r.op for r in load_rules()})
+
+
+def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
+    """The first row matching (opcode, dtype, core feature); ModelError naming what is missing."""
+    rows = [r for r in load_rules() if r.op == op.opcode]
+    if not rows:
+        raise ModelError(f"no C kernel lowers {op.opcode} (lowered ops: "
+                         f"{', '.join(supported_ops())})", op_index=op.index, opcode=op.opcode)
+    typed = [r for r in rows if r.dtype == dtype]
+    if not typed:
+        have = ", ".join(sorted({r.dtype for r in rows}))
+        raise ModelError(f"no C kernel for {op.opcode} on {dtype} tensors (kernels exist for: "
+                         f"{have})", op_index=op.index, opcode=op.opcode)
+    for r in typed:
+        if r.dsp is None or r.dsp == has_dsp:
+            return r
+    raise ModelError(f"no C kernel for {op.opcode} {dtype} on a core "
+                     f"{'with' if has_dsp else 'without'} DSP", op_index=op.index,
+                     opcode=op.opcode)

@@ -1,0 +1,121 @@
+"""`mcusim analyze` as a user sees it: the report, the JSON schema, exit codes, one-line errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+DIGITS = MODELS / "digits_cnn.tflite"
+
+TOP_KEYS = {"schema", "model", "board", "core", "toolchain", "clock_hz", "params", "macc",
+            "flash_bytes", "ram_bytes", "ram_limit_bytes", "fits", "instructions", "cycles",
+            "latency_ms", "bit_exact", "layers", "memory_plan"}
+LAYER_KEYS = {"index": int, "name": str, "op": str, "kernel": str, "output_shape": list,
+              "macc": int, "instructions": int, "share": float, "bit_exact": bool}
+TENSOR_KEYS = {"index", "name", "offset", "size", "first_op", "last_op"}
+
+
+def mcusim(*args):
+    return subprocess.run([sys.executable, "-m", "simulator.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def _check_schema(d: dict) -> None:
+    assert set(d) == TOP_KEYS
+    assert d["schema"] == "mcusim.analysis/1"
+    for k in ("model", "board", "core", "toolchain"):
+        assert isinstance(d[k], str)
+    for k in ("clock_hz", "params", "macc", "ram_limit_bytes", "instructions"):
+        assert isinstance(d[k], int)
+    assert set(d["flash_bytes"]) == {"weights", "code", "total"}
+    assert set(d["ram_bytes"]) == {"arena", "scratch", "stack_peak", "static", "total"}
+    assert all(isinstance(v, int) for v in {**d["flash_bytes"], **d["ram_bytes"]}.values())
+    assert d["cycles"] is None or isinstance(d["cycles"], int)
+    assert d["latency_ms"] is None or isinstance(d["latency_ms"], float)
+    assert isinstance(d["fits"], bool) and isinstance(d["bit_exact"], bool)
+    for layer in d["layers"]:
+        assert set(layer) == set(LAYER_KEYS) | {"cycles"}
+        for k, t in LAYER_KEYS.items():
+            assert isinstance(layer[k], t), (k, layer[k])
+        assert layer["cycles"] is None or isinstance(layer["cycles"], int)
+    assert set(d["memory_plan"]) == {"arena_bytes", "tensors"}
+    assert d["memory_plan"]["arena_bytes"] == d["ram_bytes"]["arena"]
+    for t in d["memory_plan"]["tensors"]:
+        assert set(t) == TENSOR_KEYS
+
+
+def test_json_schema_and_saved_output(tmp_path):
+    out = tmp_path / "y.npy"
+    p = mcusim("analyze", DIGITS, "--board", "stm32h743", "--json", "--save-output", out)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)                       # exactly one JSON object on stdout
+    _check_schema(d)
+    assert d["fits"] and d["bit_exact"] and d["board"] == "stm32h743" and d["core"] == "m7"
+    assert d["flash_bytes"]["total"] == d["flash_bytes"]["weights"] + d["flash_bytes"]["code"]
+    assert [l["index"] for l in d["layers"]] == list(range(7))
+    y = np.load(out)
+    assert y.dtype == np.int8 and y.shape == (1, 10)
+    pytest.importorskip("tflite_micro")
+    from simulator.frontend.tflm_oracle import run_tflm
+    x = np.random.default_rng(0).integers(-128, 128, (1, 8, 8, 1)).astype(np.int8)
+    assert np.array_equal(y, run_tflm(DIGITS.read_bytes(), x)[0])
+
+
+def test_text_report_has_the_table_and_verdict():
+    p = mcusim("analyze", DIGITS, "--board", "nrf52840", "--memory-plan")
+    assert p.returncode == 0, p.stderr
+    for text in ("params", "MACC", "flash", "arena", "scratch", "stack", "bit-exact  yes",
+                 "CONV_2D", "ck_conv_s8_wrapper", "alias (in place)", "share", "offset"):
+        assert text in p.stdout, text
+
+
+def test_overflow_prints_report_json_and_exits_2():
+    p = mcusim("analyze", MODELS / "resnet8.tflite", "--board", "stm32h743", "--ram", "32K",
+               "--json")
+    assert p.returncode == 2
+    d = json.loads(p.stdout)
+    _check_schema(d)
+    assert d["fits"] is False and d["bit_exact"] is False and d["ram_bytes"]["total"] > 32768
+    assert "does not fit" in p.stderr and "over by" in p.stderr and "live" in p.stderr
+
+
+def test_bad_inputs_give_one_line_errors_and_exit_2(tmp_path):
+    bad = tmp_path / "x.npy"
+    np.save(bad, np.zeros((2, 2), np.int8))
+    p = mcusim("analyze", DIGITS, "--board", "stm32h743", "--input", bad)
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and "input shape [2, 2]" in p.stderr
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"not a model at all")
+    p = mcusim("analyze", junk, "--board", "stm32h743")
+    assert p.returncode == 2 and "junk.tflite" in p.stderr and "internal error" not in p.stderr
+    p = mcusim("analyze", tmp_path / "missing.tflite", "--board", "stm32h743")
+    assert p.returncode == 2 and "not found" in p.stderr
+
+
+def test_bit_mismatch_exits_1_and_names_the_layer(monkeypatch, capsys):
+    """A wrong reference value for layer 2 stands in for a wrong kernel: same code path."""
+    import simulator.analyze as an
+    from simulator.cli import main
+
+    real = an.run_graph
+
+    def tampered(graph, inputs):
+        values = real(graph, inputs)
+        out = graph.ops[2].outputs[0]
+        values[out] = values[out].copy()
+        values[out].reshape(-1)[5] ^= 1
+        return values
+    monkeypatch.setattr(an, "run_graph", tampered)
+    assert main(["analyze", str(DIGITS), "--board", "stm32h743", "--json"]) == 1
+    captured = capsys.readouterr()
+    d = json.loads(captured.out)
+    assert d["bit_exact"] is False and d["fits"] is True
+    assert [l["bit_exact"] for l in d["layers"]][:3] == [True, True, False]
+    assert "layer 2 (CONV_2D" in captured.err and "flat index 5" in captured.err
+    assert "NHWC [0, 0, 0, 5]" in captured.err

@@ -1,0 +1,87 @@
+"""`analyze` end to end on the bundled models: lowered, built, run, and bit-exact against the
+NumPy reference (every layer) and TFLite Micro (the model output)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.analyze import analyze, prepare_input
+from simulator.frontend import load_tflite
+from simulator.reference.graph import run_graph
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+PROVENANCE = json.loads((MODELS / "provenance.json").read_text())
+FAST = ["digits_cnn", "ds_cnn", "fc_autoencoder"]
+BIG = ["resnet8", "vww_mobilenet_v1_025"]
+
+
+def _tflm():
+    pytest.importorskip("tflite_micro")
+    from simulator.frontend.tflm_oracle import run_tflm
+    return run_tflm
+
+
+def _check_model(name: str, board: str = "stm32h743"):
+    path = MODELS / PROVENANCE[name]["file"]
+    a = analyze(path, board)
+    assert a.fits and a.ran, a.overflow
+    assert a.bit_exact, a.mismatch
+    assert all(l.bit_exact for l in a.layers)
+    graph = load_tflite(path)
+    x = prepare_input(graph)
+    (y_tflm,) = _tflm()(path.read_bytes(), x)
+    assert np.array_equal(a.output, y_tflm.reshape(a.output.shape))
+    # figures are consistent with the model's own facts
+    assert a.params == PROVENANCE[name]["params"]
+    core_macs = sum(l.macc for l in a.layers
+                    if l.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"))
+    assert core_macs == PROVENANCE[name]["macs"]
+    assert a.arena + a.scratch <= PROVENANCE[name]["tflm_arena_bytes"]
+    assert a.instructions >= sum(l.instructions for l in a.layers) > 0
+    assert a.ram_total <= a.ram_limit and a.stack_peak > 0
+    assert a.flash_weights >= a.params and a.flash_code > 0
+    assert abs(sum(l.share for l in a.layers) - 100.0) < 0.5
+    return a
+
+
+@pytest.mark.parametrize("name", FAST)
+def test_bundled_model_is_bit_exact_on_stm32h743(name):
+    _check_model(name)
+
+
+@pytest.mark.parametrize("name", BIG)
+def test_big_bundled_model_is_bit_exact_on_stm32h743(name):
+    _check_model(name)
+
+
+@pytest.mark.parametrize("board", ["nrf52840", "rp2040"])
+def test_digits_cnn_on_m4_and_m0plus(board):
+    """M4 takes the DSP wrappers with im2col scratch; M0+ the portable C with none."""
+    a = _check_model("digits_cnn", board)
+    assert (a.scratch > 16) == (board == "nrf52840")
+
+
+@pytest.mark.parametrize("name", ["resnet8", "vww_mobilenet_v1_025"])
+def test_oversized_model_reports_the_overflow_and_does_not_run(name):
+    a = analyze(MODELS / PROVENANCE[name]["file"], "stm32h743", ram="32K")
+    assert not a.fits and not a.ran and a.exit_code == 2
+    assert "does not fit" in a.overflow and "over by" in a.overflow
+    assert "live" in a.overflow and "conv2d" in a.overflow       # names the peak's tensors
+    over = int(a.overflow.split("over by ")[1].split(" B")[0])
+    assert over == a.ram_total - a.ram_limit > 0
+
+
+def test_float_input_is_quantized_with_the_input_params():
+    path = MODELS / "digits_cnn.tflite"
+    graph = load_tflite(path)
+    q = graph.tensor(graph.inputs[0]).quant
+    xf = (np.random.default_rng(1).random((1, 8, 8, 1)) * 1.0).astype(np.float32)
+    a = analyze(path, "stm32h743", input=xf)
+    assert a.bit_exact
+    xq = prepare_input(graph, xf)
+    expected = run_graph(graph, [xq])[graph.outputs[0]]
+    assert np.array_equal(a.output, expected)
+    assert xq.dtype == np.int8 and q is not None
