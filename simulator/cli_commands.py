@@ -11,6 +11,7 @@ EXTRA_HANDLERS: dict = {}
 def register_extra_commands(sub) -> None:
     """Add the subparsers of the optional stages that are present."""
     _register_analyze(sub)
+    _register_report_and_compare(sub)
 
 
 # ---- mcusim analyze ---------------------------------------------------------------------------
@@ -67,3 +68,11 @@ def cmd_analyze(args) -> int:
         text = a.mismatch if args.json else "bit mismatch (details above)"
         print(f"mcusim: error: {text}", file=sys.stderr)
     return a.exit_code
+
+
+# ---- mcusim report / mcusim compare (simulator/report/commands.py) ------------------------------
+
+def _register_report_and_compare(sub) -> None:
+    from .report.commands import register
+
+    register(sub, EXTRA_HANDLERS)

@@ -119,9 +119,25 @@ def _validate(item) -> None:
                                 "fixture, and this test does not use it")
 
 
+MARKER_ERROR = pytest.StashKey[str]()
+
+
 def pytest_collection_modifyitems(session, config, items):
     for item in items:
-        _validate(item)
+        try:
+            _validate(item)
+        except pytest.UsageError as exc:
+            # An xdist worker cannot stop the run at collection (the controller reports an
+            # internal error): there the bad marker errors the test at setup instead.
+            if not hasattr(config, "workerinput"):
+                raise
+            item.stash[MARKER_ERROR] = str(exc)
+
+
+def pytest_runtest_setup(item):
+    problem = item.stash.get(MARKER_ERROR, None)
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 # -- gates at the end of each test ----------------------------------------------------------------

@@ -147,9 +147,9 @@ def bit_exact_problems(actual, expected, *, check_dtype: bool = True, max_report
         lines.insert(0, f"{count} of {a.size} elements differ" if count > 1 else f"1 of {a.size} elements differs")
         for flat in np.flatnonzero(mask)[:max_reported]:
             idx = _index(int(flat), a.shape)
-            lines.append(f"  at {idx}: actual {_value(a[idx])}, expected {_value(e[idx])}")
+            lines.append(f"at {idx}: actual {_value(a[idx])}, expected {_value(e[idx])}")
         if count > max_reported:
-            lines.append(f"  ... and {count - max_reported} more")
+            lines.append(f"... and {count - max_reported} more")
     return lines
 
 
@@ -164,4 +164,4 @@ def assert_bit_exact(actual, expected, *, name: str = "", check_dtype: bool = Tr
     problems = bit_exact_problems(actual, expected, check_dtype=check_dtype, max_reported=max_reported)
     if problems:
         head = f"{name}: not bit-exact" if name else "not bit-exact"
-        raise AssertionError(head + ": " + problems[0] + "".join("\n" + p for p in problems[1:]))
+        raise AssertionError(head + ": " + problems[0] + "".join("\n  " + p for p in problems[1:]))

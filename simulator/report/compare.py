@@ -1,0 +1,118 @@
+"""Two analyses of the same model (``mcusim.analysis/1`` dicts) -> per-layer and total deltas, and the gate.
+
+Cost is cycles when both analyses have them, else instructions (and the result says so).
+Thresholds (``--fail-on cycles:5%,flash:1%,ram:1%``) apply to the totals: a layer's share moves
+with the compiler's inlining, the whole model's cost is what a PR must not regress."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ConfigError
+from .markdown import md_table
+from .schema import cost_metric, layer_cost
+from .text import table
+from .thresholds import format_change, percent_change
+
+FAIL_METRICS = ("cycles", "instructions", "flash", "ram")
+
+
+@dataclass(frozen=True)
+class Delta:
+    old: int | None
+    new: int | None
+
+    @property
+    def diff(self) -> int | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+    @property
+    def pct(self) -> float | None:
+        return None if self.diff is None else percent_change(self.old, self.new)
+
+
+@dataclass
+class Comparison:
+    model: str
+    old_board: str
+    new_board: str
+    metric: str                                       # "cycles" or "instructions"
+    totals: dict[str, Delta] = field(default_factory=dict)     # cycles|instructions, flash, ram
+    layers: list[tuple[int, str, str, Delta]] = field(default_factory=list)   # index, name, op, cost
+
+
+def _layer_key(layer: dict) -> tuple[str, str]:
+    return layer["name"], layer["op"]
+
+
+def compare_analyses(old: dict, new: dict, old_name: str = "OLD", new_name: str = "NEW") -> Comparison:
+    """Raise ConfigError when the two are not analyses of the same model (same layers, same ops)."""
+    if old["model"] != new["model"]:
+        raise ConfigError(f"{old_name} is model {old['model']!r} but {new_name} is {new['model']!r}: "
+                          "compare analyses of the same model")
+    if [_layer_key(x) for x in old["layers"]] != [_layer_key(x) for x in new["layers"]]:
+        raise ConfigError(f"{old_name} and {new_name} have different layers ({len(old['layers'])} vs "
+                          f"{len(new['layers'])}, or renamed/reordered): not the same lowering of "
+                          f"{old['model']!r}")
+    metric = cost_metric(old, new)
+    cmp = Comparison(old["model"], old["board"], new["board"], metric)
+    cmp.totals[metric] = Delta(old[metric], new[metric])
+    if metric == "cycles":
+        cmp.totals["instructions"] = Delta(old["instructions"], new["instructions"])
+    cmp.totals["flash"] = Delta(old["flash_bytes"]["total"], new["flash_bytes"]["total"])
+    cmp.totals["ram"] = Delta(old["ram_bytes"]["total"], new["ram_bytes"]["total"])
+    for lo, ln in zip(old["layers"], new["layers"]):
+        cmp.layers.append((ln["index"], ln["name"], ln["op"], Delta(layer_cost(lo, metric), layer_cost(ln, metric))))
+    return cmp
+
+
+def violations(cmp: Comparison, limits: dict[str, float]) -> list[str]:
+    """One line per total that grew past its limit."""
+    out = []
+    for asked, limit in limits.items():
+        used = cmp.metric if asked == "cycles" else asked
+        note = " (no cycle counts: compared instructions)" if asked == "cycles" and used != "cycles" else ""
+        delta = cmp.totals.get(used)
+        if delta is None or delta.pct is None:
+            continue
+        if delta.pct > limit:
+            out.append(f"{used} {delta.old:,} -> {delta.new:,} ({format_change(delta.pct)}) "
+                       f"exceeds {asked}:{limit:g}%{note}")
+    return out
+
+
+def _fmt(v: int | None) -> str:
+    return "–" if v is None else f"{v:,}"
+
+
+def _rows(cmp: Comparison) -> tuple[list[list], list[list]]:
+    totals = [[name, _fmt(d.old), _fmt(d.new), "–" if d.diff is None else f"{d.diff:+,}", format_change(d.pct)]
+              for name, d in cmp.totals.items()]
+    layers = [[i, name, op, _fmt(d.old), _fmt(d.new), f"{d.diff:+,}", format_change(d.pct)]
+              for i, name, op, d in cmp.layers]
+    return totals, layers
+
+
+def _title(cmp: Comparison) -> str:
+    where = cmp.new_board if cmp.old_board == cmp.new_board else f"{cmp.old_board} -> {cmp.new_board}"
+    note = "" if cmp.metric == "cycles" else " (no cycle counts: instructions compared)"
+    return f"{cmp.model} on {where}{note}"
+
+
+def render_comparison_text(cmp: Comparison) -> str:
+    totals, layers = _rows(cmp)
+    return "\n".join([f"mcusim compare: {_title(cmp)}",
+                      table(["total", "old", "new", "change", "%"], totals, "lrrrr"), "",
+                      table(["#", "layer", "op", f"old {cmp.metric}", f"new {cmp.metric}", "change", "%"],
+                            layers, "rllrrrr")])
+
+
+def render_comparison_markdown(cmp: Comparison, failures: list[str] | None = None) -> str:
+    totals, layers = _rows(cmp)
+    out = [f"### mcusim compare: {_title(cmp)}", ""]
+    if failures:
+        out += [f"- ❌ {f}" for f in failures] + [""]
+    out += [md_table(["total", "old", "new", "change", "%"], totals, "lrrrr"), "",
+            "<details><summary>per-layer</summary>", "",
+            md_table(["#", "layer", "op", f"old {cmp.metric}", f"new {cmp.metric}", "change", "%"], layers,
+                     "rllrrrr"), "", "</details>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,104 @@
+"""Charts of an analysis (``mcusim.analysis/1`` dict) as PNG bytes. matplotlib is optional and imported lazily.
+
+- :func:`layer_cost_png`: one horizontal bar per layer, cycles (instructions without a cycle model).
+- :func:`memory_timeline_png`: the arena over time; x = op index, y = arena offset, one rectangle
+  per tensor covering ops first_op..last_op and bytes [offset, offset + size).
+"""
+from __future__ import annotations
+
+import io
+
+from ..errors import ConfigError
+from ..sizes import format_size
+from .schema import cost_metric, layer_cost
+
+DPI = 110
+MAX_LABEL = 28
+
+
+class PlotsUnavailable(ConfigError):
+    """matplotlib is not installed."""
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotsUnavailable("charts need matplotlib, which is not installed: "
+                               "pip install matplotlib (or pip install 'mcusim[test]')") from None
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _png(fig, plt) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _short(text: str, limit: int = MAX_LABEL) -> str:
+    if len(text) <= limit:
+        return text
+    tail = 3 if limit >= 8 else 0                  # keep the distinguishing suffix (conv2d_1 vs conv2d_3)
+    return text[:max(limit - 1 - tail, 1)] + "…" + (text[-tail:] if tail else "")
+
+
+def layer_cost_png(a: dict) -> bytes:
+    plt = _pyplot()
+    metric = cost_metric(a)
+    layers = a["layers"]
+    values = [layer_cost(layer, metric) for layer in layers]
+    labels = [f"{layer['index']}  {_short(layer['name'])} ({layer['op']})" for layer in layers]
+    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.32 * max(len(layers), 1)))
+    ys = range(len(layers))
+    bars = ax.barh(list(ys), values, color="#4C72B0", height=0.7)
+    ax.set_yticks(list(ys), labels, fontsize=8)
+    ax.invert_yaxis()                              # layer 0 at the top, like the table
+    ax.set_xlabel(metric)
+    ax.set_title(f"{a['model']} on {a['board']}: {metric} per layer", fontsize=10)
+    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
+    total = sum(values) or 1
+    for bar, v in zip(bars, values):
+        ax.annotate(f" {v:,} ({100 * v / total:.1f}%)", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    va="center", fontsize=7)
+    ax.set_xlim(0, max(values, default=1) * 1.3 or 1)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig, plt)
+
+
+def memory_timeline_png(a: dict) -> bytes:
+    plt = _pyplot()
+    from matplotlib.patches import Rectangle
+
+    plan = a["memory_plan"]
+    tensors = plan["tensors"]
+    arena = max([plan["arena_bytes"]] + [t["offset"] + t["size"] for t in tensors])
+    n_ops = max([len(a["layers"])] + [t["last_op"] + 1 for t in tensors])
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    cmap = plt.get_cmap("tab20")
+    for i, t in enumerate(tensors):
+        x0, width = t["first_op"] - 0.45, t["last_op"] - t["first_op"] + 0.9
+        ax.add_patch(Rectangle((x0, t["offset"]), width, t["size"], facecolor=cmap(i % 20), alpha=0.85,
+                               edgecolor="black", linewidth=0.5))
+        if t["size"] >= arena * 0.06:
+            fits = int(width * 60 / (n_ops / 13 + 1) / 4.5)        # characters that fit the rectangle's width
+            name = _short(t["name"], fits) if fits >= 6 else f"#{t['index']}"
+            ax.text(x0 + width / 2, t["offset"] + t["size"] / 2, f"{name}\n{format_size(t['size'])}",
+                    ha="center", va="center", fontsize=7, clip_on=True)
+    ax.axhline(plan["arena_bytes"], color="#C44E52", linestyle="--", linewidth=1)
+    ax.annotate(f"arena {plan['arena_bytes']:,} B", (n_ops - 0.5, plan["arena_bytes"]), ha="right", va="bottom",
+                fontsize=8, color="#C44E52")
+    ax.set_xlim(-0.6, n_ops - 0.4)
+    ax.set_ylim(0, arena * 1.08 or 1)
+    ax.set_xticks(range(n_ops))
+    ax.set_xlabel("op index")
+    ax.set_ylabel("arena offset (bytes)")
+    ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:,.0f}")
+    ax.set_title(f"{a['model']}: arena use by tensor lifetime", fontsize=10)
+    ax.grid(alpha=0.25)
+    return _png(fig, plt)
+
+
+CHARTS = {"layer_cost.png": layer_cost_png, "memory_timeline.png": memory_timeline_png}

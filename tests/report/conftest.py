@@ -1,0 +1,38 @@
+import copy
+
+import pytest
+
+
+def make_analysis(cycles=True, scale=1.0, model="kws_tiny") -> dict:
+    """A hand-made analysis following docs/analysis-schema.md (mcusim.analysis/1)."""
+    layers = [("conv2d_0", "CONV_2D", "ck_conv_s8_wrapper", [1, 8, 8, 16], 9216, 30000),
+              ("depthwise_conv2d_1", "DEPTHWISE_CONV_2D", "ck_depthwise_conv_s8_wrapper", [1, 8, 8, 16], 9216, 20000),
+              ("average_pool_2d_2", "AVERAGE_POOL_2D", "ck_avgpool_s8", [1, 1, 1, 16], 1024, 4000),
+              ("fully_connected_3", "FULLY_CONNECTED", "ck_fully_connected_s8_wrapper", [1, 4], 64, 1000)]
+    costs = [int(c * scale) for *_, c in layers]
+    total = sum(costs)
+    out = {
+        "schema": "mcusim.analysis/1", "model": model, "board": "stm32h743", "core": "m7",
+        "toolchain": "zig ziglang 0.13.0", "clock_hz": 480_000_000, "params": 2500, "macc": 19520,
+        "flash_bytes": {"weights": 2600, "code": 9000, "total": 11600},
+        "ram_bytes": {"arena": 2304, "scratch": 128, "stack_peak": 300, "static": 16, "total": 6544},
+        "ram_limit_bytes": 131072, "fits": True,
+        "instructions": int(total * 1.4), "cycles": total if cycles else None,
+        "latency_ms": total * 1e3 / 480e6 if cycles else None, "bit_exact": True,
+        "layers": [{"index": i, "name": n, "op": op, "kernel": k, "output_shape": shape, "macc": macc,
+                    "instructions": int(c * 1.4), "cycles": c if cycles else None,
+                    "share": 100.0 * c / total, "bit_exact": True}
+                   for i, ((n, op, k, shape, macc, _), c) in enumerate(zip(layers, costs))],
+        "memory_plan": {"arena_bytes": 2304, "tensors": [
+            {"index": 0, "name": "input", "offset": 1024, "size": 256, "first_op": 0, "last_op": 0},
+            {"index": 1, "name": "conv2d_0", "offset": 0, "size": 1024, "first_op": 0, "last_op": 1},
+            {"index": 2, "name": "depthwise_conv2d_1", "offset": 1024, "size": 1024, "first_op": 1, "last_op": 2},
+            {"index": 3, "name": "average_pool_2d_2", "offset": 0, "size": 16, "first_op": 2, "last_op": 3},
+            {"index": 4, "name": "output", "offset": 2048, "size": 4, "first_op": 3, "last_op": 3}]},
+    }
+    return copy.deepcopy(out)
+
+
+@pytest.fixture
+def analysis():
+    return make_analysis()

@@ -1,0 +1,72 @@
+"""`mcusim compare`: deltas, thresholds and exit codes."""
+import json
+
+import pytest
+
+from simulator import cli
+from simulator.report.compare import compare_analyses, violations
+
+from .conftest import make_analysis
+
+
+def _files(tmp_path, old, new):
+    a, b = tmp_path / "old.json", tmp_path / "new.json"
+    a.write_text(json.dumps(old))
+    b.write_text(json.dumps(new))
+    return str(a), str(b)
+
+
+def test_deltas_per_layer_and_total():
+    cmp = compare_analyses(make_analysis(), make_analysis(scale=1.1))
+    assert cmp.metric == "cycles"
+    assert cmp.totals["cycles"].old == 55000 and cmp.totals["cycles"].new == 60500
+    assert cmp.totals["cycles"].pct == pytest.approx(10.0)
+    assert [round(d.pct, 1) for *_, d in cmp.layers] == [10.0, 10.0, 10.0, 10.0]
+    assert violations(cmp, {"cycles": 5.0}) == ["cycles 55,000 -> 60,500 (+10.0%) exceeds cycles:5%"]
+    assert violations(cmp, {"cycles": 15.0, "flash": 1.0, "ram": 1.0}) == []
+
+
+def test_gate_exit_codes_and_message(tmp_path, capsys):
+    old, new = _files(tmp_path, make_analysis(), make_analysis(scale=1.1))
+    assert cli.main(["compare", old, new, "--fail-on", "cycles:5%,flash:1%,ram:1%"]) == 1
+    captured = capsys.readouterr()
+    assert "mcusim: regression: cycles 55,000 -> 60,500 (+10.0%) exceeds cycles:5%" in captured.err
+    assert "conv2d_0" in captured.out
+    assert cli.main(["compare", old, new, "--fail-on", "cycles:20%"]) == 0
+    assert cli.main(["compare", new, old, "--fail-on", "cycles:5%"]) == 0        # faster is fine
+
+
+def test_flash_and_ram_thresholds(tmp_path, capsys):
+    bigger = make_analysis()
+    bigger["flash_bytes"]["total"] += 500
+    bigger["ram_bytes"]["total"] += 10
+    old, new = _files(tmp_path, make_analysis(), bigger)
+    assert cli.main(["compare", old, new, "--fail-on", "flash:1%,ram:1%"]) == 1
+    err = capsys.readouterr().err
+    assert "flash 11,600 -> 12,100 (+4.3%) exceeds flash:1%" in err
+    assert "ram" not in err.replace("mcusim: regression: flash", "")
+
+
+def test_without_cycles_compares_instructions_and_says_so(tmp_path, capsys):
+    old, new = _files(tmp_path, make_analysis(cycles=False), make_analysis(cycles=False, scale=1.2))
+    assert cli.main(["compare", old, new, "--fail-on", "cycles:5%", "--markdown"]) == 1
+    captured = capsys.readouterr()
+    assert "(no cycle counts: compared instructions)" in captured.err
+    assert captured.out.startswith("### mcusim compare: kws_tiny on stm32h743 (no cycle counts")
+    assert "| instructions |" in captured.out
+
+
+@pytest.mark.parametrize("problem", ["missing", "not-json", "other-model", "other-layers", "bad-spec"])
+def test_unreadable_or_mismatched_files_exit_2_with_one_line(tmp_path, capsys, problem):
+    other = make_analysis(model="other") if problem == "other-model" else make_analysis()
+    if problem == "other-layers":
+        other["layers"].pop()
+    old, new = _files(tmp_path, make_analysis(), other)
+    if problem == "missing":
+        new = str(tmp_path / "nope.json")
+    if problem == "not-json":
+        (tmp_path / "new.json").write_text("{oops")
+    spec = "speed:5%" if problem == "bad-spec" else "cycles:5%"
+    assert cli.main(["compare", old, new, "--fail-on", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mcusim: error:") and err.count("\n") == 1, err
