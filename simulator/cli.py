@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
     run.add_argument("-O", dest="opt", default="2", help="optimisation level (0, 1, 2, 3, s, z)")
     run.add_argument("--profile", action="store_true", help="cycles and instructions per function")
+    run.add_argument("--gdb", type=int, default=None, metavar="PORT",
+                     help="wait for gdb on 127.0.0.1:PORT and run main() under it")
 
     boards = sub.add_parser("boards", help="list the boards mcusim knows")
     boards.add_argument("--json", action="store_true")
@@ -61,11 +63,15 @@ def cmd_run(args) -> int:
                 max_instructions=args.max_instructions, caches=args.caches == "on")
     fw = m.build(args.sources, defines=_parse_defines(args.defines), include_dirs=args.include_dirs,
                  opt=f"-O{args.opt}")
-    result = fw.run(profile=args.profile)
+    if args.gdb is not None:
+        from .gdbserver import serve
+        result = serve(fw, args.gdb, announce=sys.stderr)   # streams the program's output as it runs
+    else:
+        result = fw.run(profile=args.profile)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        sys.stdout.write(result.stdout)
+        sys.stdout.write(result.stdout if args.gdb is None else "")
         if result.stdout and not result.stdout.endswith("\n"):
             sys.stdout.write("\n")
         sys.stdout.flush()

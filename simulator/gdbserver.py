@@ -388,11 +388,17 @@ class GdbServer:
         return self.fw._result(RunResult, self.emu, stop)
 
 
-def serve(firmware, port: int, host: str = "127.0.0.1", echo=None):
+def serve(firmware, port: int, host: str = "127.0.0.1", echo=None, announce=None):
     """Wait for gdb on ``host:port`` (loopback by default), debug ``firmware``'s main(), return its RunResult.
 
-    Raises the located fault (MemoryFault, ...) if the program faulted, as Firmware.run() does."""
+    ``announce``: a text stream told, once listening, the port (0 picks a free one) and the
+    gdb commands that attach with symbols. Raises the located fault (MemoryFault, ...) if the
+    program faulted, as Firmware.run() does."""
     server = GdbServer(firmware, port, host, echo=echo)
+    if announce is not None:
+        print(f"mcusim: gdb server listening on {host}:{server.port}; attach with: "
+              f"gdb-multiarch -ex 'file {firmware.elf_path}' -ex 'target remote :{server.port}'",
+              file=announce, flush=True)
     server.accept()
     server.session()
     return server.finish()

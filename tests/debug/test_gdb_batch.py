@@ -33,3 +33,28 @@ def test_gdb_breaks_in_kernel_and_prints_argument(board, debug_session):
     assert "exited normally" in text, text
     assert s.join().exit_code == 0
     assert out.getvalue() == f"dot={sum((i - 18) ** 2 for i in range(37))}\n"
+
+
+def test_cli_run_gdb_serves_a_debug_session():
+    """`mcusim run FILE --gdb 0`: the command-line path to the same stub; it announces the port
+    and the ELF to load, and the program's own output still reaches stdout."""
+    import re
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-m", "simulator.cli", "run", str(FIXTURES / "dot_main.c"),
+                               "--board", "stm32h743", "-O", "1", "--gdb", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = server.stderr.readline()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+); attach with: gdb-multiarch -ex 'file (\S+)'", banner)
+        assert m, banner
+        port, elf = m.group(1), m.group(2)
+        proc = subprocess.run([GDB, "-nx", "-batch", "-ex", f"file {elf}", "-ex", f"target remote :{port}",
+                               "-ex", "break dot_s8", "-ex", "continue", "-ex", "print n", "-ex", "continue"],
+                              capture_output=True, text=True, timeout=60)
+        out, err = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert "$1 = 37" in proc.stdout, proc.stdout + proc.stderr
+    assert out == f"dot={sum((i - 18) ** 2 for i in range(37))}\n", (out, err)
+    assert server.returncode == 0

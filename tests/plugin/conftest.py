@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["pytester"]
 
 # pytester points HOME at a fresh directory; keep the build caches (mcusim's and zig's) where they were,
 # so each pytester run does not rebuild the same kernel from nothing.
