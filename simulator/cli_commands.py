@@ -11,6 +11,7 @@ EXTRA_HANDLERS: dict = {}
 def register_extra_commands(sub) -> None:
     """Add the subparsers of the optional stages that are present."""
     _register_analyze(sub)
+    _register_quantize(sub)
     _register_report_and_compare(sub)
 
 
@@ -68,6 +69,15 @@ def cmd_analyze(args) -> int:
         text = a.mismatch if args.json else "bit mismatch (details above)"
         print(f"mcusim: error: {text}", file=sys.stderr)
     return a.exit_code
+
+
+# ---- mcusim quantize --------------------------------------------------------------------------
+
+def _register_quantize(sub) -> None:
+    from .quantize.cli import add_parser, cmd_quantize
+
+    add_parser(sub)
+    EXTRA_HANDLERS["quantize"] = cmd_quantize
 
 
 # ---- mcusim report / mcusim compare (simulator/report/commands.py) ------------------------------

@@ -1,0 +1,310 @@
+"""float32 reference ops: the living definition of mcusim's float path, bit for bit.
+
+Every op here computes in float32 in the *same operation order* as its C twin in
+``cross_kernels/src/float/`` (see ``cross_kernels/include/ck_float.h``), so the results are
+bit-identical, not merely close:
+
+- CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: ``acc = bias`` (or +0.0), then one
+  ``acc = acc + x * w`` per tap in the order (ky, kx, c_in) [conv], (ky, kx) [depthwise],
+  i = 0..in-1 [FC]; taps that fall in the padding are skipped (not added as 0, which
+  would turn a -0.0 into +0.0); then the fused activation. No fused multiply-add: the C
+  files are compiled with ``#pragma STDC FP_CONTRACT OFF``.
+- MAX_POOL_2D: start at -inf, ``if (v > m) m = v`` over valid taps (ky, kx);
+  AVERAGE_POOL_2D: ``s = s + v`` over valid taps in order, then ``s / (float)count``.
+- SOFTMAX: per row ``m`` = running max, ``e_i = ck_expf((x_i - m) * beta)``, ``s = s + e_i``
+  in index order, ``y_i = e_i / s``. ``ck_expf`` is :func:`expf_approx` below.
+- Fused activations: ``RELU`` is ``v < 0 ? 0 : v`` (keeps -0.0 and NaN like the C code),
+  ``RELU6`` then ``v > 6 ? 6 : v``, ``RELU_N1_TO_1`` likewise.
+
+Vectorised over everything except the reduction axis, which is an explicit Python loop, so
+NumPy's pairwise summation never reorders a sum. Tensors carry a leading batch axis (the
+calibration batch in :mod:`simulator.quantize`); RESHAPE keeps it.
+LOGISTIC, TANH, MEAN, PAD, CONCATENATION have no C kernel yet: they use NumPy's float32
+functions (``np.exp``/``np.tanh``), documented as approximate to the C library's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.errors import ModelError
+from simulator.reference.padding import compute_padding
+
+F32 = np.float32
+
+# ck_expf constants, exact float32 values (the C file spells the same bits as hex floats).
+EXP_LOG2E = F32(float.fromhex("0x1.715476p+0"))
+EXP_LN2_HI = F32(float.fromhex("0x1.62e400p-1"))      # 12 significant bits: n * hi is exact
+EXP_LN2_LO = F32(float.fromhex("0x1.7f7d1cp-20"))
+EXP_POLY = tuple(F32(float.fromhex(h)) for h in (      # 1/720 .. 1/1, highest degree first
+    "0x1.6c16c2p-10", "0x1.111112p-7", "0x1.555556p-5", "0x1.555556p-3", "0x1.000000p-1",
+    "0x1.000000p+0", "0x1.000000p+0"))
+EXP_MIN_X = F32(-87.0)    # below: 0 (2**n would leave the normal range)
+EXP_MAX_X = F32(88.0)     # above: +inf
+
+
+def expf_approx(x) -> np.ndarray:
+    """float32 exp: ``x = n ln2 + r`` (n rounded half away from zero, Cody-Waite two-part ln2),
+    ``exp(r)`` by the degree-6 Taylor polynomial in Horner form (|r| <= ln2/2, relative error
+    < 2e-7 plus rounding), times ``2**n`` built in the exponent bits. Mirrors ``ck_expf``."""
+    x = np.asarray(x, dtype=F32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = x * EXP_LOG2E
+        half = np.where(t >= 0, F32(0.5), F32(-0.5)).astype(F32)
+        xs = np.clip(x, EXP_MIN_X, EXP_MAX_X)
+        ts = np.clip(t + half, F32(-126), F32(127))
+        n = np.trunc(ts).astype(np.int32)
+        fn = n.astype(F32)
+        r = (xs - fn * EXP_LN2_HI).astype(F32)
+        r = (r - fn * EXP_LN2_LO).astype(F32)
+        p = np.full_like(r, EXP_POLY[0])
+        for c in EXP_POLY[1:]:
+            p = (p * r + c).astype(F32)
+        two_n = ((n + 127).astype(np.uint32) << np.uint32(23)).view(F32)
+        y = (p * two_n).astype(F32)
+    y = np.where(x < EXP_MIN_X, F32(0.0), y)
+    y = np.where(x > EXP_MAX_X, F32(np.inf), y)
+    return np.where(np.isnan(x), x, y).astype(F32)
+
+
+def apply_activation(y, fused: str) -> np.ndarray:
+    y = np.asarray(y, dtype=F32)
+    fused = fused or "NONE"
+    bounds = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0),
+              "RELU_N1_TO_1": (-1.0, 1.0)}
+    if fused == "TANH":
+        return np.tanh(y).astype(F32)
+    if fused not in bounds:
+        raise ModelError(f"fused activation {fused} is not supported")
+    lo, hi = bounds[fused]
+    if lo is not None:
+        y = np.where(y < F32(lo), F32(lo), y)
+    if hi is not None:
+        y = np.where(y > F32(hi), F32(hi), y)
+    return y.astype(F32)
+
+
+def _geometry(o, h, w, kh, kw):
+    stride = (int(o.get("stride_h", 1)), int(o.get("stride_w", 1)))
+    dil = (int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1)))
+    pad = o.get("padding", "SAME")
+    pt, oh = compute_padding(h, kh, stride[0], dil[0], pad)
+    pl, ow = compute_padding(w, kw, stride[1], dil[1], pad)
+    return stride, dil, (pt, pl), (oh, ow)
+
+
+def _tap(x, ky, kx, stride, dil, pad, out_hw):
+    """Input pixels under tap (ky, kx) for every output position, and their validity."""
+    n, h, w, c = x.shape
+    iy = np.arange(out_hw[0]) * stride[0] - pad[0] + ky * dil[0]
+    ix = np.arange(out_hw[1]) * stride[1] - pad[1] + kx * dil[1]
+    vy, vx = (iy >= 0) & (iy < h), (ix >= 0) & (ix < w)
+    vals = x[:, np.clip(iy, 0, h - 1)][:, :, np.clip(ix, 0, w - 1)]
+    return vals, (vy[:, None] & vx[None, :])[None, :, :, None]
+
+
+def _start(bias, shape) -> np.ndarray:
+    if bias is None:
+        return np.zeros(shape, dtype=F32)
+    return np.broadcast_to(np.asarray(bias, dtype=F32), shape).copy()
+
+
+def conv2d_f32(x, w, bias, *, stride=(1, 1), dilation=(1, 1), pad=(0, 0), out_hw,
+               activation="NONE") -> np.ndarray:
+    x, w = np.asarray(x, F32), np.asarray(w, F32)
+    c_out, kh, kw, c_in = w.shape
+    if x.ndim != 4 or x.shape[3] != c_in:
+        raise ModelError(f"conv input {x.shape} does not match filter {w.shape}")
+    acc = _start(bias, (x.shape[0], *out_hw, c_out))
+    for ky in range(kh):
+        for kx in range(kw):
+            vals, valid = _tap(x, ky, kx, stride, dilation, pad, out_hw)
+            for ci in range(c_in):
+                acc = np.where(valid, acc + vals[..., ci:ci + 1] * w[:, ky, kx, ci], acc)
+    return apply_activation(acc, activation)
+
+
+def depthwise_conv2d_f32(x, w, bias, *, depth_multiplier=1, stride=(1, 1), dilation=(1, 1),
+                         pad=(0, 0), out_hw, activation="NONE") -> np.ndarray:
+    x, w = np.asarray(x, F32), np.asarray(w, F32)
+    _, kh, kw, c_out = w.shape
+    if x.ndim != 4 or x.shape[3] * depth_multiplier != c_out:
+        raise ModelError(f"depthwise input {x.shape} does not match filter {w.shape}")
+    src = np.arange(c_out) // depth_multiplier
+    acc = _start(bias, (x.shape[0], *out_hw, c_out))
+    for ky in range(kh):
+        for kx in range(kw):
+            vals, valid = _tap(x, ky, kx, stride, dilation, pad, out_hw)
+            acc = np.where(valid, acc + vals[..., src] * w[0, ky, kx], acc)
+    return apply_activation(acc, activation)
+
+
+def fully_connected_f32(x2d, w, bias, activation="NONE") -> np.ndarray:
+    x2d, w = np.asarray(x2d, F32), np.asarray(w, F32)
+    if x2d.ndim != 2 or w.ndim != 2 or x2d.shape[1] != w.shape[1]:
+        raise ModelError(f"fully connected input {x2d.shape} does not match weights {w.shape}")
+    acc = _start(bias, (x2d.shape[0], w.shape[0]))
+    for i in range(w.shape[1]):
+        acc = acc + x2d[:, i:i + 1] * w[:, i]
+    return apply_activation(acc, activation)
+
+
+def pool_f32(x, kind, *, filter_hw, stride, pad, out_hw, activation="NONE") -> np.ndarray:
+    x = np.asarray(x, F32)
+    shape = (x.shape[0], *out_hw, x.shape[3])
+    acc = np.full(shape, -np.inf if kind == "max" else 0.0, dtype=F32)
+    count = np.zeros((1, *out_hw, 1), dtype=np.int32)
+    for ky in range(filter_hw[0]):
+        for kx in range(filter_hw[1]):
+            vals, valid = _tap(x, ky, kx, stride, (1, 1), pad, out_hw)
+            if kind == "max":
+                acc = np.where(valid & (vals > acc), vals, acc)
+            else:
+                acc = np.where(valid, acc + vals, acc)
+                count = count + valid
+    if kind == "avg":
+        acc = (acc / count.astype(F32)).astype(F32)
+    return apply_activation(acc, activation)
+
+
+def softmax_f32(x, beta=1.0) -> np.ndarray:
+    x = np.asarray(x, F32)
+    rows = x.reshape(-1, x.shape[-1])
+    m = rows[:, 0].copy()
+    for i in range(1, rows.shape[1]):
+        m = np.where(rows[:, i] > m, rows[:, i], m)
+    e = expf_approx((rows - m[:, None]) * F32(beta))
+    s = np.zeros(rows.shape[0], dtype=F32)
+    for i in range(rows.shape[1]):
+        s = s + e[:, i]
+    return (e / s[:, None]).astype(F32).reshape(x.shape)
+
+
+def add_f32(a, b, activation="NONE") -> np.ndarray:
+    return apply_activation(np.asarray(a, F32) + np.asarray(b, F32), activation)
+
+
+def mul_f32(a, b, activation="NONE") -> np.ndarray:
+    return apply_activation(np.asarray(a, F32) * np.asarray(b, F32), activation)
+
+
+# ---- IR adapters: fn(op, graph, inputs) -> output, inputs with a leading batch axis ----------
+
+def _operands(op, graph, inputs):
+    vals = []
+    for k, idx in enumerate(op.inputs):
+        if idx < 0:
+            vals.append(None)
+            continue
+        v = inputs[k] if inputs is not None and k < len(inputs) else None
+        vals.append(graph.tensor(idx).data if v is None else v)
+    return vals
+
+
+def _act(op):
+    return op.options.get("fused_activation_function", "NONE")
+
+
+def run_conv2d(op, graph, inputs):
+    x, w, b = (_operands(op, graph, inputs) + [None])[:3]
+    stride, dil, pad, out_hw = _geometry(op.options, x.shape[1], x.shape[2], w.shape[1], w.shape[2])
+    return conv2d_f32(x, w, b, stride=stride, dilation=dil, pad=pad, out_hw=out_hw,
+                      activation=_act(op))
+
+
+def run_depthwise_conv2d(op, graph, inputs):
+    x, w, b = (_operands(op, graph, inputs) + [None])[:3]
+    stride, dil, pad, out_hw = _geometry(op.options, x.shape[1], x.shape[2], w.shape[1], w.shape[2])
+    dm = w.shape[3] // x.shape[3]
+    return depthwise_conv2d_f32(x, w, b, depth_multiplier=dm, stride=stride, dilation=dil,
+                                pad=pad, out_hw=out_hw, activation=_act(op))
+
+
+def run_fully_connected(op, graph, inputs):
+    x, w, b = (_operands(op, graph, inputs) + [None])[:3]
+    x = np.asarray(x)
+    y = fully_connected_f32(x.reshape(-1, w.shape[1]), w, b, _act(op))
+    if op.options.get("keep_num_dims", False):
+        return y.reshape(tuple(x.shape[:-1]) + (w.shape[0],))
+    return y
+
+
+def _pool(kind):
+    def run(op, graph, inputs):
+        (x,) = _operands(op, graph, inputs)[:1]
+        o = op.options
+        fh, fw = int(o.get("filter_height", 1)), int(o.get("filter_width", 1))
+        stride, _, pad, out_hw = _geometry({**o, "padding": o.get("padding", "VALID"),
+                                            "dilation_h_factor": 1, "dilation_w_factor": 1},
+                                           x.shape[1], x.shape[2], fh, fw)
+        return pool_f32(x, kind, filter_hw=(fh, fw), stride=stride, pad=pad, out_hw=out_hw,
+                        activation=_act(op))
+    return run
+
+
+def run_add(op, graph, inputs):
+    a, b = _operands(op, graph, inputs)[:2]
+    return add_f32(a, b, _act(op))
+
+
+def run_mul(op, graph, inputs):
+    a, b = _operands(op, graph, inputs)[:2]
+    return mul_f32(a, b, _act(op))
+
+
+def run_reshape(op, graph, inputs):
+    x = np.asarray(_operands(op, graph, inputs)[0])
+    shape = graph.tensor(op.outputs[0]).shape
+    return x.reshape((x.shape[0],) + tuple(shape[1:]))
+
+
+def run_softmax(op, graph, inputs):
+    return softmax_f32(_operands(op, graph, inputs)[0], op.options.get("beta", 1.0) or 1.0)
+
+
+def run_mean(op, graph, inputs):
+    x, axes = _operands(op, graph, inputs)[:2]
+    axes = tuple(int(a) % np.ndim(x) for a in np.ravel(axes))
+    keep = bool(op.options.get("keep_dims", False))
+    return np.mean(np.asarray(x, F32), axis=axes, keepdims=keep, dtype=F32).astype(F32)
+
+
+def run_pad(op, graph, inputs):
+    x, p = _operands(op, graph, inputs)[:2]
+    return np.pad(np.asarray(x, F32), [tuple(r) for r in np.asarray(p).reshape(-1, 2)])
+
+
+def run_concat(op, graph, inputs):
+    xs = _operands(op, graph, inputs)
+    y = np.concatenate([np.asarray(v, F32) for v in xs], axis=int(op.options.get("axis", -1)))
+    return apply_activation(y, _act(op))
+
+
+def _unary(fn):
+    return lambda op, graph, inputs: fn(np.asarray(_operands(op, graph, inputs)[0], F32))
+
+
+OPS = {
+    "CONV_2D": run_conv2d, "DEPTHWISE_CONV_2D": run_depthwise_conv2d,
+    "FULLY_CONNECTED": run_fully_connected, "MAX_POOL_2D": _pool("max"),
+    "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "MUL": run_mul, "RESHAPE": run_reshape,
+    "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "PAD": run_pad,
+    "CONCATENATION": run_concat,
+    "LOGISTIC": _unary(lambda v: (F32(1) / (F32(1) + np.exp(-v))).astype(F32)),
+    "TANH": _unary(lambda v: np.tanh(v).astype(F32)),
+    "RELU": _unary(lambda v: apply_activation(v, "RELU")),
+    "RELU6": _unary(lambda v: apply_activation(v, "RELU6")),
+}
+
+
+def run_graph(graph, inputs, *, keep_all: bool = False):
+    """Run a float32 graph on batched inputs (leading axis = batch). Returns the outputs, or
+    every tensor's value by index when ``keep_all``."""
+    if isinstance(inputs, np.ndarray):
+        inputs = [inputs]
+    values = {i: np.asarray(v, F32) for i, v in zip(graph.inputs, inputs)}
+    for op in graph.ops:
+        if op.opcode not in OPS:
+            raise ModelError("op has no float32 reference", op_index=op.index, opcode=op.opcode)
+        args = [values.get(i) if i >= 0 else None for i in op.inputs]
+        values[op.outputs[0]] = np.asarray(OPS[op.opcode](op, graph, args))
+    return values if keep_all else [values[o] for o in graph.outputs]
