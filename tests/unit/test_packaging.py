@@ -2,6 +2,7 @@
 boards), or an installed mcusim breaks outside the repo. CI installs non-editable and this
 test compares the installed file list with the repo."""
 import json
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -13,7 +14,13 @@ DATA_GLOBS = ["simulator/**/*.toml", "simulator/cycles/native/*.c", "cross_kerne
 
 
 def _installed_files():
-    dist = metadata.distribution("mcusim")
+    # Look only in site-packages: a mcusim.egg-info left in the source tree by a build would
+    # otherwise shadow the installed distribution.
+    site = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    dists = list(metadata.distributions(name="mcusim", path=site))
+    if not dists:
+        pytest.skip("mcusim is not installed in site-packages")
+    dist = dists[0]
     direct = dist.read_text("direct_url.json")
     if direct and json.loads(direct).get("dir_info", {}).get("editable"):
         pytest.skip("editable install: the source tree is the package")
