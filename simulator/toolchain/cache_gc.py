@@ -1,0 +1,69 @@
+"""Garbage collection for the build cache: what killed builds leave behind.
+
+A build that is killed (SIGKILL, power loss) between ``BuildCache.new_staging_dir()`` and
+``commit()`` leaves its ``.staging-*`` directory: never read as an entry (it has no entry name),
+but never removed either. :func:`clean_stale` removes those older than ``max_age_s`` (a live
+build touches its staging directory as it writes objects into it, so an old mtime means nobody
+is writing there), and entries that can never be valid: no manifest, a manifest that does not
+parse, or one that does not list the firmware.
+
+    from simulator.toolchain.cache import BuildCache
+    from simulator.toolchain.cache_gc import clean_stale
+    removed = clean_stale(BuildCache(), max_age_s=3600)
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from .cache import MANIFEST, BuildCache
+
+STAGING_PREFIX = ".staging-"
+REQUIRED_FILES = ("firmware.elf",)
+
+
+def _newest_mtime(path: Path) -> float:
+    newest = path.stat().st_mtime
+    for child in path.rglob("*"):
+        try:
+            newest = max(newest, child.stat().st_mtime)
+        except OSError:
+            pass
+    return newest
+
+
+def _entry_is_hopeless(entry: Path) -> bool:
+    """True for an entry no lookup can ever accept (it would be rebuilt on every use)."""
+    try:
+        manifest = json.loads((entry / MANIFEST).read_text())
+        files = manifest["files"]
+        return not isinstance(files, dict) or any(name not in files for name in REQUIRED_FILES)
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+
+
+def clean_stale(cache: BuildCache | Path, max_age_s: float = 3600.0, *, now: float | None = None) -> list[Path]:
+    """Remove staging directories and hopeless entries untouched for ``max_age_s`` seconds.
+
+    Returns what was removed. Safe while other processes build: a staging directory in use is
+    younger than any sensible ``max_age_s``; a whole entry is never removed here (its files are
+    checked against the manifest by ``BuildCache.lookup`` instead)."""
+    root = cache.root if isinstance(cache, BuildCache) else Path(cache)
+    now = time.time() if now is None else now
+    removed = []
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        if not path.is_dir():
+            continue
+        try:
+            age = now - _newest_mtime(path)
+        except OSError:
+            continue                       # vanished meanwhile (committed or removed)
+        if age < max_age_s:
+            continue
+        if path.name.startswith(STAGING_PREFIX) or _entry_is_hopeless(path):
+            shutil.rmtree(path, ignore_errors=True)
+            if not path.exists():
+                removed.append(path)
+    return removed
