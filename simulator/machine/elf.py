@@ -89,13 +89,22 @@ class ElfImage:
                 continue
             files = lp["file_entry"]
             version = lp.header["version"]
+            sequence: list[tuple[int, str]] = []
             for entry in lp.get_entries():
                 st = entry.state
-                if st is None or st.end_sequence:
+                if st is None:
+                    continue
+                if st.end_sequence:
+                    # A sequence whose code the linker garbage-collected keeps its unrelocated
+                    # address (0): on boards with flash at 0 it would shadow real code. Keep a
+                    # sequence only if it starts inside a function that is in the image.
+                    if sequence and self.function_at(sequence[0][0]) is not None:
+                        rows.extend(sequence)
+                    sequence = []
                     continue
                 idx = st.file if version >= 5 else st.file - 1
                 name = files[idx].name.decode(errors="replace") if 0 <= idx < len(files) else "?"
-                rows.append((st.address, f"{Path(name).name}:{st.line}"))
+                sequence.append((st.address, f"{Path(name).name}:{st.line}"))
         rows.sort()
         return [r[0] for r in rows], [r[1] for r in rows]
 

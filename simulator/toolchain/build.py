@@ -18,6 +18,7 @@ from .linker import render_linker_script
 
 RUNTIME_SOURCES = ("startup.c", "semihost.c", "ck_libc.c")
 MAX_HEADERS_HASHED = 5000
+ENTRY_FILES = ("firmware.elf", "link.ld")
 
 
 @dataclass
@@ -97,7 +98,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     key = h.hexdigest()
 
     cache = cache or BuildCache()
-    entry = cache.lookup(key)
+    entry = cache.lookup(key, required=ENTRY_FILES)
     cached = entry is not None
     if entry is None:
         staging = cache.new_staging_dir()
@@ -106,7 +107,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        entry = cache.commit(key, staging, ["firmware.elf", "link.ld"])
+        entry = cache.commit(key, staging, list(ENTRY_FILES))
     elf_path = entry / "firmware.elf"
     layout = read_layout(elf_path, board, ram, ram_limit, stack_size)
     check_layout(layout, board)

@@ -41,11 +41,15 @@ class BuildCache:
     def entry(self, key: str) -> Path:
         return self.root / key
 
-    def lookup(self, key: str) -> Path | None:
-        """The entry's directory if it exists and every file matches its manifest."""
+    def lookup(self, key: str, required: tuple[str, ...] = ()) -> Path | None:
+        """The entry's directory if it exists, its manifest lists every ``required`` file, and
+        every listed file matches its hash; otherwise None (a damaged entry is deleted)."""
         entry = self.entry(key)
         try:
             manifest = json.loads((entry / MANIFEST).read_text())
+            missing = [name for name in required if name not in manifest["files"]]
+            if missing:
+                raise ValueError(f"manifest does not list {missing}")
             for name, digest in manifest["files"].items():
                 if _sha256(entry / name) != digest:
                     raise ValueError(f"{name} does not match its manifest")

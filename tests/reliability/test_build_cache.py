@@ -101,10 +101,6 @@ def test_damaged_entry_is_rebuilt(built, damage):
     assert BuildCache().lookup(entry.name) is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BuildCache.lookup accepts a manifest whose file list is empty (or omits firmware.elf): "
-    "every build then dies with FileNotFoundError (CLI: 'internal error') until the entry is "
-    "deleted by hand; lookup should require the files commit() writes"))
 def test_manifest_listing_no_files_is_rebuilt(built):
     m, entry = built
     (entry / "manifest.json").write_text(json.dumps({"files": {}}))

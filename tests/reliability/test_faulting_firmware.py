@@ -73,10 +73,6 @@ def test_cli_reports_the_fault_once(fault, board, extra, kind, function, snippet
     assert detail in head
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "elf.py source lines on boards whose flash starts at 0 (nrf52840): DWARF line sequences of "
-    "functions the linker garbage-collected are left at address 0 and shadow the real code, "
-    "so faults name a compiler-rt .zig line instead of bad.c"))
 def test_cli_source_line_on_a_board_with_flash_at_zero():
     p = mcusim("run", BAD, "--board", "nrf52840", "--ram", "32K", "-DFAULT=2")
     assert_one_error(p, "invalid memory access", "poke_unmapped", line_of(BAD, "0x60000000u = 1"))
@@ -120,9 +116,8 @@ def test_division_by_zero_traps_with_div_0_trp(div_fw, function):
     assert err.location.startswith(function + "+0x")
     assert err.registers["r1"] == 0
     assert any(ln.startswith("=>") and "div" in ln for ln in err.disassembly)
-    if div_fw.board.name != "nrf52840":     # see the xfail above: flash at 0 loses the line
-        lines = [n for n, text in enumerate(DIVZERO.read_text().splitlines(), 1) if "return a / b;" in text]
-        assert any(err.location.endswith(f"(divzero.c:{n})") for n in lines), err.location
+    lines = [n for n, text in enumerate(DIVZERO.read_text().splitlines(), 1) if "return a / b;" in text]
+    assert any(err.location.endswith(f"(divzero.c:{n})") for n in lines), err.location
 
 
 def test_run_main_traps_on_v7m_and_returns_on_m0plus(div_fw):
