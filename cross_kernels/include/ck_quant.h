@@ -43,4 +43,14 @@ static inline int8_t ck_clamp_s8(int32_t x, int32_t lo, int32_t hi)
     return (int8_t)(x < lo ? lo : (x > hi ? hi : x));
 }
 
+/* clamp(v + zero_point) for an int8 zero point (|zp| <= 128). v is first limited to +-512,
+ * which cannot change the result but keeps the add from overflowing int32 when a large
+ * left shift drives v near INT32_MIN (TFLite's own int32 add is undefined there; the NumPy
+ * reference adds in int64, and this matches it). */
+static inline int8_t ck_offset_clamp_s8(int32_t v, int32_t zero_point, int32_t lo, int32_t hi)
+{
+    v = v < -512 ? -512 : (v > 512 ? 512 : v);
+    return ck_clamp_s8(v + zero_point, lo, hi);
+}
+
 #endif /* CK_QUANT_H */

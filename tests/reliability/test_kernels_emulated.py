@@ -381,14 +381,11 @@ def test_requantize(kernel_fw, zps, mult, shift, size, seed):
 
 # ---- regressions found by the properties above --------------------------------------------
 
-OFFSET_OVERFLOW = (
-    "int32 overflow in 'requantized + output_zp' (ck_requantize_s8.c, ck_mul_s8.c): with a left "
-    "shift >= 24 and multiplier 2^31-1 the requantized value reaches -(2^31-1), adding zp -2 "
-    "wraps to +2^31-1 and clamps to 127; the reference (int64) gives -128. The header allows "
-    "shift up to 30; found by test_requantize (zps=(0, -2), mult=2^31-1, shift=28, x=120)")
+# Regression: adding the output zero point to a requantized value near INT32_MIN overflowed
+# int32 (shift >= 24, multiplier 2^31-1; found by test_requantize with zps=(0, -2),
+# mult=2^31-1, shift=28, x=120). Fixed with ck_offset_clamp_s8 in ck_quant.h.
 
 
-@pytest.mark.xfail(strict=True, reason=OFFSET_OVERFLOW)
 def test_requantize_output_zero_point_near_int32_min(kernel_fw):
     m, shift, x = (1 << 31) - 1, 24, np.array([-128], np.int8)
     out = Guarded("output", (1,), np.int8)
@@ -398,7 +395,6 @@ def test_requantize_output_zero_point_near_int32_min(kernel_fw):
                 kernel_fw)
 
 
-@pytest.mark.xfail(strict=True, reason=OFFSET_OVERFLOW)
 def test_mul_output_zero_point_near_int32_min(kernel_fw):
     m, shift = (1 << 31) - 1, 24
     a, b = np.array([-128], np.int8), np.array([1], np.int8)

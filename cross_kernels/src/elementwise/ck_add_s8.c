@@ -9,7 +9,7 @@ static int8_t add_one(const ck_add_s8_params *p, int8_t a, int8_t b)
     const int32_t vb = ck_requantize(((int32_t)b - p->input2_zp) * (1 << p->left_shift),
                                      p->input2_multiplier, p->input2_shift);
     const int32_t sum = ck_requantize(va + vb, p->output_multiplier, p->output_shift);
-    return ck_clamp_s8(sum + p->output_zp, p->act_min, p->act_max);
+    return ck_offset_clamp_s8(sum, p->output_zp, p->act_min, p->act_max);
 }
 
 ck_status ck_add_s8(const ck_add_s8_params *p, const ck_broadcast4 *s, const int8_t *in1,

@@ -6,7 +6,7 @@ static int8_t mul_one(const ck_mul_s8_params *p, int8_t a, int8_t b)
 {
     const int32_t prod = ((int32_t)a - p->input1_zp) * ((int32_t)b - p->input2_zp);
     const int32_t v = ck_requantize(prod, p->output_multiplier, p->output_shift);
-    return ck_clamp_s8(v + p->output_zp, p->act_min, p->act_max);
+    return ck_offset_clamp_s8(v, p->output_zp, p->act_min, p->act_max);
 }
 
 ck_status ck_mul_s8(const ck_mul_s8_params *p, const ck_broadcast4 *s, const int8_t *in1,

@@ -17,7 +17,7 @@ ck_status ck_relu_s8(const ck_relu_s8_params *p, const int8_t *in, int8_t *out)
     }
     for (i = 0; i < p->size; ++i) {
         const int32_t v = ck_requantize((int32_t)in[i] - p->input_zp, p->multiplier, p->shift);
-        out[i] = ck_clamp_s8(v + p->output_zp, p->act_min, p->act_max);
+        out[i] = ck_offset_clamp_s8(v, p->output_zp, p->act_min, p->act_max);
     }
     return CK_OK;
 }

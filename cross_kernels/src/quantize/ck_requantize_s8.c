@@ -10,7 +10,7 @@ ck_status ck_requantize_s8(const ck_requantize_s8_params *p, const int8_t *in, i
     }
     for (i = 0; i < p->size; ++i) {
         const int32_t v = ck_requantize((int32_t)in[i] - p->input_zp, p->multiplier, p->shift);
-        out[i] = ck_clamp_s8(v + p->output_zp, -128, 127);
+        out[i] = ck_offset_clamp_s8(v, p->output_zp, -128, 127);
     }
     return CK_OK;
 }

@@ -18,8 +18,8 @@ ck_status ck_mean_s8(const ck_mean_s8_params *p, const int8_t *in, int8_t *out)
             }
             sum -= p->input_zp * p->reduce;
             out[(size_t)o * p->inner + i] =
-                ck_clamp_s8(ck_requantize(sum, p->multiplier, p->shift) + p->output_zp,
-                            -128, 127);
+                ck_offset_clamp_s8(ck_requantize(sum, p->multiplier, p->shift), p->output_zp,
+                                   -128, 127);
         }
     }
     return CK_OK;
