@@ -1,11 +1,15 @@
 """Cycles (or instructions, where the cycle model is absent) per MAC of the conv, depthwise and
 fully connected kernels, on representative layer shapes from the bundled models.
 
-    python benchmarks/kernel_cycles.py [--boards stm32h743 nrf52840] [--json]
+    python benchmarks/kernel_cycles.py [--boards stm32h743 nrf52840 rp2040] [--json]
 
 Each shape is a one-layer int8 model (ModelBuilder, random weights, seed 0) lowered, built and
 run by ``simulator.analyze.analyze``, so the figure is the generated code's own layer region
 (``L0``) and its output is checked bit for bit against the NumPy reference on the way.
+For the conv shapes on DSP cores it also reports the MAC loop on its own ("inner"): the same
+layer is called through ``Firmware.call(..., profile=True)`` and the cycles of
+``ck_conv_mac_2x2`` (the out-of-line 2 channel x 2 pixel loop, call overhead included) are
+divided by the MACs it performs (4 * (K & ~3) per call; the K % 4 tail taps are outside it).
 Prints figures; never passes or fails on them.
 """
 from __future__ import annotations
@@ -22,6 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.analyze import analyze  # noqa: E402
 from simulator.frontend import ModelBuilder  # noqa: E402
+from simulator.machine.firmware import Machine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CONV_SOURCES = ["conv/ck_conv_s8.c", "conv/ck_conv_s8_dsp.c", "conv/ck_conv_s8_wrapper.c",
+                "conv/ck_conv_check_args.c"]
+INNER_LOOP = "ck_conv_mac_2x2"
 
 # (name, kind, input shape, weight shape, stride); shapes from the bundled MLPerf Tiny models
 SHAPES = [
@@ -52,6 +62,38 @@ def one_layer_model(kind: str, in_shape, w_shape, stride: int):
     return b.build()
 
 
+def conv_inner_loop(board: str, in_shape, w_shape, stride: int) -> float | None:
+    """Cycles per MAC of the conv MAC loop alone (None without the DSP loop or cycle model)."""
+    import tempfile
+
+    rng = np.random.default_rng(0)
+    _, h, w, cin = in_shape
+    cout, kh, kw, _ = w_shape
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1   # VALID: the loop is the same
+    taps = kh * kw * cin
+    params = np.array([1, h, w, cin, oh, ow, cout, kh, kw, stride, stride, 1, 1, 0, 0, 3, 2,
+                       -128, 127, 1, 1], np.int32)
+    x = rng.integers(-128, 128, in_shape, dtype=np.int8)
+    wt = rng.integers(-128, 128, w_shape, dtype=np.int8)
+    bias = rng.integers(-5000, 5000, cout).astype(np.int32)
+    mult = np.full(cout, 1 << 30, np.int32)
+    shift = np.full(cout, -12, np.int32)
+    out = np.zeros((1, oh, ow, cout), np.int8)
+    scratch = np.zeros(4 * taps, np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = Path(tmp) / "main.c"
+        stub.write_text("int main(void) { return 0; }\n")
+        srcs = [stub] + [ROOT / "cross_kernels" / "src" / s for s in CONV_SOURCES]
+        fw = Machine(board).build(srcs)
+        r = fw.call("ck_conv_s8_wrapper", params, x, wt, bias, mult, shift, out, scratch,
+                    len(scratch), profile=True)
+    loop = r.profile.get(INNER_LOOP)
+    if r.cycles is None or not loop:
+        return None
+    macs = -(-oh * ow // 2) * -(-cout // 2) * 4 * (taps & ~3)
+    return round(loop["cycles"] / macs, 3)
+
+
 def measure(board: str) -> list[dict]:
     rows = []
     for name, kind, in_shape, w_shape, stride in SHAPES:
@@ -63,13 +105,15 @@ def measure(board: str) -> list[dict]:
                      "instructions": layer.instructions,
                      "per_mac": round(count / layer.macc, 3),
                      "per_mac_unit": "cycles" if layer.cycles is not None else "instructions",
-                     "scratch_bytes": layer.scratch_bytes, "bit_exact": layer.bit_exact})
+                     "scratch_bytes": layer.scratch_bytes, "bit_exact": layer.bit_exact,
+                     "inner_per_mac": (conv_inner_loop(board, in_shape, w_shape, stride)
+                                       if kind == "conv" else None)})
     return rows
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--boards", nargs="+", default=["stm32h743", "nrf52840"])
+    ap.add_argument("--boards", nargs="+", default=["stm32h743", "nrf52840", "rp2040"])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -79,11 +123,12 @@ def main(argv=None) -> int:
                           "wall_seconds": round(time.perf_counter() - t0, 1)}, indent=2))
         return 0
     print(f"{'board':<10} {'core':<5} {'layer':<36} {'MACC':>9} {'cycles':>10} "
-          f"{'instr':>10} {'per MAC':>8}  bits")
+          f"{'instr':>10} {'per MAC':>8} {'inner':>6}  bits")
     for r in rows:
         cyc = "-" if r["cycles"] is None else f"{r['cycles']:,}"
         print(f"{r['board']:<10} {r['core']:<5} {r['layer']:<36} {r['macc']:>9,} {cyc:>10} "
-              f"{r['instructions']:>10,} {r['per_mac']:>8.2f}  "
+              f"{r['instructions']:>10,} {r['per_mac']:>8.2f} "
+              f"{'-' if r['inner_per_mac'] is None else format(r['inner_per_mac'], '.2f'):>6}  "
               f"{'ok' if r['bit_exact'] else 'DIFF'}")
     print(f"(per MAC in {rows[0]['per_mac_unit'] if rows else 'cycles'}; "
           f"{time.perf_counter() - t0:.1f} s)")

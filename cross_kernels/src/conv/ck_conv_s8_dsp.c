@@ -5,14 +5,19 @@
  * pixels into an int16 scratch, then a 2x2 output-channel x pixel matrix kernel built on
  * SMLAD); the code and the data layout below are our own.
  *
- * im2col row layout (K = k_h * k_w * in_c int16 per pixel, input offset already added,
- * padded taps stored as 0): each whole group of four taps k..k+3 is stored as
- * (x[k], x[k+2], x[k+1], x[k+3]). That is exactly what SXTAB16 and SXTAB16-with-ROR8 of a
- * 4-byte input word produce, and it pairs with SXTB16 / SXTB16-ROR8 of a 4-byte weight
- * word, so neither side needs a repack (PKHBT). The last K % 4 taps are stored in order.
+ * im2col layout: the two pixels of a pair share one buffer of 2 * K int16 (K = k_h * k_w *
+ * in_c, input offset already added, padded taps stored as 0), so the MAC loop walks a single
+ * pointer. Each whole group g of four taps k..k+3 (k < k4 = K & ~3) fills int16 [8g, 8g + 8):
+ * pixel 0 as (x[k], x[k+2], x[k+1], x[k+3]), then pixel 1 the same way. That order is what
+ * SXTAB16 and SXTAB16-with-ROR8 of a 4-byte input word produce, and it pairs with SXTB16 /
+ * SXTB16-ROR8 of a 4-byte weight word, so neither side needs a repack (PKHBT). The last
+ * K % 4 taps follow in order: pixel 0's at 2 * k4, pixel 1's after them.
  *
- * Inner loop (2 channels x 2 pixels, 4 taps): 2 weight LDRs + 4 im2col LDRs,
- * 4 SXTB16, 8 SMLAD = 16 MACs.
+ * MAC loop (ck_conv_mac_2x2, 2 channels x 2 pixels, 4 taps): 4 im2col LDRs + 2 weight LDRs,
+ * 4 SXTB16, 8 SMLAD = 16 MACs in 14 registers (4 accumulators, 4 im2col words, 2 weight
+ * halves, 3 pointers, the count), so nothing spills. On the M7 two MACs never share a cycle
+ * but loads, extends and the loop bookkeeping pair with them: about 0.6-0.7 cycles per MAC.
+ * It is kept out of line so a profile shows the inner loop on its own.
  */
 #include "ck_conv_internal.h"
 #include "ck_simd.h"
@@ -32,108 +37,171 @@ int32_t ck_conv_s8_dsp_get_buffer_size(const ck_conv_params *p)
 
 #if defined(CK_HAVE_DSP)
 
-/* index of tap k inside an im2col row whose first k4 taps are in groups of four */
-static inline int32_t ck_col_index(int32_t k, int32_t k4)
+/* where tap k of pixel pix (0 or 1) lives in a pair buffer (see the layout above) */
+static inline int32_t ck_col_slot(int32_t k, int32_t k4, int32_t taps, int32_t pix)
 {
-    return k < k4 ? (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1) : k;
+    if (k < k4) {
+        return 8 * (k >> 2) + 4 * pix + ((k & 1) << 1) + ((k >> 1) & 1);
+    }
+    return 2 * k4 + pix * (taps - k4) + (k - k4);
 }
 
-/* n input bytes (tap k onwards) plus offset into the row; src == NULL stores zeros */
-static void ck_col_put(int16_t *col, int32_t k, int32_t k4, const int8_t *src, int32_t n,
-                       int32_t off, int32_t off2)
+/* taps k .. k + n - 1 of pixel pix from src (n input bytes), or zeros when src is NULL */
+static void ck_col_put(int16_t *col, int32_t k, int32_t n, int32_t k4, int32_t taps,
+                       int32_t pix, const int8_t *src, int32_t off)
 {
     const int32_t end = k + n;
-    if (!src) {
-        for (; k < end; ++k) {
-            col[ck_col_index(k, k4)] = 0;
+    if (((k | n) & 3) == 0 && end <= k4) {   /* whole groups: one word in, two words out */
+        int16_t *dst = col + 8 * (k >> 2) + 4 * pix;
+        const int32_t off2 = ck_dup16(off);
+        for (int32_t g = n >> 2; g > 0; --g, dst += 8) {
+            const int32_t x = src ? ck_read_s32(src) : 0;
+            ck_write_s32(dst, src ? ck_sxtab16(off2, x) : 0);
+            ck_write_s32(dst + 2, src ? ck_sxtab16_ror8(off2, x) : 0);
+            src = src ? src + 4 : src;
         }
         return;
     }
-    for (; k < end && (k & 3); ++k) {
-        col[ck_col_index(k, k4)] = (int16_t)(*src++ + off);
-    }
-    for (; k + 4 <= end && k + 4 <= k4; k += 4, src += 4) {
-        const int32_t x = ck_read_s32(src);
-        ck_write_s32(col + k, ck_sxtab16(off2, x));
-        ck_write_s32(col + k + 2, ck_sxtab16_ror8(off2, x));
-    }
     for (; k < end; ++k) {
-        col[ck_col_index(k, k4)] = (int16_t)(*src++ + off);
+        col[ck_col_slot(k, k4, taps, pix)] = (int16_t)(src ? *src++ + off : 0);
     }
 }
 
 static void ck_im2col(const ck_conv_params *p, const int8_t *image, int32_t oy, int32_t ox,
-                      int16_t *col)
+                      int16_t *col, int32_t pix)
 {
     const int32_t in_c = p->in_c;
-    const int32_t k4 = (p->k_h * p->k_w * in_c) & ~3;
-    const int32_t off2 = ck_dup16(p->input_offset);
+    const int32_t taps = p->k_h * p->k_w * in_c;
+    const int32_t k4 = taps & ~3;
+    const int32_t ix0 = ox * p->stride_w - p->pad_left;
     int32_t k = 0;
     for (int32_t ky = 0; ky < p->k_h; ++ky) {
         const int32_t iy = oy * p->stride_h - p->pad_top + ky * p->dilation_h;
+        const int row_in = iy >= 0 && iy < p->in_h;
+        const int8_t *row = image + iy * p->in_w * in_c;
+        if (row_in && p->dilation_w == 1 && ix0 >= 0 && ix0 + p->k_w <= p->in_w) {
+            /* the whole filter row is inside the image and contiguous in memory */
+            ck_col_put(col, k, p->k_w * in_c, k4, taps, pix, row + ix0 * in_c,
+                       p->input_offset);
+            k += p->k_w * in_c;
+            continue;
+        }
         for (int32_t kx = 0; kx < p->k_w; ++kx, k += in_c) {
-            const int32_t ix = ox * p->stride_w - p->pad_left + kx * p->dilation_w;
-            const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-            const int8_t *src = inside ? image + (iy * p->in_w + ix) * in_c : 0;
-            ck_col_put(col, k, k4, src, in_c, p->input_offset, off2);
+            const int32_t ix = ix0 + kx * p->dilation_w;
+            const int inside = row_in && ix >= 0 && ix < p->in_w;
+            ck_col_put(col, k, in_c, k4, taps, pix, inside ? row + ix * in_c : 0,
+                       p->input_offset);
         }
     }
 }
 
-/* one or two im2col rows (col1 may be NULL) against every output channel */
-static void ck_mat_mult(const ck_conv_params *p, const int8_t *filter, const int16_t *col0,
-                        const int16_t *col1, const int32_t *bias, const int32_t *mult,
-                        const int32_t *shift, int8_t *out0, int8_t *out1)
+/* acc[0..3] = (ch0 px0, ch0 px1, ch1 px0, ch1 px1) over the first 4 * groups taps.
+ *
+ * 13 values are live in the loop (4 accumulators, both weight words as (even, odd) int16
+ * pairs, one im2col word, 3 pointers, the count): with r7 kept as frame pointer, that is
+ * every register left, and compilers then spill accumulators (a store per iteration, which
+ * on the M7 cannot share a cycle with a MAC). The GNU-C build therefore fixes the schedule
+ * in inline assembly, ordered for the M7's dual issue: every SMLAD shares its cycle with a
+ * load, an extend (which must be the older of a pair) or the loop bookkeeping, about 11
+ * cycles per 16 MACs. The C loop below is the same computation, for other compilers and for
+ * CK_DSP_EMULATE. */
+__attribute__((noinline)) static void ck_conv_mac_2x2(const int16_t *col, const int8_t *w0,
+                                                      const int8_t *w1, int32_t groups,
+                                                      int32_t *acc)
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+    if (groups > 0) {
+        int32_t we0, wo0, we1, wo1, x;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr    %[wo0], [%[w0]], #4\n\t"
+            "ldr    %[wo1], [%[w1]], #4\n\t"
+            "sxtb16 %[we0], %[wo0]\n\t"
+            "ldr    %[x], [%[col]]\n\t"               /* pixel 0, taps (0, 2) */
+            "sxtb16 %[we1], %[wo1]\n\t"
+            "smlad  %[a00], %[we0], %[x], %[a00]\n\t"
+            "sxtb16 %[wo0], %[wo0], ror #8\n\t"
+            "smlad  %[a10], %[we1], %[x], %[a10]\n\t"
+            "sxtb16 %[wo1], %[wo1], ror #8\n\t"
+            "ldr    %[x], [%[col], #8]\n\t"           /* pixel 1, taps (0, 2) */
+            "smlad  %[a01], %[we0], %[x], %[a01]\n\t"
+            "subs   %[n], %[n], #1\n\t"
+            "smlad  %[a11], %[we1], %[x], %[a11]\n\t"
+            "ldr    %[x], [%[col], #4]\n\t"           /* pixel 0, taps (1, 3) */
+            "smlad  %[a00], %[wo0], %[x], %[a00]\n\t"
+            "add    %[col], %[col], #16\n\t"
+            "smlad  %[a10], %[wo1], %[x], %[a10]\n\t"
+            "ldr    %[x], [%[col], #-4]\n\t"          /* pixel 1, taps (1, 3) */
+            "smlad  %[a01], %[wo0], %[x], %[a01]\n\t"
+            "smlad  %[a11], %[wo1], %[x], %[a11]\n\t"
+            "bne    1b\n\t"
+            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+              [col] "+r"(col), [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(groups),
+              [we0] "=&r"(we0), [wo0] "=&r"(wo0), [we1] "=&r"(we1), [wo1] "=&r"(wo1),
+              [x] "=&r"(x)
+            :
+            : "cc", "memory");
+    }
+#else
+    CK_NO_UNROLL
+    for (; groups > 0; --groups, col += 8) {
+        const int32_t wa = ck_read_s32(w0), wb = ck_read_s32(w1);
+        w0 += 4;
+        w1 += 4;
+        const int32_t we0 = ck_sxtb16(wa), wo0 = ck_sxtb16_ror8(wa);
+        const int32_t we1 = ck_sxtb16(wb), wo1 = ck_sxtb16_ror8(wb);
+        int32_t x = ck_read_s32(col);
+        a00 = ck_smlad(we0, x, a00);
+        a10 = ck_smlad(we1, x, a10);
+        x = ck_read_s32(col + 4);
+        a01 = ck_smlad(we0, x, a01);
+        a11 = ck_smlad(we1, x, a11);
+        x = ck_read_s32(col + 2);
+        a00 = ck_smlad(wo0, x, a00);
+        a10 = ck_smlad(wo1, x, a10);
+        x = ck_read_s32(col + 6);
+        a01 = ck_smlad(wo0, x, a01);
+        a11 = ck_smlad(wo1, x, a11);
+    }
+#endif
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* a pair buffer (pixel 1 ignored when out1 is NULL) against every output channel */
+static void ck_mat_mult(const ck_conv_params *p, const int8_t *filter, const int16_t *col,
+                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                        int8_t *out0, int8_t *out1)
 {
     const int32_t taps = p->k_h * p->k_w * p->in_c;
     const int32_t k4 = taps & ~3;
-    const int16_t *c1 = col1 ? col1 : col0;   /* computed and dropped for a lone pixel */
-    int32_t c = 0;
-    for (; c < p->out_c; c += 2) {
-        const int8_t *w0 = filter + c * taps;
-        const int8_t *w1 = c + 1 < p->out_c ? w0 + taps : w0;
-        int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;  /* a<channel><pixel> */
-        const int8_t *pw0 = w0, *pw1 = w1;
-        const int16_t *px0 = col0, *px1 = c1;
-        /* one weight word at a time keeps the 4 accumulators, 4 im2col words and the
-         * pointers in registers */
-        CK_NO_UNROLL
-        for (int32_t n = k4 >> 2; n > 0; --n) {
-            const int32_t x0e = ck_read_s32(px0), x0o = ck_read_s32(px0 + 2);
-            const int32_t x1e = ck_read_s32(px1), x1o = ck_read_s32(px1 + 2);
-            px0 += 4;
-            px1 += 4;
-            int32_t w = ck_read_s32(pw0);
-            pw0 += 4;
-            int32_t we = ck_sxtb16(w), wo = ck_sxtb16_ror8(w);
-            a00 = ck_smlad(we, x0e, a00);
-            a00 = ck_smlad(wo, x0o, a00);
-            a01 = ck_smlad(we, x1e, a01);
-            a01 = ck_smlad(wo, x1o, a01);
-            w = ck_read_s32(pw1);
-            pw1 += 4;
-            we = ck_sxtb16(w);
-            wo = ck_sxtb16_ror8(w);
-            a10 = ck_smlad(we, x0e, a10);
-            a10 = ck_smlad(wo, x0o, a10);
-            a11 = ck_smlad(we, x1e, a11);
-            a11 = ck_smlad(wo, x1o, a11);
+    const int16_t *t0 = col + 2 * k4, *t1 = t0 + (taps - k4);
+    const int32_t pc = p->per_channel, oo = p->output_offset;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    for (int32_t c = 0; c < p->out_c; c += 2) {
+        const int32_t c1 = c + 1 < p->out_c ? c + 1 : c;
+        const int8_t *w0 = filter + c * taps, *w1 = filter + c1 * taps;
+        const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c1] : 0;
+        int32_t acc[4] = {b0, b0, b1, b1};
+        ck_conv_mac_2x2(col, w0, w1, k4 >> 2, acc);
+        for (int32_t k = k4; k < taps; ++k) {   /* wrapping: a lone pixel's slots are stale */
+            acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)(w0[k] * t0[k - k4]));
+            acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)(w0[k] * t1[k - k4]));
+            acc[2] = (int32_t)((uint32_t)acc[2] + (uint32_t)(w1[k] * t0[k - k4]));
+            acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)(w1[k] * t1[k - k4]));
         }
-        int32_t k = k4;
-        for (; k < taps; ++k) {
-            a00 += w0[k] * col0[k];
-            a01 += w0[k] * c1[k];
-            a10 += w1[k] * col0[k];
-            a11 += w1[k] * c1[k];
+        const int32_t q0 = pc ? c : 0, q1 = pc ? c1 : 0;
+        out0[c] = ck_requant_s8(acc[0], mult[q0], shift[q0], oo, lo, hi);
+        if (out1) {
+            out1[c] = ck_requant_s8(acc[1], mult[q0], shift[q0], oo, lo, hi);
         }
-        out0[c] = CK_CONV_FINISH(p, a00, c, bias, mult, shift);
-        if (col1) {
-            out1[c] = CK_CONV_FINISH(p, a01, c, bias, mult, shift);
-        }
-        if (c + 1 < p->out_c) {
-            out0[c + 1] = CK_CONV_FINISH(p, a10, c + 1, bias, mult, shift);
-            if (col1) {
-                out1[c + 1] = CK_CONV_FINISH(p, a11, c + 1, bias, mult, shift);
+        if (c1 != c) {
+            out0[c1] = ck_requant_s8(acc[2], mult[q1], shift[q1], oo, lo, hi);
+            if (out1) {
+                out1[c1] = ck_requant_s8(acc[3], mult[q1], shift[q1], oo, lo, hi);
             }
         }
     }
@@ -153,27 +221,25 @@ ck_status ck_conv_s8_dsp(const ck_conv_params *p, const int8_t *input, const int
     if (!scratch || scratch_bytes < ck_conv_s8_dsp_get_buffer_size(p)) {
         return CK_NO_SCRATCH;
     }
-    const int32_t taps = p->k_h * p->k_w * p->in_c;
-    int16_t *cols[2] = {(int16_t *)scratch, (int16_t *)scratch + taps};
-    int8_t *outs[2] = {0, 0};
-    int pending = 0;
+    int16_t *col = (int16_t *)scratch;
+    int8_t *pending = 0;   /* the output of a pixel already in the pair buffer */
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->in_h * p->in_w * p->in_c;
         for (int32_t oy = 0; oy < p->out_h; ++oy) {
             for (int32_t ox = 0; ox < p->out_w; ++ox, out += p->out_c) {
-                ck_im2col(p, image, oy, ox, cols[pending]);
-                outs[pending++] = out;
-                if (pending == 2) {
-                    ck_mat_mult(p, filter, cols[0], cols[1], bias, multiplier, shift, outs[0],
-                                outs[1]);
-                    pending = 0;
+                ck_im2col(p, image, oy, ox, col, pending ? 1 : 0);
+                if (!pending) {
+                    pending = out;
+                    continue;
                 }
+                ck_mat_mult(p, filter, col, bias, multiplier, shift, pending, out);
+                pending = 0;
             }
         }
     }
     if (pending) {
-        ck_mat_mult(p, filter, cols[0], 0, bias, multiplier, shift, outs[0], 0);
+        ck_mat_mult(p, filter, col, bias, multiplier, shift, pending, 0);
     }
     return CK_OK;
 #else
