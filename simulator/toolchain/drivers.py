@@ -15,7 +15,7 @@ from pathlib import Path
 from ..boards import Core
 from ..errors import CompileError, ToolchainError
 
-WARNINGS = ["-Wall", "-Wno-unused-function"]
+WARNINGS = ["-Wall", "-Wno-unused-function", "-Werror=implicit-function-declaration"]
 COMMON = ["-ffunction-sections", "-fdata-sections", "-g", "-fno-common", "-fomit-frame-pointer"]
 
 

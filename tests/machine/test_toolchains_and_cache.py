@@ -102,3 +102,33 @@ def test_killed_build_leaves_no_entry(tmp_path):
     for d in builds.iterdir():
         if not d.name.startswith(".staging"):
             assert cache.lookup(d.name) is not None   # anything that is an entry is whole
+
+
+@needs_gcc
+@pytest.mark.parametrize("toolchain", ["gcc", "zig"])
+def test_dsp_conv_kernel_builds_and_is_bit_exact_with_both_toolchains(toolchain):
+    """The DSP kernels use ACLE intrinsics and inline assembly: both compilers must accept them
+    (GCC 12's arm_acle.h lacks __ror, which once linked as an undefined symbol)."""
+    import numpy as np
+
+    import cross_kernels
+    from simulator.reference import conv
+
+    src = [cross_kernels.SRC_DIR / "conv" / f for f in ("ck_conv_s8_dsp.c", "ck_conv_s8.c", "ck_conv_check_args.c")]
+    fw = Machine("stm32h743", toolchain=toolchain).build(src)
+    rng = np.random.default_rng(1)
+    h = w = 6
+    c, o, k = 16, 8, 3
+    x = rng.integers(-128, 128, (1, h, w, c), dtype=np.int8)
+    wt = rng.integers(-127, 128, (o, k, k, c), dtype=np.int8)
+    bias = rng.integers(-5000, 5000, o, dtype=np.int32)
+    mult, shift = np.full(o, 1518500250, np.int32), np.full(o, -8, np.int32)
+    # ck_conv_params field order: see cross_kernels/include/ck_conv.h
+    params = np.array([1, h, w, c, h, w, o, k, k, 1, 1, 1, 1, 1, 1, 5, -3, -128, 127, 1, 1], np.int32)
+    out = np.zeros((1, h, w, o), np.int8)
+    scratch = np.zeros(4 * k * k * c, np.int8)
+    r = fw.call("ck_conv_s8_dsp", params, x, wt, bias, mult, shift, out, scratch, scratch.nbytes)
+    expected = conv.conv2d_s8(x, wt, bias, input_zp=-5, output_zp=-3, multiplier=mult, shift=shift,
+                              stride=(1, 1), dilation=(1, 1), pad=(1, 1), out_hw=(h, w))
+    assert r.value == 0
+    assert np.array_equal(r.arrays[6], expected)

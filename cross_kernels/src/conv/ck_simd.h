@@ -18,15 +18,18 @@
 #include <arm_acle.h>
 #define CK_HAVE_DSP 1
 
+/* Rotate right by 8, written out: GCC 12's <arm_acle.h> has no __ror (found linking with
+ * arm-none-eabi-gcc 12.2); both compilers fold this into the ROR operand of SXTB16/SXTAB16. */
+static inline uint32_t ck_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 /* (x[7:0], x[23:16]) sign-extended to two int16 halves */
 static inline int32_t ck_sxtb16(int32_t x) { return __sxtb16(x); }
 /* (x[15:8], x[31:24]) sign-extended: SXTB16 with its ROR #8 operand */
-static inline int32_t ck_sxtb16_ror8(int32_t x) { return __sxtb16(__ror((uint32_t)x, 8)); }
+static inline int32_t ck_sxtb16_ror8(int32_t x) { return __sxtb16(ck_ror8((uint32_t)x)); }
 /* per halfword: a + sign-extended byte, modulo 2^16 */
 static inline int32_t ck_sxtab16(int32_t a, int32_t x) { return __sxtab16(a, x); }
 static inline int32_t ck_sxtab16_ror8(int32_t a, int32_t x)
 {
-    return __sxtab16(a, __ror((uint32_t)x, 8));
+    return __sxtab16(a, ck_ror8((uint32_t)x));
 }
 /* acc + a.lo * b.lo + a.hi * b.hi */
 static inline int32_t ck_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
