@@ -7,7 +7,9 @@
 
 Nothing is printed here; :mod:`simulator.report.analysis` renders an Analysis as text.
 Bit-exactness is checked layer by layer: at every ``ck_region_end("L<idx>")`` the host reads
-the layer's output from ``g_arena + offset`` and compares it with the NumPy reference.
+the layer's output from ``g_arena + offset`` and compares it with the NumPy reference, as the
+tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 differs from
++0.0 and a NaN must be the same NaN), packed binary int32 words.
 """
 from __future__ import annotations
 
@@ -139,12 +141,20 @@ class Analysis:
 
 # ---- inputs -------------------------------------------------------------------------------------
 
+FLOAT_INPUT_RANGE = (-1.0, 1.0)     # default random input of a float model: uniform, seed 0
+
+
 def prepare_input(graph: Graph, x=None) -> np.ndarray:
-    """The int8 input to run: ``x`` (array or .npy path; int8 as is, float32 quantized with the
-    input tensor's scale and zero point) or, when None, deterministic random int8 (seed 0)."""
+    """The input to run, in the model input's dtype. An int8 input takes ``x`` (array or .npy
+    path) as int8, or float32 quantized with the input tensor's scale and zero point; a
+    float32 input takes float32 only. ``x=None``: deterministic random values (seed 0), int8
+    over the whole range, float32 uniform in FLOAT_INPUT_RANGE (normalised data's scale)."""
     t = graph.tensor(graph.inputs[0])
+    rng = np.random.default_rng(0)
+    if x is None and t.dtype == "float32":
+        return rng.uniform(*FLOAT_INPUT_RANGE, t.shape).astype(np.float32)
     if x is None:
-        return np.random.default_rng(0).integers(-128, 128, t.shape).astype(np.int8)
+        return rng.integers(-128, 128, t.shape).astype(np.int8)
     where = ""
     if isinstance(x, (str, Path)):
         where = f"{x}: "
@@ -156,6 +166,11 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
     if tuple(x.shape) != tuple(t.shape):
         raise ConfigError(f"{where}input shape {list(x.shape)} does not match the model input "
                           f"{t.name!r} {list(t.shape)}")
+    if t.dtype == "float32":
+        if x.dtype != np.float32:
+            raise ConfigError(f"{where}input dtype {x.dtype}: the model input {t.name!r} is "
+                              f"float32 (pass float32 values)")
+        return x
     if x.dtype == np.int8:
         return x
     if x.dtype == np.float32:
@@ -211,10 +226,29 @@ def nhwc_index(shape, flat: int) -> tuple[int, ...]:
     return tuple(int(i) for i in np.unravel_index(flat, shape)) if shape else ()
 
 
-def compare_layer(layer, got: np.ndarray, want: np.ndarray) -> str | None:
-    """None if equal, else a BitMismatch message naming layer, op, index and both values."""
-    want = np.asarray(want).reshape(-1)
-    got = np.asarray(got).reshape(-1)
+NP_WORDS = {"int8": np.int8, "int32": np.int32, "float32": np.float32}
+
+
+def as_words(values, dtype: str) -> np.ndarray:
+    """A tensor's values as the integers that must match bit for bit: int8 as is, float32 as
+    its uint32 bit patterns, packed binary as int32 words."""
+    a = np.ascontiguousarray(np.asarray(values, dtype=NP_WORDS[dtype])).reshape(-1)
+    return a.view(np.uint32) if dtype == "float32" else a
+
+
+def _show(v, dtype: str) -> str:
+    if dtype == "float32":
+        return f"{np.uint32(v).view(np.float32)!r} (0x{int(v):08x})"
+    if dtype == "int32":
+        return f"0x{int(v) & 0xFFFFFFFF:08x}"
+    return str(int(v))
+
+
+def compare_layer(layer, got: np.ndarray, want: np.ndarray, dtype: str = "int8") -> str | None:
+    """None if equal, else a BitMismatch message naming layer, op, index and both values.
+    ``got`` and ``want`` are compared as :func:`as_words` of ``dtype``."""
+    want = as_words(want, dtype)
+    got = as_words(got, dtype)
     if got.shape == want.shape and np.array_equal(got, want):
         return None
     if got.shape != want.shape:
@@ -224,8 +258,9 @@ def compare_layer(layer, got: np.ndarray, want: np.ndarray) -> str | None:
     coords = nhwc_index(layer.output_shape, flat)
     n_bad = int(np.count_nonzero(got != want))
     return (f"layer {layer.index} ({layer.opcode} {layer.name!r}, kernel {layer.kernel}): first "
-            f"mismatch at flat index {flat}, NHWC {list(coords)}: simulated {int(got[flat])}, "
-            f"reference {int(want[flat])} ({n_bad} of {want.size} elements differ)")
+            f"mismatch at flat index {flat}, NHWC {list(coords)}: simulated "
+            f"{_show(got[flat], dtype)}, reference {_show(want[flat], dtype)} ({n_bad} of "
+            f"{want.size} elements differ)")
 
 
 # ---- the pipeline -------------------------------------------------------------------------------
@@ -326,9 +361,10 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
         lr.instructions = int(region.get("instructions", 0))
         lr.cycles = region.get("cycles")
         if layer.index in captured:
+            dtype = lm.graph.tensor(layer.output).dtype
             want = reference[layer.output]
-            got = np.frombuffer(captured[layer.index], dtype=np.int8)
-            problem = compare_layer(layer, got, want)
+            got = np.frombuffer(captured[layer.index], dtype=NP_WORDS[dtype])
+            problem = compare_layer(layer, got, want, dtype)
             lr.bit_exact = problem is None
             mismatch = mismatch or problem
         elif mismatch is None:
@@ -337,17 +373,18 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     total = sum((getattr(l, total_key) or 0) for l in result.layers) or 1
     for l in result.layers:
         l.share = round(100.0 * (getattr(l, total_key) or 0) / total, 2)
-    result.output = _printed_output(run.stdout, lm.graph.tensor(lm.output).shape)
-    if mismatch is None and (result.output is None
-                             or not np.array_equal(result.output, reference[lm.output])):
+    out_t = lm.graph.tensor(lm.output)
+    result.output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
+    if mismatch is None and (result.output is None or not np.array_equal(
+            as_words(result.output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
         mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
                     "reference")
     result.mismatch = mismatch
     result.bit_exact = mismatch is None
 
 
-def _printed_output(stdout: str, shape) -> np.ndarray | None:
-    """The output bytes main.c prints as hex after "output:"."""
+def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:
+    """The output main.c prints as hex bytes after "output:", as ``dtype`` values."""
     _, found, rest = stdout.partition("output:")
     if not found:
         return None
@@ -355,9 +392,10 @@ def _printed_output(stdout: str, shape) -> np.ndarray | None:
         data = bytes.fromhex(rest.split("\n", 1)[0].strip())
     except ValueError:
         return None
-    if len(data) != int(np.prod(shape, dtype=np.int64)):
+    words = np.dtype(NP_WORDS[dtype])
+    if len(data) != int(np.prod(shape, dtype=np.int64)) * words.itemsize:
         return None
-    return np.frombuffer(data, np.int8).reshape(shape).copy()
+    return np.frombuffer(data, words).reshape(shape).copy()
 
 
 __all__ = ["Analysis", "LayerResult", "TensorPlacement", "analyze", "check_ram", "compare_layer",

@@ -3,9 +3,11 @@ layer), ``main.c`` (runs the model once on an input embedded as const data).
 
 The generated API (no heap; every buffer is static)::
 
-    ck_status model_invoke(const int8_t *input, int8_t *output);
-    int8_t *model_input_ptr(void);     /* the input tensor inside the arena */
-    int8_t *model_output_ptr(void);    /* the output tensor inside the arena */
+    typedef int8_t model_input_t;      /* or float, as the model's input tensor */
+    typedef int8_t model_output_t;
+    ck_status model_invoke(const model_input_t *input, model_output_t *output);
+    model_input_t *model_input_ptr(void);     /* the input tensor inside the arena */
+    model_output_t *model_output_ptr(void);   /* the output tensor inside the arena */
     int32_t model_failed_layer(void);  /* op index of the layer that failed, or -1 */
 
 Each layer runs between ``ck_region_begin("L<idx>")`` and ``ck_region_end("L<idx>")`` so the
@@ -21,16 +23,28 @@ from pathlib import Path
 import numpy as np
 
 from .emitters import ConstArray
+from .emitters_float import f32_literal
 from .lowering import Layer, LoweredModel
 
 HEADERS = ("ck_types.h", "ck_conv.h", "ck_fully_connected.h", "ck_pooling.h", "ck_softmax.h",
            "ck_elementwise.h", "ck_activations.h", "ck_reduce.h", "ck_shape.h", "ck_quantize.h",
-           "ck_runtime.h")
+           "ck_float.h", "ck_binary.h", "ck_runtime.h")
 PER_LINE = 24
+C_TYPES = {"int8": "int8_t", "float32": "float"}
+
+
+def _literal(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f32_literal(v)
+    return str(int(v))
 
 
 def _numbers(values: np.ndarray) -> str:
-    flat = [str(v) for v in np.asarray(values).reshape(-1).tolist()]
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        flat = [f32_literal(v) for v in values.reshape(-1)]
+    else:
+        flat = [str(v) for v in values.reshape(-1).tolist()]
     if not flat:
         return "0"
     rows = (flat[i:i + PER_LINE] for i in range(0, len(flat), PER_LINE))
@@ -45,8 +59,8 @@ def _const_array(c: ConstArray) -> str:
 
 def _struct(ctype: str, name: str, fields: dict) -> str:
     def value(v):
-        return "{" + ", ".join(str(int(x)) for x in v) + "}" if isinstance(v, (list, tuple)) \
-            else str(int(v))
+        return "{" + ", ".join(_literal(x) for x in v) + "}" if isinstance(v, (list, tuple)) \
+            else _literal(v)
     body = ",\n".join(f"    .{k} = {value(v)}" for k, v in fields.items())
     return f"static const {ctype} {name} = {{\n{body}\n}};"
 
@@ -55,12 +69,18 @@ def _call(layer: Layer) -> str | None:
     call = layer.call
     if layer.alias:
         return None
-    if call.struct_type is None:                     # reshape of a constant: a flash -> RAM copy
+    if layer.rule.is_alias:                          # reshape of a constant: a flash -> RAM copy
         return f"ck_copy({', '.join(call.args)})"
-    args = [f"&{layer.region}_params", *call.args]
+    args = ([f"&{layer.region}_params"] if call.struct_type is not None else []) + call.args
     if call.with_scratch:
         args += ["g_scratch", "CK_SCRATCH_BYTES"]
     return f"{layer.rule.kernel}({', '.join(args)})"
+
+
+def _io_comment(t) -> str:
+    q = "" if t.quant is None else (f", scale {t.quant.scalar_scale!r}, zero point "
+                                    f"{t.quant.scalar_zero_point}")
+    return f"{t.dtype} {list(t.shape)}{q}"
 
 
 def render_header(lm: LoweredModel) -> str:
@@ -74,19 +94,24 @@ def render_header(lm: LoweredModel) -> str:
 
 #include "ck_types.h"
 
-#define MODEL_INPUT_BYTES {x.nbytes}    /* int8 {list(x.shape)}, scale {x.quant.scalar_scale!r}, zero point {x.quant.scalar_zero_point} */
-#define MODEL_OUTPUT_BYTES {y.nbytes}   /* int8 {list(y.shape)}, scale {y.quant.scalar_scale!r}, zero point {y.quant.scalar_zero_point} */
+typedef {C_TYPES[x.dtype]} model_input_t;
+typedef {C_TYPES[y.dtype]} model_output_t;
+#define MODEL_INPUT_ELEMENTS {x.num_elements}
+#define MODEL_OUTPUT_ELEMENTS {y.num_elements}
+#define MODEL_INPUT_BYTES {x.nbytes}    /* {_io_comment(x)} */
+#define MODEL_OUTPUT_BYTES {y.nbytes}   /* {_io_comment(y)} */
 #define MODEL_ARENA_BYTES {lm.arena_bytes}
 #define MODEL_SCRATCH_BYTES {lm.scratch_bytes}
 
-/* Run every layer once. input: MODEL_INPUT_BYTES int8, copied into the arena first (NULL: the
- * caller already wrote model_input_ptr()). output: MODEL_OUTPUT_BYTES int8, copied out at the
- * end (NULL: read model_output_ptr()). Returns CK_OK, or the failing kernel's status (see
- * model_failed_layer()). No heap; not reentrant (one static arena). */
-ck_status model_invoke(const int8_t *input, int8_t *output);
+/* Run every layer once. input: MODEL_INPUT_ELEMENTS model_input_t, copied into the arena first
+ * (NULL: the caller already wrote model_input_ptr()). output: MODEL_OUTPUT_ELEMENTS
+ * model_output_t, copied out at the end (NULL: read model_output_ptr()). Returns CK_OK, or the
+ * failing kernel's status (see model_failed_layer()). No heap; not reentrant (one static
+ * arena). */
+ck_status model_invoke(const model_input_t *input, model_output_t *output);
 
-int8_t *model_input_ptr(void);
-int8_t *model_output_ptr(void);
+model_input_t *model_input_ptr(void);
+model_output_t *model_output_ptr(void);
 int32_t model_failed_layer(void);
 
 #endif /* MODEL_H */
@@ -127,10 +152,10 @@ def render_model(lm: LoweredModel) -> str:
 
 def _invoke(lm: LoweredModel) -> list[str]:
     x, y = lm.input, lm.output
-    body = ["int8_t *model_input_ptr(void) { return TENSOR_%d; }" % x,
-            "int8_t *model_output_ptr(void) { return TENSOR_%d; }" % y,
+    body = ["model_input_t *model_input_ptr(void) { return (model_input_t *)TENSOR_%d; }" % x,
+            "model_output_t *model_output_ptr(void) { return (model_output_t *)TENSOR_%d; }" % y,
             "int32_t model_failed_layer(void) { return g_failed_layer; }", "",
-            "ck_status model_invoke(const int8_t *input, int8_t *output)", "{",
+            "ck_status model_invoke(const model_input_t *input, model_output_t *output)", "{",
             "    ck_status s = CK_OK;",
             "    g_failed_layer = -1;",
             f"    if (input) {{ ck_copy(input, TENSOR_{x}, MODEL_INPUT_BYTES); }}"]
@@ -150,27 +175,30 @@ def _invoke(lm: LoweredModel) -> list[str]:
 
 
 def render_main(input_q: np.ndarray) -> str:
-    data = _numbers(np.asarray(input_q, dtype=np.int8))
+    x = np.asarray(input_q)
+    data = _numbers(x.astype(np.float32) if x.dtype.kind == "f" else x.astype(np.int8))
     return f"""/* main.c - generated by mcusim: run the model once on an embedded input. Do not edit. */
 #include "ck_runtime.h"
 #include "model.h"
 
-static const int8_t g_input[MODEL_INPUT_BYTES] = {{
+static const model_input_t g_input[MODEL_INPUT_ELEMENTS] = {{
 {data}
 }};
-static int8_t g_output[MODEL_OUTPUT_BYTES];
+static model_output_t g_output[MODEL_OUTPUT_ELEMENTS];
 
-/* Prints "output:" and the output bytes as two hex digits each (one write per 64 bytes). */
+/* Prints "output:" and the output bytes (little-endian, as in memory) as two hex digits each
+ * (one write per 64 bytes). */
 static void print_output(void)
 {{
     static const char hex[] = "0123456789abcdef";
+    const uint8_t *bytes = (const uint8_t *)g_output;
     char line[129];
     int32_t i = 0;
     ck_puts("output:");
     while (i < MODEL_OUTPUT_BYTES) {{
         int32_t n = 0;
         while (n < 64 && i < MODEL_OUTPUT_BYTES) {{
-            const uint8_t b = (uint8_t)g_output[i++];
+            const uint8_t b = bytes[i++];
             line[2 * n] = hex[b >> 4];
             line[2 * n + 1] = hex[b & 15];
             ++n;

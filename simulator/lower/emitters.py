@@ -4,7 +4,8 @@ Every number comes from the reference family's own helpers (``conv.layer_quant``
 ``elementwise.add_params``, ``softmax.softmax_params`` ...), so the C kernel is given exactly
 what the NumPy definition computes with. An emitter returns a :class:`KernelCall`; the
 codegen turns it into C. Operands are C expressions made by ``ctx.ptr(tensor_index)``
-(an arena address, or a flash array for a constant).
+(an arena address, or a flash array for a constant). The float32 and binary emitters live in
+``emitters_float.py`` and ``emitters_binary.py``; ``all_emitters()`` merges the three tables.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ CONV_FIELDS = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_
 class ConstArray:
     """A ``static const`` array in flash."""
     name: str
-    ctype: str                 # "int8_t", "int32_t"
+    ctype: str                 # "int8_t", "int32_t", "float"
     values: np.ndarray
 
     @property
@@ -37,7 +38,8 @@ class ConstArray:
 @dataclass
 class KernelCall:
     struct_type: str | None            # the params struct's C type (None: no struct)
-    fields: dict                       # field -> int or list of ints, in declaration order
+    fields: dict                       # field -> int, float (np.float32) or list of ints,
+                                       # in declaration order
     args: list[str]                    # C arguments after &params
     consts: list[ConstArray] = field(default_factory=list)
     scratch_bytes: int = 0
@@ -303,3 +305,10 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "softmax": softmax_, "add": add, "mul": mul, "relu": relu, "relu6": relu6,
             "logistic": logistic, "tanh": tanh, "requantize": requantize, "mean": mean,
             "pad": pad, "concat": concat, "reshape": reshape}
+
+
+def all_emitters() -> dict:
+    """Emitter name (rules.toml ``emitter``) -> function, over the int8, float32 and binary
+    emitter modules."""
+    from . import emitters_binary, emitters_float
+    return {**EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS}

@@ -4,7 +4,12 @@
     lowered.layers[i].kernel, lowered.memory.arena_bytes, lowered.scratch_bytes
     files = write_sources(lowered, out_dir, input_q)      # codegen.py: model.c, model.h, main.c
 
-Kernel choice is the first row of ``rules.toml`` matching (opcode, dtype, core has DSP).
+Kernel choice is the first row of ``rules.toml`` matching (opcode, signature, core has DSP);
+the signature is the op's input and output kinds: "int8", "float32", "binary" (packed 1-bit
+words, int32 in the IR) or "in->out" ("float32->int8" QUANTIZE, "binary->int8" BFC ...).
+The planner sizes every tensor by its dtype (``Tensor.nbytes``): float32 4 bytes an element,
+packed binary 4 bytes a word of 32 channels. The model's input and output may be int8 or
+float32.
 RESHAPE / SQUEEZE / EXPAND_DIMS whose input lives in the arena become aliases: the output
 tensor gets the input's offset and no code runs. One scratch area, sized by the largest
 need of any layer (only DSP conv asks for one), is shared by all layers since they run one
@@ -15,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 import cross_kernels
 
 from ..boards import Board
@@ -23,7 +30,7 @@ from ..ir import Graph, Op
 from . import emitters
 from .emitters import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
-from .rules import Rule, select_rule
+from .rules import Rule, op_signature, select_rule
 
 
 @dataclass
@@ -83,9 +90,10 @@ class LoweredModel:
 
     @property
     def params(self) -> int:
-        """Elements of quantized constant tensors (weights and biases), as models/README counts."""
-        return sum(t.num_elements for t in self.graph.tensors
-                   if t.is_const and t.dtype in ("int8", "int32") and t.quant is not None)
+        """Weights and biases, as models/README counts: elements of quantized int8/int32 and of
+        float32 constants; a binary layer's weights count one per real (non-padding) bit, its
+        thresholds one per channel."""
+        return count_params(self.graph)
 
 
 @dataclass
@@ -100,11 +108,17 @@ class _Context:
     consts: list[ConstArray]
     extra_decls: list[str] = field(default_factory=list)
 
-    def ptr(self, t: int) -> str:
+    def ptr(self, t: int, cast: str | None = None) -> str:
+        """The C expression for tensor ``t``; ``cast`` ("const float *" ...) converts the arena's
+        byte pointer (or a flash array) to what the kernel's prototype takes."""
+        text = self._ptr(t)
+        return f"({cast}){text}" if cast else text
+
+    def _ptr(self, t: int) -> str:
         tensor = self.graph.tensor(t)
         if tensor.is_const:
             if t not in self.const_names:
-                ctype = {"int8": "int8_t", "int32": "int32_t"}.get(tensor.dtype)
+                ctype = CONST_CTYPES.get(tensor.dtype)
                 if ctype is None:
                     raise ModelError(f"constant of dtype {tensor.dtype} has no C form",
                                      op_index=self.op.index, opcode=self.op.opcode,
@@ -116,9 +130,31 @@ class _Context:
         return f"TENSOR_{t}"
 
 
-def _activation_dtype(graph: Graph, op: Op) -> str:
-    t = graph.tensor(op.outputs[0])
-    return t.dtype
+CONST_CTYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float"}
+IO_DTYPES = ("int8", "float32")
+
+
+def count_params(graph: Graph) -> int:
+    from ..reference import binary as bn
+    binary_weights = {}
+    for op in graph.ops:
+        if op.opcode in (bn.OP_CONV, bn.OP_FC):
+            w = graph.tensor(op.inputs[1])
+            o = bn.binary_options(op)
+            per_out = (int(np.prod(w.shape[1:-1])) * int(o["channels_in"])
+                       if op.opcode == bn.OP_CONV else int(o["in_features"]))
+            binary_weights[w.index] = w.shape[0] * per_out
+            p = graph.tensor(op.inputs[2])
+            if p.quant is None:                  # thresholds
+                binary_weights[p.index] = p.num_elements
+    total = 0
+    for t in graph.tensors:
+        if t.index in binary_weights:
+            total += binary_weights[t.index]
+        elif t.is_const and ((t.dtype in ("int8", "int32") and t.quant is not None)
+                             or t.dtype == "float32"):
+            total += t.num_elements
+    return total
 
 
 def _check_io(graph: Graph) -> None:
@@ -127,14 +163,13 @@ def _check_io(graph: Graph) -> None:
                          f"{len(graph.inputs)} and {len(graph.outputs)}", path=graph.source)
     for idx in graph.inputs + graph.outputs:
         t = graph.tensor(idx)
-        if t.dtype != "int8":
+        if t.dtype not in IO_DTYPES:
             raise ModelError(f"model input/output {t.name!r} is {t.dtype}; code generation "
-                             f"needs int8 (strip float QUANTIZE/DEQUANTIZE)", path=graph.source,
-                             tensor_index=idx)
+                             f"needs int8 or float32", path=graph.source, tensor_index=idx)
 
 
 def _emit(ctx: _Context) -> KernelCall:
-    fn = emitters.EMITTERS[ctx.rule.emitter]
+    fn = emitters.all_emitters()[ctx.rule.emitter]
     op = ctx.op
     try:
         return fn(ctx)
@@ -161,7 +196,7 @@ def lower_graph(graph: Graph, board: Board) -> LoweredModel:
         if len(op.outputs) != 1:
             raise ModelError(f"ops with {len(op.outputs)} outputs are not supported",
                              path=graph.source, op_index=op.index, opcode=op.opcode)
-        rule = select_rule(op, _activation_dtype(graph, op), has_dsp)
+        rule = select_rule(op, op_signature(graph, op), has_dsp)
         ctx = _Context(graph, op, rule, f"L{op.index}", aliases, const_names, consts)
         call = _emit(ctx)
         consts += call.consts

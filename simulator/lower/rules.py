@@ -35,6 +35,23 @@ def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
                       scratch=r.get("scratch"), source=r["source"]) for r in rows)
 
 
+def tensor_kind(tensor) -> str:
+    """What a tensor holds for kernel choice: int32 activations are packed binary words (the
+    only int32 activations the IR has, made by the binary CUSTOM ops)."""
+    return "binary" if tensor.dtype == "int32" else tensor.dtype
+
+
+def op_signature(graph, op) -> str:
+    """The ``dtype`` key of ``op``'s rule: its first input's kind and its output's kind, one
+    name when they agree ("int8", "float32", "binary"), else "in->out" ("float32->int8")."""
+    out = tensor_kind(graph.tensor(op.outputs[0]))
+    if not op.inputs or op.inputs[0] < 0:
+        return out
+    x = graph.tensor(op.inputs[0])
+    src = tensor_kind(x) if not (x.is_const and x.dtype == "int32") else out
+    return out if src == out else f"{src}->{out}"
+
+
 def supported_ops() -> list[str]:
     return sorted({r.op for r in load_rules()})
 

@@ -7,7 +7,9 @@ The interpreter only sequences ops: each family file's ``OPS`` dict (``opcode ->
 graph, inputs)``) is the definition of the op. Ops run in the order of ``graph.ops`` (TFLite
 stores them topologically sorted); constants come from ``Tensor.data``. An op whose output is
 float32 takes the float family's adapter (``float_ops.OPS``) when there is one, else the
-quantized families' (QUANTIZE/DEQUANTIZE live there).
+quantized families' (QUANTIZE/DEQUANTIZE live there). mcusim's binary CUSTOM ops
+(``CUSTOM:MCUSIM_BPACK/BCONV2D/BFC``, :mod:`reference.binary`) are ordinary entries of the
+merged table, so float, int8, binary and mixed graphs all run through :func:`run_graph`.
 """
 from __future__ import annotations
 

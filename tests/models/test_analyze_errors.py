@@ -47,13 +47,17 @@ def test_custom_op_without_reference_names_op_and_what_is_missing():
 
 
 def test_op_without_a_kernel_names_op_and_what_is_missing():
-    def dequant(b, y):
-        return b.quantize(b.dequantize(y), 0.1, 0)
-    g = _tiny(dequant)
+    """A float LOGISTIC has a NumPy reference but no C kernel (only the int8 one exists)."""
+    def float_logistic(b, y):
+        f = b.dequantize(y)
+        z = b.tensor(b.shape(f), "float32")
+        b.op("LOGISTIC", [f], [z])
+        return z
+    g = _tiny(float_logistic)
     with pytest.raises(ModelError) as err:
         lower_graph(g, get_board("stm32h743"))
     msg = str(err.value)
-    assert "op #1 (DEQUANTIZE)" in msg and "no C kernel" in msg
+    assert "op #2 (LOGISTIC)" in msg and "no C kernel" in msg and "float32" in msg
 
 
 def test_unsupported_option_names_op():

@@ -13,7 +13,6 @@ from simulator.frontend import load_tflite, save_tflite
 from simulator.quantize import accuracy, run_batch
 from simulator.quantize.binary_model import (DigitsBinaryWeights, binary_layer_bytes,
                                              build_digits_binary, fold_sign, thresholds)
-from simulator.quantize.firmware import generate, measure
 from simulator.quantize.runner import quantize_input
 from simulator.reference import binary as bn
 
@@ -79,25 +78,6 @@ def test_binary_op_errors():
     op = Op(3, bn.OP_CONV, [0, 1, 2], [3], {"custom_options": b"\xff"})
     with pytest.raises(ModelError, match=r"op #3 \(CUSTOM:MCUSIM_BCONV2D\)"):
         bn.binary_options(op)
-
-
-@pytest.mark.parametrize("which", ["binary", "float"])
-def test_firmware_output_bits_equal_reference(mixed, data, which):
-    _, (xte, _) = data
-    g = mixed if which == "binary" else load_tflite(MODELS / "digits_float.tflite")
-    x = quantize_input(g, xte[7:8])[0]
-    r = measure(g, x, run_batch(g, x[None])[0][0], "stm32h743")
-    assert r.bit_exact and r.cycles > 0 and r.flash_weights > 0 and r.arena > 0
-
-
-def test_firmware_generator_rejects_non_chains(mixed):
-    from simulator.quantize import FloatBuilder
-    fb = FloatBuilder()
-    x = fb.input((1, 4))
-    y = fb.fully_connected(x, np.ones((4, 4)))
-    fb.output(fb.add(y, x))
-    with pytest.raises(ModelError, match="chains only"):
-        generate(fb.build(), np.zeros(4, np.float32))
 
 
 def test_sign_ste_passes_gradient_inside_unit_interval():

@@ -1,0 +1,147 @@
+"""float32 emitters (``ck_float.h``, and ``ck_quantize.h``'s float QUANTIZE/DEQUANTIZE): IR op
+-> parameter struct and call. Geometry comes from ``reference/float_ops.py``'s own helper, so the
+C kernel and the NumPy definition agree on padding defaults; float constants are written as hex
+literals (exact bits)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ModelError
+from ..reference import float_ops
+from .emitters import KernelCall, _tensors
+
+F32_ACT = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
+F32_IN, F32_OUT = "const float *", "float *"
+
+
+def _f32_act(ctx) -> int:
+    fused = ctx.op.options.get("fused_activation_function", "NONE") or "NONE"
+    if fused not in F32_ACT:
+        raise ModelError(f"fused activation {fused} has no float32 C kernel (NONE, RELU, RELU6, "
+                         "RELU_N1_TO_1)")
+    return F32_ACT[fused]
+
+
+def _conv_f32(ctx, depthwise: bool) -> KernelCall:
+    (x_t, w_t, b_t), out_t = _tensors(ctx, 3)
+    if len(x_t.shape) != 4 or w_t is None or not w_t.is_const:
+        raise ModelError("float32 conv needs a 4-D NHWC input and constant weights")
+    _, kh, kw, _ = w_t.shape
+    n, h, w, c_in = x_t.shape
+    stride, dil, pad, (oh, ow) = float_ops._geometry(ctx.op.options, h, w, kh, kw)
+    c_out = w_t.shape[3] if depthwise else w_t.shape[0]
+    dm = c_out // c_in if depthwise else 1
+    if depthwise and (dm < 1 or dm * c_in != c_out):
+        raise ModelError(f"depthwise filter has {c_out} channels for {c_in} input channels")
+    fields = dict(batches=n, in_h=h, in_w=w, in_c=c_in, out_h=oh, out_w=ow, out_c=c_out,
+                  k_h=kh, k_w=kw, stride_h=stride[0], stride_w=stride[1], dilation_h=dil[0],
+                  dilation_w=dil[1], pad_top=pad[0], pad_left=pad[1], depth_multiplier=dm,
+                  activation=_f32_act(ctx))
+    args = [ctx.ptr(x_t.index, F32_IN), ctx.ptr(w_t.index, F32_IN),
+            "NULL" if b_t is None else ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+    taps = kh * kw * (1 if depthwise else c_in)
+    return KernelCall("ck_conv_f32_params", fields, args, macc=out_t.num_elements * taps)
+
+
+def conv2d_f32(ctx) -> KernelCall:
+    return _conv_f32(ctx, depthwise=False)
+
+
+def depthwise_conv2d_f32(ctx) -> KernelCall:
+    return _conv_f32(ctx, depthwise=True)
+
+
+def fully_connected_f32(ctx) -> KernelCall:
+    (x_t, w_t, b_t), out_t = _tensors(ctx, 3)
+    if w_t is None or not w_t.is_const or len(w_t.shape) != 2:
+        raise ModelError("FULLY_CONNECTED needs constant 2-D weights")
+    out_f, in_f = w_t.shape
+    if x_t.num_elements % in_f:
+        raise ModelError(f"input {x_t.shape} cannot be flattened onto weights {w_t.shape}")
+    batches = x_t.num_elements // in_f
+    fields = dict(batches=batches, in_features=in_f, out_features=out_f,
+                  activation=_f32_act(ctx))
+    args = [ctx.ptr(x_t.index, F32_IN), ctx.ptr(w_t.index, F32_IN),
+            "NULL" if b_t is None else ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+    return KernelCall("ck_fc_f32_params", fields, args, macc=batches * in_f * out_f)
+
+
+def pool_f32(ctx) -> KernelCall:
+    (x_t,), out_t = _tensors(ctx, 1)
+    if len(x_t.shape) != 4:
+        raise ModelError(f"pooling needs a 4-D NHWC input, got {x_t.shape}")
+    o = ctx.op.options
+    fh, fw = int(o.get("filter_height", 1)), int(o.get("filter_width", 1))
+    n, h, w, c = x_t.shape
+    stride, _, pad, (oh, ow) = float_ops._geometry(
+        {**o, "padding": o.get("padding", "VALID"), "dilation_h_factor": 1,
+         "dilation_w_factor": 1}, h, w, fh, fw)
+    fields = dict(batches=n, in_h=h, in_w=w, channels=c, out_h=oh, out_w=ow, filter_h=fh,
+                  filter_w=fw, stride_h=stride[0], stride_w=stride[1], pad_top=pad[0],
+                  pad_left=pad[1], activation=_f32_act(ctx))
+    return KernelCall("ck_pool_f32_params", fields,
+                      [ctx.ptr(x_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)],
+                      macc=out_t.num_elements * fh * fw)
+
+
+def _same_shape_f32(ctx) -> KernelCall:
+    (a_t, b_t), out_t = _tensors(ctx, 2)
+    if tuple(a_t.shape) != tuple(b_t.shape) or a_t.num_elements != out_t.num_elements:
+        raise ModelError(f"float32 {ctx.op.opcode} with broadcasting ({list(a_t.shape)} and "
+                         f"{list(b_t.shape)} -> {list(out_t.shape)}) is not supported: "
+                         f"{ctx.rule.kernel} takes two operands of the same shape")
+    args = [str(out_t.num_elements), str(_f32_act(ctx)), ctx.ptr(a_t.index, F32_IN),
+            ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+    return KernelCall(None, {}, args, macc=out_t.num_elements)
+
+
+add_f32 = mul_f32 = _same_shape_f32
+
+
+def relu_f32(ctx) -> KernelCall:
+    (x_t,), out_t = _tensors(ctx, 1)
+    act = F32_ACT[ctx.op.opcode]
+    return KernelCall(None, {}, [str(x_t.num_elements), str(act), ctx.ptr(x_t.index, F32_IN),
+                                 ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
+
+
+def f32_literal(v) -> str:
+    """A C float literal with exactly the bits of float32 ``v`` (hex: no decimal rounding)."""
+    f = np.float32(v)
+    if not np.isfinite(f):
+        raise ModelError(f"non-finite float constant {f} has no C literal")
+    return float(f).hex() + "f"
+
+
+def softmax_f32(ctx) -> KernelCall:
+    (x_t,), out_t = _tensors(ctx, 1)
+    depth = x_t.shape[-1] if x_t.shape else 1
+    beta = ctx.op.options.get("beta", 1.0) or 1.0
+    args = [str(x_t.num_elements // depth), str(depth), f32_literal(beta),
+            ctx.ptr(x_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+    return KernelCall(None, {}, args, macc=x_t.num_elements)
+
+
+def quantize_f32(ctx) -> KernelCall:
+    (x_t,), out_t = _tensors(ctx, 1)
+    q = out_t.quant
+    fields = dict(size=x_t.num_elements, scale=np.float32(q.scalar_scale),
+                  zero_point=q.scalar_zero_point)
+    return KernelCall("ck_affine_f32_params", fields,
+                      [ctx.ptr(x_t.index, F32_IN), ctx.ptr(out_t.index)], macc=x_t.num_elements)
+
+
+def dequantize_f32(ctx) -> KernelCall:
+    (x_t,), out_t = _tensors(ctx, 1)
+    q = x_t.quant
+    fields = dict(size=x_t.num_elements, scale=np.float32(q.scalar_scale),
+                  zero_point=q.scalar_zero_point)
+    return KernelCall("ck_affine_f32_params", fields,
+                      [ctx.ptr(x_t.index), ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
+
+
+EMITTERS = {"conv2d_f32": conv2d_f32, "depthwise_conv2d_f32": depthwise_conv2d_f32,
+            "fully_connected_f32": fully_connected_f32, "pool_f32": pool_f32,
+            "add_f32": add_f32, "mul_f32": mul_f32, "relu_f32": relu_f32,
+            "softmax_f32": softmax_f32, "quantize_f32": quantize_f32,
+            "dequantize_f32": dequantize_f32}
