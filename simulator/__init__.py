@@ -10,4 +10,6 @@ from .errors import McusimError
 from .machine import CallResult, Firmware, Machine, RunResult
 
 __version__ = "0.1.0"
+# The pipeline driver is `from simulator.analyze import analyze` (not re-exported here: a
+# package attribute named `analyze` would shadow the submodule of the same name).
 __all__ = ["Machine", "Firmware", "RunResult", "CallResult", "get_board", "list_boards", "McusimError"]

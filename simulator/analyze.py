@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .boards import get_board
-from .errors import BitMismatch, ConfigError, RamOverflow
+from .errors import BitMismatch, ConfigError, ModelError, RamOverflow
 from .frontend import load_tflite
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
@@ -291,12 +291,24 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
-            work_dir=None) -> Analysis:
+            work_dir=None, caches: bool = True) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
     a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
-    ``overflow``/``mismatch``), see ``raise_for_status``."""
+    ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
+    cache assumption (see docs/cycle-model.md)."""
+    try:
+        return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
+                        max_instructions=max_instructions, work_dir=work_dir, caches=caches)
+    except ModelError as err:
+        # Lowering and the reference raise far from the file: name it in every diagnosis.
+        source = model.source if isinstance(model, Graph) else model
+        raise err.with_path(source) from None
+
+
+def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
+             caches) -> Analysis:
     t0 = time.perf_counter()
     graph = _load(model)
     if isinstance(model, (str, Path)):
@@ -304,7 +316,8 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     x = prepare_input(graph, input)
     reference = run_graph(graph, [x])
     kwargs = {} if max_instructions is None else {"max_instructions": max_instructions}
-    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, **kwargs)
+    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,
+                      **kwargs)
     lm = lower_graph(graph, machine.board)
     need = ram_need(lm, machine.stack_size)
     result = _base(lm, machine, machine.toolchain.name, need)

@@ -24,11 +24,13 @@ def _register_analyze(sub) -> None:
                        "report flash, RAM, cycles per layer and bit-exactness",
                        description="Exit 0: fits and bit-exact; 1: bit mismatch; 2: bad input, "
                        "unsupported model, or it does not fit the RAM.")
-    p.add_argument("model", help="int8 .tflite file")
+    p.add_argument("model", help=".tflite file: int8 (as TensorFlow's converter writes it), float32, "
+                   "or with mcusim's binary layers")
     _add_target_options(p)
     p.add_argument("--input", default=None, metavar="X.npy",
-                   help="input (int8, or float32 quantized with the model input's scale and zero "
-                   "point; the model input's shape); default: random int8, seed 0")
+                   help="input, the model input's shape: for an int8 input, int8 or float32 (quantized "
+                   "with the input's scale and zero point); for a float32 input, float32; "
+                   "default: deterministic random (seed 0)")
     p.add_argument("--save-output", default=None, metavar="Y.npy",
                    help="write the simulated output here")
     p.add_argument("--memory-plan", action="store_true",
@@ -46,7 +48,7 @@ def cmd_analyze(args) -> int:
 
     a = analyze(args.model, args.board, ram=args.ram, toolchain=args.toolchain, input=args.input,
                 stack=args.stack, max_instructions=args.max_instructions,
-                work_dir=args.keep_sources)
+                work_dir=args.keep_sources, caches=args.caches == "on")
     if args.save_output and a.output is not None:
         try:
             np.save(args.save_output, a.output)

@@ -72,6 +72,7 @@ class ModelError(McusimError):
         self.op_index = op_index
         self.opcode = opcode
         self.tensor_index = tensor_index
+        self.detail = message
         where = []
         if path:
             where.append(str(path))
@@ -82,6 +83,14 @@ class ModelError(McusimError):
         if tensor_index is not None:
             where.append(f"tensor #{tensor_index}")
         super().__init__((": ".join(where) + ": " if where else "") + message)
+
+
+    def with_path(self, path) -> "ModelError":
+        """The same diagnosis, naming the file (for errors raised far from the loader)."""
+        if self.path is not None or path is None:
+            return self
+        return ModelError(self.detail, path=str(path), op_index=self.op_index, opcode=self.opcode,
+                          tensor_index=self.tensor_index)
 
 
 class QuantizationError(McusimError):

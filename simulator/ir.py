@@ -95,6 +95,31 @@ class Graph:
     def producers(self) -> dict[int, Op]:
         return {t: op for op in self.ops for t in op.outputs}
 
+    def check_dataflow(self) -> None:
+        """Raise ModelError unless values flow: every op input is a model input, a constant or
+        the output of an earlier op; no tensor is produced twice or overwrites an input or a
+        constant; every model output is produced (or is an input). A file can be well formed
+        and still break these (the importer checks structure, not data flow)."""
+        from .errors import ModelError
+
+        available = set(self.inputs)
+        for op in self.ops:
+            for i in op.inputs:
+                if i >= 0 and i not in available and not self.tensors[i].is_const:
+                    raise ModelError("input tensor is neither a model input, a constant nor the "
+                                     "output of an earlier op", path=self.source, op_index=op.index,
+                                     opcode=op.opcode, tensor_index=i)
+            for o in op.outputs:
+                if o in available or self.tensors[o].is_const:
+                    raise ModelError("output tensor is already a model input, a constant or "
+                                     "another op's output", path=self.source, op_index=op.index,
+                                     opcode=op.opcode, tensor_index=o)
+                available.add(o)
+        for o in self.outputs:
+            if o not in available:
+                raise ModelError("model output is not produced by any op", path=self.source,
+                                 tensor_index=o)
+
     def consumers(self) -> dict[int, list[Op]]:
         out: dict[int, list[Op]] = {}
         for op in self.ops:

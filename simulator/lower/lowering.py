@@ -158,6 +158,7 @@ def count_params(graph: Graph) -> int:
 
 
 def _check_io(graph: Graph) -> None:
+    graph.check_dataflow()
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise ModelError(f"code generation handles one input and one output; the model has "
                          f"{len(graph.inputs)} and {len(graph.outputs)}", path=graph.source)

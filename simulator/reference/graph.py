@@ -123,6 +123,7 @@ def run_op(op: Op, graph: Graph, values: Mapping[int, np.ndarray]) -> np.ndarray
 
 def run_graph(graph: Graph, inputs: Sequence | Mapping | np.ndarray) -> dict[int, np.ndarray]:
     """Every non-constant tensor's value (inputs included), keyed by tensor index."""
+    graph.check_dataflow()
     values = _bind_inputs(graph, inputs)
     for op in graph.ops:
         if len(op.outputs) != 1:

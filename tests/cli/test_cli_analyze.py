@@ -119,3 +119,30 @@ def test_bit_mismatch_exits_1_and_names_the_layer(monkeypatch, capsys):
     assert [l["bit_exact"] for l in d["layers"]][:3] == [True, True, False]
     assert "layer 2 (CONV_2D" in captured.err and "flat index 5" in captured.err
     assert "NHWC [0, 0, 0, 5]" in captured.err
+
+
+def test_caches_off_costs_wait_states_and_keeps_the_bits():
+    on = json.loads(mcusim("analyze", MODELS / "digits_cnn.tflite", "--board", "stm32f746", "--json").stdout)
+    off = json.loads(mcusim("analyze", MODELS / "digits_cnn.tflite", "--board", "stm32f746", "--json",
+                            "--caches", "off").stdout)
+    assert on["bit_exact"] and off["bit_exact"]
+    assert on["instructions"] == off["instructions"]
+    assert off["cycles"] > on["cycles"]
+
+
+def test_lowering_errors_name_the_file(tmp_path):
+    """An error raised deep in lowering still names the model file."""
+    from simulator.frontend import ModelBuilder, save_tflite
+
+    b = ModelBuilder("float_logistic")
+    x = b.input((1, 4), scale=0.1, zero_point=0)
+    f = b.dequantize(x)
+    z = b.tensor(b.shape(f), "float32")
+    b.op("LOGISTIC", [f], [z])
+    b.output(z)
+    path = tmp_path / "float_logistic.tflite"
+    save_tflite(b.build(), path)
+    p = mcusim("analyze", path, "--board", "stm32h743")
+    assert p.returncode == 2
+    line = p.stderr.strip().splitlines()[-1]
+    assert str(path) in line and "op #1 (LOGISTIC)" in line and "no C kernel" in line

@@ -71,12 +71,12 @@ def test_analyze_damaged_models_one_line_each(tmp_path):
         assert_one_line_error(p)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "analyze.py:276 KeyError when the graph output has no producing op (fuzzer 'graph_drop' "
-    "on digits_cnn, seed 99 case 32): reference[lm.output] -> 'internal error', exit 70"))
 def test_analyze_output_without_producer_is_a_model_error():
+    """Regression (fuzzer 'graph_drop' on digits_cnn, seed 99 case 32): a well-formed file whose
+    output no op produces used to end in a KeyError and 'internal error', exit 70."""
     p = mcusim("analyze", FIXTURES / "analyze_dropped_tensor.tflite", "--board", "stm32h743")
     assert_one_line_error(p)
+    assert "analyze_dropped_tensor.tflite" in p.stderr and "not produced by any op" in p.stderr
 
 
 @pytest.mark.parametrize("shape,dtype,needle", [
