@@ -287,6 +287,20 @@ def make(names, out_dir: Path) -> dict:
     return record
 
 
+README_OTHERS = """
+
+## Float and binary models (made by their own scripts)
+
+| file | made by | provenance |
+|---|---|---|
+| `digits_float.tflite`, `digits_float_binary_qat.npz` | `models/make_float_models.py` (torch, optional `[train]` extra): float32 digits CNN, and binary weights trained with a straight-through estimator | `digits_float_provenance.json` |
+| `digits_binary_mixed.tflite` | `models/make_binary_mixed.py` (no torch): int8 first and last layers, 1-bit middle layers from the QAT weights | `digits_binary_mixed_provenance.json` |
+| `fashion_float.tflite` | `models/make_fashion_models.py` (torch): float32 28x28 CNN on Debian's `dataset-fashion-mnist` | `fashion_provenance.json` |
+
+The quantization table (`benchmarks/quantization_table.py`, `docs/quantization.md`) quantizes the
+float models with the post-training quantizer behind `mcusim quantize` and measures every row
+through `mcusim analyze`."""
+
 README_HEAD = """# Bundled example models
 
 Made by `python models/make_models.py` (deterministic: fixed seeds, no downloads); the numbers
@@ -324,7 +338,7 @@ def write_readme(record: dict, out_dir: Path) -> None:
                      f"{e['float_test_accuracy']:.2%}, int8 under TFLM "
                      f"{e['int8_tflm_test_accuracy']:.2%}.")
         notes.append(text)
-    (out_dir / "README.md").write_text(README_HEAD + "\n".join(rows) + "\n\n## Provenance\n\n"
+    (out_dir / "README.md").write_text(README_HEAD + "\n".join(rows) + README_OTHERS + "\n\n## Provenance\n\n"
                                        + "\n".join(notes) + "\n")
 
 
