@@ -10,24 +10,28 @@
 
 #include <stdint.h>
 
-/* (a * b * 2) >> 32, rounding half away from zero; INT32_MIN * INT32_MIN saturates. */
+/* (a * b * 2) >> 32, rounding half away from zero; INT32_MIN * INT32_MIN saturates.
+ * gemmlowp writes (ab + nudge) / 2^31 with nudge = 2^30 (ab >= 0) or 1 - 2^30 (ab < 0) and a
+ * division truncating toward zero; for both signs that equals floor((ab + 2^30) / 2^31)
+ * (for ab < 0: ceil((ab + 1 - 2^30) / 2^31) = floor((ab + 2^30) / 2^31)), one add and an
+ * arithmetic shift instead of a sign test and a 64-bit division. */
 static inline int32_t ck_srdhm(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    int64_t ab = (int64_t)a * (int64_t)b;
-    int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
-    return (int32_t)((ab + nudge) / (1LL << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
 }
 
-/* Arithmetic shift right by exponent (0..31), rounding half away from zero. */
+/* Arithmetic shift right by exponent (0..31), rounding half away from zero.
+ * "remainder > threshold" is the sign bit of threshold - remainder (both lie in [0, 2^31),
+ * so the subtraction cannot overflow): no branch. */
 static inline int32_t ck_rounding_divide_by_pot(int32_t x, int exponent)
 {
     const int32_t mask = (int32_t)((1LL << exponent) - 1);
     const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)x >> 31);
+    return (x >> exponent) - ((threshold - remainder) >> 31);
 }
 
 /* x * multiplier * 2^(shift - 31): TFLite's MultiplyByQuantizedMultiplier. */
