@@ -48,7 +48,7 @@ def render_analysis_html(a: dict) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
              f"<h1>{escape(title)}</h1>",
-             _table(["", ""], summary_rows(a), "ll"),
+             _table(["", ""], summary_rows(a, marks=False), "ll"),
              "<h2>Layers</h2>", _table(headers, rows, align, diff_col=len(headers) - 1),
              _charts(a),
              f'<p class="note">schema {escape(a["schema"])}; toolchain {escape(a["toolchain"])}</p>',

@@ -26,25 +26,28 @@ def md_table(headers: list[str], rows: list[list], align: str) -> str:
     return "\n".join(lines)
 
 
-def _verdict(a: dict) -> str:
+def _verdict(a: dict, marks: bool) -> str:
+    # Emoji marks read well on a pull request; a standalone HTML page may lack the font.
     if not a["fits"]:
-        return "❌ does not fit the RAM limit"
-    if a["bit_exact"] is False:
-        return "❌ not bit-exact"
-    if a["bit_exact"] is None:
-        return "⚠️ not run"
-    return "✅ fits, bit-exact"
+        text, mark = "does not fit the RAM limit", "❌ "
+    elif a["bit_exact"] is False:
+        text, mark = "not bit-exact", "❌ "
+    elif a["bit_exact"] is None:
+        text, mark = "not run", "⚠️ "
+    else:
+        text, mark = "fits, bit-exact", "✅ "
+    return (mark if marks else "") + text
 
 
-def summary_rows(a: dict) -> list[list[str]]:
-    """(label, value) pairs shared by the Markdown and HTML summaries."""
+def summary_rows(a: dict, marks: bool = True) -> list[list[str]]:
+    """(label, value) pairs shared by the Markdown (with emoji marks) and HTML summaries."""
     ram, flash = a["ram_bytes"], a["flash_bytes"]
     timing = (f"{a['cycles']:,} cycles = {a['latency_ms']:.3f} ms at {a['clock_hz'] / 1e6:g} MHz"
               if a["cycles"] is not None and a["latency_ms"] is not None else "not modelled")
     return [
         ["model", a["model"]],
         ["target", f"{a['board']} ({a['core']}, {a['clock_hz'] / 1e6:g} MHz), {a['toolchain']}"],
-        ["result", _verdict(a)],
+        ["result", _verdict(a, marks)],
         ["latency", timing],
         ["instructions", _n(a["instructions"])],
         ["params / MACC", f"{a['params']:,} / {a['macc']:,}"],
