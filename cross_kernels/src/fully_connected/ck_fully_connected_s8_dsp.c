@@ -40,6 +40,70 @@ static void ck_fc_rows(const int8_t *x, const int8_t *w, int32_t n, int32_t rows
     acc[0] = a0;
     acc[1] = a1;
 }
+
+/* acc[r] += sum_i w[r * n + i] * (x[i] + off) for r < 3 */
+__attribute__((noinline)) static void ck_fc_3rows(const int8_t *x, const int8_t *w, int32_t n,
+                                                  int32_t off, int32_t *acc)
+{
+    const int32_t off2 = ck_dup16(off);
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2];
+    int32_t groups = n >> 2;
+    const int8_t *xp = x, *w0 = w;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+    if (groups > 0) {
+        int32_t xe, xo, p, q, r;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr     %[xo], [%[xp]], #4\n\t"
+            "ldr     %[p], [%[w0], %[n]]\n\t"                 /* row 1 */
+            "sxtab16 %[xe], %[off2], %[xo]\n\t"
+            "ldr     %[q], [%[w0], %[n], lsl #1]\n\t"         /* row 2 */
+            "sxtab16 %[xo], %[off2], %[xo], ror #8\n\t"
+            "subs    %[cnt], %[cnt], #1\n\t"
+            "sxtb16  %[r], %[p]\n\t"
+            "sxtb16  %[p], %[p], ror #8\n\t"
+            "smlad   %[a1], %[r], %[xe], %[a1]\n\t"
+            "sxtb16  %[r], %[q]\n\t"
+            "smlad   %[a1], %[p], %[xo], %[a1]\n\t"
+            "sxtb16  %[q], %[q], ror #8\n\t"
+            "ldr     %[p], [%[w0]], #4\n\t"                   /* row 0 */
+            "smlad   %[a2], %[r], %[xe], %[a2]\n\t"
+            "sxtb16  %[r], %[p]\n\t"
+            "smlad   %[a2], %[q], %[xo], %[a2]\n\t"
+            "sxtb16  %[p], %[p], ror #8\n\t"
+            "smlad   %[a0], %[r], %[xe], %[a0]\n\t"
+            "smlad   %[a0], %[p], %[xo], %[a0]\n\t"
+            "bne     1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [xp] "+r"(xp), [w0] "+r"(w0),
+              [cnt] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo), [p] "=&r"(p),
+              [q] "=&r"(q), [r] "=&r"(r)
+            : [n] "r"(n), [off2] "r"(off2)
+            : "cc", "memory");
+    }
+#else
+    CK_NO_UNROLL
+    for (; groups > 0; --groups, xp += 4, w0 += 4) {
+        const int32_t xw = ck_read_s32(xp);
+        const int32_t xe = ck_sxtab16(off2, xw), xo = ck_sxtab16_ror8(off2, xw);
+        const int32_t wa = ck_read_s32(w0), wb = ck_read_s32(w0 + n);
+        const int32_t wc = ck_read_s32(w0 + 2 * n);
+        a0 = ck_smlad(ck_sxtb16(wa), xe, a0);
+        a0 = ck_smlad(ck_sxtb16_ror8(wa), xo, a0);
+        a1 = ck_smlad(ck_sxtb16(wb), xe, a1);
+        a1 = ck_smlad(ck_sxtb16_ror8(wb), xo, a1);
+        a2 = ck_smlad(ck_sxtb16(wc), xe, a2);
+        a2 = ck_smlad(ck_sxtb16_ror8(wc), xo, a2);
+    }
+#endif
+    for (int32_t i = n & ~3; i < n; ++i) {
+        a0 += w[i] * (x[i] + off);
+        a1 += w[n + i] * (x[i] + off);
+        a2 += w[2 * n + i] * (x[i] + off);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+}
 #endif
 
 ck_status ck_fully_connected_s8_dsp(const ck_fc_params *p, const int8_t *input,
@@ -53,20 +117,34 @@ ck_status ck_fully_connected_s8_dsp(const ck_fc_params *p, const int8_t *input,
         return st;
     }
     const int32_t n_in = p->in_features, n_out = p->out_features;
+    const int32_t pc = p->per_channel, oo = p->output_offset;
+    const int fast = ck_fast_requant_ok(bias, n_out, shift, pc ? n_out : 1, n_in);
+    const int32_t oo2p1 = 2 * oo + 1;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *x = input + b * n_in;
         int8_t *out = output + b * n_out;
-        for (int32_t o = 0; o < n_out; o += 2) {
-            const int32_t rows = n_out - o < 2 ? n_out - o : 2;
-            int32_t acc[2] = {0, 0};
+        for (int32_t o = 0; o < n_out;) {
+            const int32_t rows = n_out - o >= 3 ? 3 : n_out - o;
+            int32_t acc[3] = {0, 0, 0};
             for (int32_t r = 0; bias && r < rows; ++r) {
                 acc[r] = bias[o + r];
             }
-            ck_fc_rows(x, weights + o * n_in, n_in, rows, p->input_offset, acc);
-            for (int32_t r = 0; r < rows; ++r) {
-                const int32_t q = p->per_channel ? o + r : 0;
-                out[o + r] = ck_requant_s8(acc[r], multiplier[q], shift[q], p->output_offset,
-                                           p->act_min, p->act_max);
+            if (rows == 3) {
+                ck_fc_3rows(x, weights + o * n_in, n_in, p->input_offset, acc);
+            } else {
+                ck_fc_rows(x, weights + o * n_in, n_in, rows, p->input_offset, acc);
+            }
+            for (int32_t r = 0; r < rows; ++r, ++o) {
+                const int32_t q = pc ? o : 0;
+                int32_t v;
+                if (fast) {
+                    v = ck_requant_fast(acc[r], multiplier[q], shift[q], oo2p1);
+                    v = v < p->act_min ? p->act_min : (v > p->act_max ? p->act_max : v);
+                } else {
+                    v = ck_requant_s8(acc[r], multiplier[q], shift[q], oo, p->act_min,
+                                      p->act_max);
+                }
+                out[o] = (int8_t)v;
             }
         }
     }
