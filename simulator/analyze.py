@@ -21,7 +21,7 @@ import numpy as np
 
 from .boards import get_board
 from .errors import BitMismatch, ConfigError, ModelError, RamOverflow
-from .frontend import load_tflite
+from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
 from .lower.planner import align_up
@@ -271,7 +271,7 @@ def _load(model) -> Graph:
     path = Path(model)
     if not path.is_file():
         raise ConfigError(f"model file not found: {path}")
-    return load_tflite(path)
+    return load_model(path)             # .onnx (float32, NHWC after import) or .tflite
 
 
 def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Analysis:

@@ -1,6 +1,7 @@
 /*
- * ck_float.h - the float32 path: conv, depthwise conv, fully connected, pools, add, mul,
- * relu, softmax, in IEEE single precision, bit-identical to simulator/reference/float_ops.py.
+ * ck_float.h - the float32 path: conv, depthwise conv, fully connected, pools, add, mul
+ * (same shape or broadcast), relu, softmax, logistic, tanh, mean, pad, concatenation, in IEEE
+ * single precision, bit-identical to simulator/reference/float_ops.py.
  *
  * Bit-exactness comes from a fixed operation order, mirrored by the NumPy reference:
  *   conv:      acc = bias[oc] (or +0.0f); for ky, kx (taps inside the image only), for ci:
@@ -10,6 +11,12 @@
  *   maxpool:   m = -inf; for valid taps: if (v > m) m = v
  *   avgpool:   s = 0; for valid taps: s = s + v; out = s / (float)count
  *   softmax:   m = running max (v > m); e_i = ck_expf((x_i - m) * beta); s = s + e_i; e_i / s
+ *   logistic:  e = ck_expf(-x); y = 1 / (1 + e)
+ *   tanh:      a = x < 0 ? -x : x; t = ck_expf(-2 * a); y = (1 - t) / (1 + t); x < 0 ? -y : y
+ *              (so tanh(-0) = +0; absolute error < 1e-6, relative error grows as |x| -> 0)
+ *   mean:      s = 0; for r = 0 .. reduce-1: s = s + v; out = s / (float)reduce
+ *   add/mul broadcast: out[o, i] = act(a[o, i] op b[i]); same shapes are outer = 1
+ *   pad, concatenation: copies, no arithmetic
  *   activation: RELU v < 0 ? 0 : v; RELU6 and RELU_N1_TO_1 also clamp the top (v > hi ? hi : v)
  * and from never fusing a multiply into an add: every file including this header is compiled
  * with floating-point contraction off (the pragma below), so no VFMA is emitted even when
@@ -56,6 +63,19 @@ typedef struct {
 } ck_conv_f32_params;
 
 typedef struct {
+    int32_t in_dims[4];     /* input [d0, d1, d2, d3], each >= 1 (lower ranks: leading 1s) */
+    int32_t pad_before[4];  /* leading padding per dimension, >= 0 */
+    int32_t pad_after[4];   /* trailing padding per dimension, >= 0 */
+} ck_pad_f32_params;
+
+/* Concatenation viewed as [outer, axis, inner], as ck_concat_s8 (ck_shape.h). */
+typedef struct {
+    int32_t num_inputs;     /* [1, 10] */
+    int32_t outer_size;     /* >= 1: product of the dimensions before the axis */
+    int32_t inner_size;     /* >= 1: product of the dimensions after it */
+} ck_concat_f32_params;
+
+typedef struct {
     int32_t batches, in_features, out_features;   /* >= 1 */
     int32_t activation;                           /* CK_ACT_* */
 } ck_fc_f32_params;
@@ -85,6 +105,30 @@ ck_status ck_avgpool_f32(const ck_pool_f32_params *params, const float *input, f
 /* size elements, same shapes (broadcasting is the caller's job) */
 ck_status ck_add_f32(int32_t size, int32_t activation, const float *a, const float *b, float *out);
 ck_status ck_mul_f32(int32_t size, int32_t activation, const float *a, const float *b, float *out);
+/* a [outer, inner], b [inner] repeated outer times, out [outer, inner] (may alias a).
+ * [1, H, W, C] op [1, 1, 1, C] is outer = H*W, inner = C; same shapes are outer = 1; a scalar
+ * b is inner = 1. Both operations are commutative in IEEE arithmetic, so the caller passes
+ * the broadcast operand as b whichever side it came from. */
+ck_status ck_add_f32_bcast(int32_t outer, int32_t inner, int32_t activation, const float *a,
+                           const float *b, float *out);
+ck_status ck_mul_f32_bcast(int32_t outer, int32_t inner, int32_t activation, const float *a,
+                           const float *b, float *out);
+/* size elements: 1 / (1 + ck_expf(-x)); x -> -inf gives +0, x -> +inf gives 1 */
+ck_status ck_logistic_f32(int32_t size, const float *input, float *output);
+/* size elements: tanh through ck_expf (formula above); |x| > 44 gives +-1 exactly */
+ck_status ck_tanh_f32(int32_t size, const float *input, float *output);
+/* in [outer, reduce, inner] -> out [outer, inner]: the mean over the middle axis. MEAN over
+ * H, W of [N, H, W, C] is outer = N, reduce = H*W, inner = C. */
+ck_status ck_mean_f32(int32_t outer, int32_t reduce, int32_t inner, const float *input,
+                      float *output);
+/* in [in_dims] -> out [in_dims + pad_before + pad_after] filled with pad_value outside;
+ * out must not alias in */
+ck_status ck_pad_f32(const ck_pad_f32_params *params, float pad_value, const float *input,
+                     float *output);
+/* inputs: num_inputs pointers, input k [outer, axis_sizes[k], inner]; out [outer, sum, inner],
+ * not aliasing any input */
+ck_status ck_concat_f32(const ck_concat_f32_params *params, const float *const *inputs,
+                        const int32_t *axis_sizes, float *output);
 /* standalone RELU (activation CK_ACT_RELU) / RELU6 (CK_ACT_RELU6) */
 ck_status ck_relu_f32(int32_t size, int32_t activation, const float *input, float *output);
 /* rows x depth, over the last axis; beta > 0 */

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ModelError
-from ..reference import float_ops
-from .emitters import KernelCall, _tensors
+from ..reference import float_ops, reduce, shape_ops
+from .emitters import ConstArray, KernelCall, _i32, _tensors
 
 F32_ACT = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 F32_IN, F32_OUT = "const float *", "float *"
@@ -84,18 +84,96 @@ def pool_f32(ctx) -> KernelCall:
                       macc=out_t.num_elements * fh * fw)
 
 
-def _same_shape_f32(ctx) -> KernelCall:
+def bcast_split(full, small) -> tuple[int, int] | None:
+    """(outer, inner) when ``small`` (right-aligned) is ``full``'s trailing dimensions after
+    leading 1s, so ``small`` repeats ``outer`` times; None for any other broadcast."""
+    full, small = list(full), list(small)
+    if len(small) > len(full):
+        if any(d != 1 for d in small[:len(small) - len(full)]):
+            return None
+        small = small[len(small) - len(full):]
+    small = [1] * (len(full) - len(small)) + small
+    k = len(full)
+    while k > 0 and small[k - 1] == full[k - 1]:
+        k -= 1
+    if any(d != 1 for d in small[:k]):
+        return None
+    prod = lambda dims: int(np.prod(dims, dtype=np.int64))  # noqa: E731
+    return prod(full[:k]), prod(full[k:])
+
+
+def _broadcast_f32(ctx) -> KernelCall:
+    """ADD / MUL: same shapes (outer 1), or one operand repeated along leading axes
+    ([1, H, W, C] op [1, 1, 1, C], a scalar ...); the repeated one is passed as ``b``."""
     (a_t, b_t), out_t = _tensors(ctx, 2)
-    if tuple(a_t.shape) != tuple(b_t.shape) or a_t.num_elements != out_t.num_elements:
-        raise ModelError(f"float32 {ctx.op.opcode} with broadcasting ({list(a_t.shape)} and "
-                         f"{list(b_t.shape)} -> {list(out_t.shape)}) is not supported: "
-                         f"{ctx.rule.kernel} takes two operands of the same shape")
-    args = [str(out_t.num_elements), str(_f32_act(ctx)), ctx.ptr(a_t.index, F32_IN),
+    split = None
+    if a_t.num_elements == out_t.num_elements:
+        split = bcast_split(out_t.shape, b_t.shape)
+    if split is None and b_t.num_elements == out_t.num_elements:
+        split = bcast_split(out_t.shape, a_t.shape)
+        a_t, b_t = b_t, a_t
+    if split is None:
+        raise ModelError(f"float32 {ctx.op.opcode} with broadcasting {list(a_t.shape)} and "
+                         f"{list(b_t.shape)} -> {list(out_t.shape)} is not supported: "
+                         f"{ctx.rule.kernel} takes two operands of the same shape, or one "
+                         f"repeated along leading axes (e.g. [1, H, W, C] and [1, 1, 1, C])")
+    outer, inner = split
+    args = [str(outer), str(inner), str(_f32_act(ctx)), ctx.ptr(a_t.index, F32_IN),
             ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
     return KernelCall(None, {}, args, macc=out_t.num_elements)
 
 
-add_f32 = mul_f32 = _same_shape_f32
+add_f32 = mul_f32 = _broadcast_f32
+
+
+def unary_f32(ctx) -> KernelCall:
+    """LOGISTIC / TANH: (size, in, out)."""
+    (x_t,), out_t = _tensors(ctx, 1)
+    return KernelCall(None, {}, [str(x_t.num_elements), ctx.ptr(x_t.index, F32_IN),
+                                 ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
+
+
+def mean_f32(ctx) -> KernelCall:
+    (x_t, a_t), out_t = _tensors(ctx, 2)
+    if a_t is None or not a_t.is_const:
+        raise ModelError("MEAN needs constant axes")
+    outer, red, inner = reduce.mean_geometry(x_t.shape, np.asarray(a_t.data).reshape(-1))
+    args = [str(outer), str(red), str(inner), ctx.ptr(x_t.index, F32_IN),
+            ctx.ptr(out_t.index, F32_OUT)]
+    return KernelCall(None, {}, args, macc=x_t.num_elements)
+
+
+def pad_f32(ctx) -> KernelCall:
+    (x_t, p_t, v_t), out_t = _tensors(ctx, 3)
+    if p_t is None or not p_t.is_const:
+        raise ModelError(f"{ctx.op.opcode} needs constant paddings")
+    value = 0.0
+    if v_t is not None:
+        if not v_t.is_const:
+            raise ModelError("PADV2 needs a constant pad value")
+        value = np.asarray(v_t.data, np.float32).reshape(-1)[0]
+    dims, before, after = shape_ops.pad4(x_t.shape, p_t.data)
+    fields = dict(in_dims=dims, pad_before=before, pad_after=after)
+    return KernelCall("ck_pad_f32_params", fields, [f32_literal(value), ctx.ptr(x_t.index, F32_IN),
+                                                    ctx.ptr(out_t.index, F32_OUT)])
+
+
+def concat_f32(ctx) -> KernelCall:
+    op = ctx.op
+    if (op.options.get("fused_activation_function", "NONE") or "NONE") != "NONE":
+        raise ModelError("float32 CONCATENATION with a fused activation is not supported")
+    ins = [ctx.graph.tensor(i) for i in op.inputs]
+    out_t = ctx.graph.tensor(op.outputs[0])
+    if not 1 <= len(ins) <= 10:
+        raise ModelError(f"CONCATENATION of {len(ins)} inputs (the kernel takes 1..10)")
+    outer, inner, sizes = shape_ops.concat_geometry([t.shape for t in ins],
+                                                    int(op.options.get("axis", 0)))
+    fields = dict(num_inputs=len(ins), outer_size=outer, inner_size=inner)
+    axis_sizes = ConstArray(f"{ctx.prefix}_axis_sizes", "int32_t", _i32(sizes))
+    ptrs = ", ".join(ctx.ptr(t.index, F32_IN) for t in ins)
+    ctx.extra_decls.append(f"static const float *const {ctx.prefix}_inputs[] = {{{ptrs}}};")
+    args = [f"{ctx.prefix}_inputs", axis_sizes.name, ctx.ptr(out_t.index, F32_OUT)]
+    return KernelCall("ck_concat_f32_params", fields, args, [axis_sizes])
 
 
 def relu_f32(ctx) -> KernelCall:
@@ -143,5 +221,7 @@ def dequantize_f32(ctx) -> KernelCall:
 EMITTERS = {"conv2d_f32": conv2d_f32, "depthwise_conv2d_f32": depthwise_conv2d_f32,
             "fully_connected_f32": fully_connected_f32, "pool_f32": pool_f32,
             "add_f32": add_f32, "mul_f32": mul_f32, "relu_f32": relu_f32,
-            "softmax_f32": softmax_f32, "quantize_f32": quantize_f32,
+            "softmax_f32": softmax_f32, "logistic_f32": unary_f32, "tanh_f32": unary_f32,
+            "mean_f32": mean_f32, "pad_f32": pad_f32, "concat_f32": concat_f32,
+            "quantize_f32": quantize_f32,
             "dequantize_f32": dequantize_f32}

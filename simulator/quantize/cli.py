@@ -1,4 +1,9 @@
-"""``mcusim quantize FLOAT.tflite --calibration data.npy -o out.tflite``."""
+"""``mcusim quantize FLOAT.(tflite|onnx) --calibration data.npy -o out.tflite [--board B]``.
+
+With ``--board`` the written int8 model goes straight through :func:`simulator.analyze.analyze`
+(input: the first calibration sample) and the command prints the analysis and exits with its
+code: quantizing a float model and measuring it is one command.
+"""
 from __future__ import annotations
 
 import json
@@ -12,42 +17,84 @@ from simulator.quantize.calibration import METHODS
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("quantize", help="post-training int8 quantization of a float .tflite")
-    p.add_argument("model", help="float32 .tflite")
+    p = sub.add_parser("quantize", help="post-training int8 quantization of a float .tflite or "
+                       ".onnx; with --board, also analyze the result on that board",
+                       description="Exit 0 on success; with --board, analyze's exit code (0: fits "
+                       "and bit-exact, 1: bit mismatch, 2: bad input or does not fit).")
+    p.add_argument("model", help="float32 .tflite or .onnx")
     p.add_argument("--calibration", required=True, metavar="DATA.npy",
-                   help="float calibration inputs, shape [N, *input_shape[1:]]")
+                   help="float calibration inputs [N, *input_shape[1:]]: NHWC for a .tflite, the "
+                   "ONNX model's own layout (NCHW for images) for an .onnx")
     p.add_argument("-o", "--output", required=True, help="int8 .tflite to write")
     p.add_argument("--per-tensor", action="store_true",
                    help="one weight scale per tensor instead of per output channel")
     p.add_argument("--calibration-method", default="minmax", choices=METHODS)
     p.add_argument("--int8-io", action="store_true",
                    help="int8 model inputs/outputs (default: float, with QUANTIZE/DEQUANTIZE)")
-    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("--board", default=None,
+                   help="then analyze the int8 model on this board (see `mcusim boards`)")
+    p.add_argument("--ram", default=None, help="with --board: RAM limit (32K, 256K, 0x8000)")
+    p.add_argument("--toolchain", default="zig", choices=["zig", "gcc"],
+                   help="with --board: cross compiler (default zig)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: the quantization summary, or with --board "
+                   '{"quantization": ..., "analysis": <mcusim.analysis/1>}')
+
+
+def load_calibration(graph, path) -> list[np.ndarray]:
+    """The .npy at ``path`` as the graph's calibration batches, in the IR's layout (an ONNX
+    model's NCHW data transposed to NHWC)."""
+    from simulator.frontend.onnx_reader import is_onnx_graph, onnx_inputs_to_ir
+
+    try:
+        data = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise QuantizationError(f"{path}: not a .npy array ({err})") from None
+    if is_onnx_graph(graph):
+        return onnx_inputs_to_ir(graph, data, error=QuantizationError, what="calibration data")
+    return [data]
 
 
 def cmd_quantize(args) -> int:
-    from simulator.frontend import load_tflite, save_tflite
+    from simulator.frontend import load_model, save_tflite
     from simulator.quantize.ptq import quantize_graph
 
     for path in (args.model, args.calibration):
         if not Path(path).is_file():
             raise ConfigError(f"{path}: no such file")
-    try:
-        data = np.load(args.calibration, allow_pickle=False)
-    except ValueError as err:
-        raise QuantizationError(f"{args.calibration}: not a .npy array ({err})") from None
-    graph = load_tflite(args.model)
+    graph = load_model(args.model)
+    data = load_calibration(graph, args.calibration)
     q = quantize_graph(graph, data, per_channel=not args.per_tensor,
                        calibration=args.calibration_method, int8_io=args.int8_io)
     blob = save_tflite(q)
     Path(args.output).write_bytes(blob)
     summary = {"input": str(args.model), "output": str(args.output), "bytes": len(blob),
                "ops": len(q.ops), **q.metadata["quantization"]}
+    line = (f"wrote {args.output}: {len(blob)} bytes, {len(q.ops)} ops, "
+            f"{summary['calibration']} calibration on {summary['calibration_samples']} samples, "
+            f"{'per-channel' if summary['per_channel'] else 'per-tensor'} weights")
+    if args.board is None:
+        if args.json:
+            print(json.dumps(summary, indent=2))
+        else:
+            print(line, file=sys.stderr)
+        return 0
+    return _analyze(args, summary, line, data)
+
+
+def _analyze(args, summary: dict, line: str, data: list[np.ndarray]) -> int:
+    from simulator.analyze import analyze
+    from simulator.report.analysis import render_analysis
+
+    x = np.asarray(data[0][:1], np.float32) if len(data) == 1 else None
+    a = analyze(args.output, args.board, ram=args.ram, toolchain=args.toolchain, input=x)
+    summary["analysis_input"] = "first calibration sample" if x is not None else "random"
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps({"quantization": summary, "analysis": a.to_dict()}, indent=2))
     else:
-        print(f"wrote {args.output}: {len(blob)} bytes, {len(q.ops)} ops, "
-              f"{summary['calibration']} calibration on {summary['calibration_samples']} samples, "
-              f"{'per-channel' if summary['per_channel'] else 'per-tensor'} weights",
-              file=sys.stderr)
-    return 0
+        print(line, file=sys.stderr)
+        print(render_analysis(a))
+    problem = a.overflow or a.mismatch
+    if problem:
+        print(f"mcusim: error: {problem}", file=sys.stderr)
+    return a.exit_code

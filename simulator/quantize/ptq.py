@@ -32,7 +32,7 @@ WEIGHT_AXIS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
 SHARED_QUANT = {"RESHAPE", "SQUEEZE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD", "CONCATENATION"}
 FIXED_OUTPUT = {"SOFTMAX": (1.0 / 256, -128), "LOGISTIC": (1.0 / 256, -128),
                 "TANH": (1.0 / 128, 0)}
-SUPPORTED = set(float_ops.OPS)
+SUPPORTED = set(float_ops.OPS) - {"PADV2"}   # a float fill value has no int8 PAD form here
 
 
 def check_supported(graph: Graph) -> None:

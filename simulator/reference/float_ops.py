@@ -13,14 +13,17 @@ bit-identical, not merely close:
   AVERAGE_POOL_2D: ``s = s + v`` over valid taps in order, then ``s / (float)count``.
 - SOFTMAX: per row ``m`` = running max, ``e_i = ck_expf((x_i - m) * beta)``, ``s = s + e_i``
   in index order, ``y_i = e_i / s``. ``ck_expf`` is :func:`expf_approx` below.
+- LOGISTIC: ``1 / (1 + ck_expf(-x))``; TANH: ``a = |x|``, ``t = ck_expf(-2a)``,
+  ``y = (1 - t) / (1 + t)``, negated for ``x < 0`` (:func:`logistic_f32`, :func:`tanh_f32`).
+- MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
+  ``s / (float)reduce``. ADD / MUL: elementwise with NumPy broadcasting (each output element is
+  one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
 - Fused activations: ``RELU`` is ``v < 0 ? 0 : v`` (keeps -0.0 and NaN like the C code),
   ``RELU6`` then ``v > 6 ? 6 : v``, ``RELU_N1_TO_1`` likewise.
 
 Vectorised over everything except the reduction axis, which is an explicit Python loop, so
 NumPy's pairwise summation never reorders a sum. Tensors carry a leading batch axis (the
 calibration batch in :mod:`simulator.quantize`); RESHAPE keeps it.
-LOGISTIC, TANH, MEAN, PAD, CONCATENATION have no C kernel yet: they use NumPy's float32
-functions (``np.exp``/``np.tanh``), documented as approximate to the C library's.
 """
 from __future__ import annotations
 
@@ -72,7 +75,7 @@ def apply_activation(y, fused: str) -> np.ndarray:
     bounds = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0),
               "RELU_N1_TO_1": (-1.0, 1.0)}
     if fused == "TANH":
-        return np.tanh(y).astype(F32)
+        return tanh_f32(y)
     if fused not in bounds:
         raise ModelError(f"fused activation {fused} is not supported")
     lo, hi = bounds[fused]
@@ -179,6 +182,42 @@ def softmax_f32(x, beta=1.0) -> np.ndarray:
     return (e / s[:, None]).astype(F32).reshape(x.shape)
 
 
+def logistic_f32(x) -> np.ndarray:
+    """Mirrors ``ck_logistic_f32``: ``1 / (1 + ck_expf(-x))`` in float32."""
+    x = np.asarray(x, F32)
+    e = expf_approx(-x)
+    with np.errstate(over="ignore", divide="ignore"):
+        return (F32(1.0) / (F32(1.0) + e)).astype(F32)
+
+
+def tanh_f32(x) -> np.ndarray:
+    """Mirrors ``ck_tanh_f32``: ``(1 - t) / (1 + t)`` with ``t = ck_expf(-2|x|)``, sign of x."""
+    x = np.asarray(x, F32)
+    neg = x < F32(0.0)
+    a = np.where(neg, -x, x).astype(F32)
+    t = expf_approx((F32(-2.0) * a).astype(F32))
+    y = ((F32(1.0) - t) / (F32(1.0) + t)).astype(F32)
+    return np.where(neg, -y, y).astype(F32)
+
+
+def mean_f32(x, axes, keep_dims=False) -> np.ndarray:
+    """Mirrors ``ck_mean_f32``: contiguous ``axes`` summed in index order from +0.0, then
+    divided by their element count (one float32 division)."""
+    x = np.asarray(x, F32)
+    axes = sorted({int(a) % x.ndim for a in np.ravel(axes)})
+    if axes != list(range(axes[0], axes[-1] + 1)):
+        raise ModelError(f"MEAN over non-contiguous axes {axes} is not supported")
+    lead, tail = x.shape[:axes[0]], x.shape[axes[-1] + 1:]
+    red = int(np.prod(x.shape[axes[0]:axes[-1] + 1], dtype=np.int64))
+    v = x.reshape(int(np.prod(lead, dtype=np.int64)), red, -1)
+    s = np.zeros((v.shape[0], v.shape[2]), dtype=F32)
+    for r in range(red):
+        s = s + v[:, r, :]
+    y = (s / F32(red)).astype(F32)
+    shape = lead + ((1,) * len(axes) if keep_dims else ()) + tail
+    return y.reshape(shape)
+
+
 def add_f32(a, b, activation="NONE") -> np.ndarray:
     return apply_activation(np.asarray(a, F32) + np.asarray(b, F32), activation)
 
@@ -263,14 +302,19 @@ def run_softmax(op, graph, inputs):
 
 def run_mean(op, graph, inputs):
     x, axes = _operands(op, graph, inputs)[:2]
-    axes = tuple(int(a) % np.ndim(x) for a in np.ravel(axes))
-    keep = bool(op.options.get("keep_dims", False))
-    return np.mean(np.asarray(x, F32), axis=axes, keepdims=keep, dtype=F32).astype(F32)
+    return mean_f32(x, axes, bool(op.options.get("keep_dims", False)))
+
+
+def pad_f32(x, paddings, value=0.0) -> np.ndarray:
+    return np.pad(np.asarray(x, F32), [tuple(int(v) for v in r)
+                                       for r in np.asarray(paddings).reshape(-1, 2)],
+                  constant_values=F32(value))
 
 
 def run_pad(op, graph, inputs):
-    x, p = _operands(op, graph, inputs)[:2]
-    return np.pad(np.asarray(x, F32), [tuple(r) for r in np.asarray(p).reshape(-1, 2)])
+    x, p, *rest = _operands(op, graph, inputs)
+    value = F32(np.asarray(rest[0]).reshape(-1)[0]) if rest and rest[0] is not None else F32(0)
+    return pad_f32(x, p, value)
 
 
 def run_concat(op, graph, inputs):
@@ -288,9 +332,8 @@ OPS = {
     "FULLY_CONNECTED": run_fully_connected, "MAX_POOL_2D": _pool("max"),
     "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "MUL": run_mul, "RESHAPE": run_reshape,
     "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "PAD": run_pad,
-    "CONCATENATION": run_concat,
-    "LOGISTIC": _unary(lambda v: (F32(1) / (F32(1) + np.exp(-v))).astype(F32)),
-    "TANH": _unary(lambda v: np.tanh(v).astype(F32)),
+    "PADV2": run_pad, "CONCATENATION": run_concat,
+    "LOGISTIC": _unary(logistic_f32), "TANH": _unary(tanh_f32),
     "RELU": _unary(lambda v: apply_activation(v, "RELU")),
     "RELU6": _unary(lambda v: apply_activation(v, "RELU6")),
 }

@@ -47,17 +47,18 @@ def test_custom_op_without_reference_names_op_and_what_is_missing():
 
 
 def test_op_without_a_kernel_names_op_and_what_is_missing():
-    """A float LOGISTIC has a NumPy reference but no C kernel (only the int8 one exists)."""
-    def float_logistic(b, y):
+    """LOGISTIC from float32 to int8 has a NumPy reference but no C kernel (kernels exist for
+    float32 -> float32 and int8 -> int8)."""
+    def float_to_int8_logistic(b, y):
         f = b.dequantize(y)
-        z = b.tensor(b.shape(f), "float32")
+        z = b.tensor(b.shape(f), scale=1 / 256, zero_point=-128)
         b.op("LOGISTIC", [f], [z])
         return z
-    g = _tiny(float_logistic)
+    g = _tiny(float_to_int8_logistic)
     with pytest.raises(ModelError) as err:
         lower_graph(g, get_board("stm32h743"))
     msg = str(err.value)
-    assert "op #2 (LOGISTIC)" in msg and "no C kernel" in msg and "float32" in msg
+    assert "op #2 (LOGISTIC)" in msg and "no C kernel" in msg and "float32->int8" in msg
 
 
 def test_unsupported_option_names_op():
