@@ -291,16 +291,18 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
-            work_dir=None, caches: bool = True) -> Analysis:
+            work_dir=None, caches: bool = True, progress=None) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
     a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
     ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
-    cache assumption (see docs/cycle-model.md)."""
+    cache assumption (see docs/cycle-model.md). ``progress(text)``, if given, is told each stage
+    and each layer as the emulated run passes it (the CLI shows it on a terminal)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
-                        max_instructions=max_instructions, work_dir=work_dir, caches=caches)
+                        max_instructions=max_instructions, work_dir=work_dir, caches=caches,
+                        progress=progress or (lambda text: None))
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -308,23 +310,26 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             caches) -> Analysis:
+             caches, progress) -> Analysis:
     t0 = time.perf_counter()
+    progress("loading the model")
     graph = _load(model)
     if isinstance(model, (str, Path)):
         graph.name = Path(model).stem if graph.name in ("", "model") else graph.name
     x = prepare_input(graph, input)
+    progress("running the NumPy reference")
     reference = run_graph(graph, [x])
     kwargs = {} if max_instructions is None else {"max_instructions": max_instructions}
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,
                       **kwargs)
+    progress("lowering to C")
     lm = lower_graph(graph, machine.board)
     need = ram_need(lm, machine.stack_size)
     result = _base(lm, machine, machine.toolchain.name, need)
     result.reference_output = reference[lm.output]
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
-        _build_and_run(lm, machine, x, reference, result, work_dir)
+        _build_and_run(lm, machine, x, reference, result, work_dir, progress)
     except RamOverflow as err:
         result.fits = False
         result.overflow = str(err)
@@ -332,8 +337,9 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
     return result
 
 
-def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir) -> None:
+def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress) -> None:
     files = write_sources(lm, work_dir, x)
+    progress(f"compiling with {machine.toolchain.name}")
     try:
         fw = machine.build(files + lm.sources, include_dirs=[files[0].parent])
     except RamOverflow as err:        # the linker's own check: say which layer sets the peak
@@ -349,7 +355,9 @@ def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir) -> Non
         if kind == "end" and layer is not None:
             slot = slots[layer.output]
             captured[layer.index] = emu.read_memory(arena + slot.offset, slot.size)
+            progress(f"emulating {machine.board.name}: layer {len(captured)}/{len(lm.layers)}")
 
+    progress(f"emulating {machine.board.name}")
     run = fw.run(region_listener=on_region)
     _fill_run(lm, fw, run, captured, reference, result)
 

@@ -40,15 +40,42 @@ def _register_analyze(sub) -> None:
     EXTRA_HANDLERS["analyze"] = cmd_analyze
 
 
+def _terminal_progress():
+    """A one-line, self-overwriting status on stderr when it is a terminal; None otherwise
+    (logs and pipes get only the report)."""
+    if not sys.stderr.isatty():
+        return None
+    width = [0]
+
+    def show(text: str) -> None:
+        line = f"mcusim: {text} ..."
+        sys.stderr.write("\r" + line.ljust(width[0]))
+        sys.stderr.flush()
+        width[0] = max(width[0], len(line))
+
+    def done() -> None:
+        if width[0]:
+            sys.stderr.write("\r" + " " * width[0] + "\r")
+            sys.stderr.flush()
+
+    show.done = done
+    return show
+
+
 def cmd_analyze(args) -> int:
     import numpy as np
 
     from .analyze import analyze
     from .report.analysis import render_analysis, render_memory_plan
 
-    a = analyze(args.model, args.board, ram=args.ram, toolchain=args.toolchain, input=args.input,
-                stack=args.stack, max_instructions=args.max_instructions,
-                work_dir=args.keep_sources, caches=args.caches == "on")
+    progress = _terminal_progress()
+    try:
+        a = analyze(args.model, args.board, ram=args.ram, toolchain=args.toolchain, input=args.input,
+                    stack=args.stack, max_instructions=args.max_instructions,
+                    work_dir=args.keep_sources, caches=args.caches == "on", progress=progress)
+    finally:
+        if progress is not None:
+            progress.done()        # clear the status line, also before an error message
     if args.save_output and a.output is not None:
         try:
             np.save(args.save_output, a.output)

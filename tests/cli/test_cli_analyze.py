@@ -147,3 +147,19 @@ def test_lowering_errors_name_the_file(tmp_path):
     assert p.returncode == 2
     line = p.stderr.strip().splitlines()[-1]
     assert line.startswith(f"mcusim: error: {path}: op #1 (LOGISTIC)"), line
+
+
+def test_progress_reports_stages_and_every_layer():
+    from simulator.analyze import analyze
+
+    seen = []
+    a = analyze(MODELS / "digits_cnn.tflite", "stm32h743", progress=seen.append)
+    n = len(a.layers)
+    assert seen[:3] == ["loading the model", "running the NumPy reference", "lowering to C"]
+    assert seen[3].startswith("compiling with zig")
+    assert [s for s in seen if ": layer " in s] == [f"emulating stm32h743: layer {i}/{n}" for i in range(1, n + 1)]
+
+
+def test_progress_line_appears_only_on_a_terminal():
+    p = mcusim("analyze", MODELS / "digits_cnn.tflite", "--board", "stm32h743")
+    assert p.returncode == 0 and "emulating" not in p.stderr and "\r" not in p.stderr
