@@ -44,6 +44,18 @@ SHAPES = [
     ("vww head FC 256->2 (tiny)", "fc", (1, 256), (2, 256), 1),
 ]
 
+# (name, kind, input shapes or (input shape, filter, stride)); per output element, printed after
+ELEMENTWISE = [
+    ("resnet8 ADD same shape 32x32x16", "add", ((1, 32, 32, 16), (1, 32, 32, 16))),
+    ("ADD broadcast [1,1,1,C] 16x16x32", "add", ((1, 16, 16, 32), (1, 1, 1, 32))),
+    ("ADD broadcast [1,H,W,1] 16x16x32", "add", ((1, 16, 16, 32), (1, 16, 16, 1))),
+    ("MUL same shape 16x16x32", "mul", ((1, 16, 16, 32), (1, 16, 16, 32))),
+    ("MUL broadcast [1,1,1,C] 16x16x32", "mul", ((1, 1, 1, 32), (1, 16, 16, 32))),
+    ("avgpool 2x2/2 32x32x16", "avgpool", ((1, 32, 32, 16), 2, 2)),
+    ("maxpool 2x2/2 32x32x16", "maxpool", ((1, 32, 32, 16), 2, 2)),
+    ("resnet8 global avgpool 8x8x64", "avgpool", ((1, 8, 8, 64), 8, 8)),
+]
+
 
 def one_layer_model(kind: str, in_shape, w_shape, stride: int):
     rng = np.random.default_rng(0)
@@ -111,6 +123,37 @@ def measure(board: str) -> list[dict]:
     return rows
 
 
+def elementwise_model(kind: str, shapes):
+    b = ModelBuilder(f"bench_{kind}")
+    if kind in ("add", "mul"):
+        x = b.input(shapes[0], scale=0.05, zero_point=-3)
+        # analyze() feeds one input: the second operand is a constant tensor
+        data = np.random.default_rng(0).integers(-128, 128, shapes[1]).astype(np.int8)
+        y = b.const(data, "int8", scale=0.03, zero_point=5)
+        out = (b.add if kind == "add" else b.mul)(x, y, activation="RELU",
+                                                  out_scale=0.07 if kind == "add" else 0.02,
+                                                  out_zp=-128)
+    else:
+        shape, k, stride = shapes
+        x = b.input(shape, scale=0.05, zero_point=-3)
+        out = (b.avg_pool2d if kind == "avgpool" else b.max_pool2d)(x, (k, k), (stride, stride),
+                                                                    "VALID", "NONE")
+    b.output(out)
+    return b.build()
+
+
+def measure_elementwise(board: str) -> list[dict]:
+    rows = []
+    for name, kind, shapes in ELEMENTWISE:
+        layer = analyze(elementwise_model(kind, shapes), board).layers[0]
+        count = layer.cycles if layer.cycles is not None else layer.instructions
+        n = int(np.prod(layer.output_shape))
+        rows.append({"board": board, "layer": name, "kernel": layer.kernel, "elements": n,
+                     "cycles": layer.cycles, "instructions": layer.instructions,
+                     "per_element": round(count / n, 2), "bit_exact": layer.bit_exact})
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--boards", nargs="+", default=["stm32h743", "nrf52840", "rp2040"])
@@ -118,8 +161,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     rows = [r for board in args.boards for r in measure(board)]
+    ew_rows = [r for board in args.boards for r in measure_elementwise(board)]
     if args.json:
-        print(json.dumps({"benchmark": "kernel_cycles", "rows": rows,
+        print(json.dumps({"benchmark": "kernel_cycles", "rows": rows, "elementwise": ew_rows,
                           "wall_seconds": round(time.perf_counter() - t0, 1)}, indent=2))
         return 0
     print(f"{'board':<10} {'core':<5} {'layer':<36} {'MACC':>9} {'cycles':>10} "
@@ -130,6 +174,9 @@ def main(argv=None) -> int:
               f"{r['instructions']:>10,} {r['per_mac']:>8.2f} "
               f"{'-' if r['inner_per_mac'] is None else format(r['inner_per_mac'], '.2f'):>6}  "
               f"{'ok' if r['bit_exact'] else 'DIFF'}")
+    for r in ew_rows:
+        print(f"{r['board']:<10} {r['layer']:<36} {r['elements']:>9,} elements "
+              f"{r['per_element']:>8.2f} per element  {'ok' if r['bit_exact'] else 'DIFF'}")
     print(f"(per MAC in {rows[0]['per_mac_unit'] if rows else 'cycles'}; "
           f"{time.perf_counter() - t0:.1f} s)")
     return 0
