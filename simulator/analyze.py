@@ -147,7 +147,8 @@ FLOAT_INPUT_RANGE = (-1.0, 1.0)     # default random input of a float model: uni
 def prepare_input(graph: Graph, x=None) -> np.ndarray:
     """The input to run, in the model input's dtype. An int8 input takes ``x`` (array or .npy
     path) as int8, or float32 quantized with the input tensor's scale and zero point; a
-    float32 input takes float32 only. ``x=None``: deterministic random values (seed 0), int8
+    float32 input takes float32 only. A model imported from ONNX takes ``x`` in the ONNX
+    model's layout (NCHW for images) and it is transposed to the IR's NHWC. ``x=None``: deterministic random values (seed 0), int8
     over the whole range, float32 uniform in FLOAT_INPUT_RANGE (normalised data's scale)."""
     t = graph.tensor(graph.inputs[0])
     rng = np.random.default_rng(0)
@@ -163,6 +164,10 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
         except (OSError, ValueError) as err:
             raise ConfigError(f"{where}cannot read as .npy ({err})") from None
     x = np.asarray(x)
+    if "onnx" in graph.metadata:
+        # An ONNX model takes its input in its own layout (NCHW), as calibration data does.
+        from .frontend.onnx_reader import onnx_inputs_to_ir
+        x = onnx_inputs_to_ir(graph, [x], error=ConfigError, what=f"{where}input")[0]
     if tuple(x.shape) != tuple(t.shape):
         raise ConfigError(f"{where}input shape {list(x.shape)} does not match the model input "
                           f"{t.name!r} {list(t.shape)}")

@@ -77,8 +77,13 @@ def cmd_analyze(args) -> int:
         if progress is not None:
             progress.done()        # clear the status line, also before an error message
     if args.save_output and a.output is not None:
+        output = a.output
+        if str(args.model).endswith(".onnx"):      # back to the ONNX model's layout (NCHW)
+            from .frontend import load_onnx
+            from .frontend.onnx_reader import ir_outputs_to_onnx
+            output = ir_outputs_to_onnx(load_onnx(args.model), [output])[0]
         try:
-            np.save(args.save_output, a.output)
+            np.save(args.save_output, output)
         except OSError as err:
             from .errors import ConfigError
             raise ConfigError(f"--save-output {args.save_output}: {err.strerror}") from None

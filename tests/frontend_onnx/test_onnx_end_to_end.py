@@ -34,7 +34,7 @@ def test_float_kernel_model_is_bit_exact(model_path, board):
     g = load_onnx(model_path)
     x_nchw = np.random.default_rng(7).normal(size=(1, 2, 5, 5)).astype(np.float32)
     (x,) = onnx_inputs_to_ir(g, x_nchw)
-    a = analyze(model_path, board, input=x)
+    a = analyze(model_path, board, input=x_nchw)          # ONNX models take their own layout
     assert a.fits and a.ran and a.bit_exact, a.mismatch
     assert all(layer.bit_exact for layer in a.layers)
     assert NEW_KERNELS <= {layer.kernel for layer in a.layers}
@@ -52,6 +52,24 @@ def test_cli_analyze_accepts_onnx(model_path):
                        timeout=180)
     assert r.returncode == 0, r.stderr
     assert "bit-exact  yes" in r.stdout and "ck_tanh_f32" in r.stdout
+
+
+def test_cli_input_and_output_use_the_onnx_layout(model_path, tmp_path):
+    x_nchw = np.random.default_rng(3).normal(size=(1, 2, 5, 5)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x_nchw)
+    r = subprocess.run([sys.executable, "-m", "simulator.cli", "analyze", str(model_path), "--board",
+                        "stm32h743", "--input", str(tmp_path / "x.npy"), "--save-output",
+                        str(tmp_path / "y.npy")], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert r.returncode == 0, r.stderr
+    y = np.load(tmp_path / "y.npy")
+    (ref,) = onnx.reference.ReferenceEvaluator(om.float_kernels()).run(None, {"x": x_nchw})
+    assert y.shape == ref.shape
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-6)   # different float implementations
+    # an NHWC array is refused with the expected layout named
+    np.save(tmp_path / "x_nhwc.npy", x_nchw.transpose(0, 2, 3, 1))
+    r = subprocess.run([sys.executable, "-m", "simulator.cli", "analyze", str(model_path), "--input",
+                        str(tmp_path / "x_nhwc.npy")], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    assert r.returncode == 2 and "NCHW" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_cli_analyze_names_the_onnx_file_on_an_unsupported_op(tmp_path):
