@@ -37,6 +37,7 @@ class CompileError(McusimError):
     def __init__(self, message: str, *, command: list[str] | None = None, output: str = ""):
         self.command = command or []
         self.output = output
+        self.summary = message
         text = message
         if output:
             text += "\n" + output.rstrip()

@@ -10,13 +10,13 @@ from pathlib import Path
 import cross_kernels
 
 from ..boards import Board, Region
-from ..errors import ConfigError
+from ..errors import CompileError, ConfigError
 from .cache import BuildCache
 from .drivers import Toolchain, run_tool
 from .layout import Layout, check_layout, read_layout
 from .linker import render_linker_script
 
-RUNTIME_SOURCES = ("startup.c", "semihost.c", "ck_libc.c")
+RUNTIME_SOURCES = ("startup.c", "semihost.c", "ck_libc.c", "newlib_syscalls.c")
 MAX_HEADERS_HASHED = 5000
 ENTRY_FILES = ("firmware.elf", "link.ld")
 
@@ -53,6 +53,19 @@ def _hash_inputs(h, sources: list[Path], include_dirs: list[Path]) -> None:
             h.update(hdr.read_bytes())
 
 
+LIBC_HEADERS = ("stdio.h", "stdlib.h", "string.h", "math.h", "assert.h", "time.h")
+
+
+def _with_libc_hint(err: CompileError, toolchain: Toolchain) -> CompileError:
+    """zig's freestanding target has no C library: say what to do instead."""
+    missing = [h for h in LIBC_HEADERS if f"'{h}' file not found" in err.output]
+    if toolchain.name != "zig" or not missing:
+        return err
+    hint = (f"hint: the zig toolchain builds freestanding, without a C library ({', '.join(missing)}): "
+            "print with ck_printf from ck_runtime.h, or use --toolchain gcc for newlib")
+    return CompileError(err.summary + "\n" + hint, command=err.command, output=err.output)
+
+
 def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Board, toolchain: Toolchain,
                       flags: list[str]) -> None:
     (staging / "link.ld").write_text(script)
@@ -63,7 +76,10 @@ def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Bo
         # reach any function, while unused runtime and compiler-rt code is garbage-collected.
         role = "runtime" if i < n_runtime else "user"
         obj = staging / f"{role}-{i:03d}-{src.stem}.o"
-        run_tool(toolchain.compile_command(board.core, src, obj, flags), f"compiling {src}", staging)
+        try:
+            run_tool(toolchain.compile_command(board.core, src, obj, flags), f"compiling {src}", staging)
+        except CompileError as err:
+            raise _with_libc_hint(err, toolchain) from None
         objs.append(obj)
     elf = staging / "firmware.elf"
     run_tool(toolchain.link_command(board.core, objs, staging / "link.ld", elf), "linking", staging)

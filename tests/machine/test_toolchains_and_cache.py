@@ -132,3 +132,26 @@ def test_dsp_conv_kernel_builds_and_is_bit_exact_with_both_toolchains(toolchain)
                               stride=(1, 1), dilation=(1, 1), pad=(1, 1), out_hw=(h, w))
     assert r.value == 0
     assert np.array_equal(r.arrays[6], expected)
+
+
+@needs_gcc
+@pytest.mark.parametrize("board", ["rp2040", "stm32h743"])
+def test_newlib_printf_with_gcc(board):
+    """newlib's printf reaches stdout through the runtime's system calls; its heap is static RAM
+    the result shows, while a program without malloc pays none of it."""
+    r = Machine(board, toolchain="gcc").build([FIXTURES / "newlib_printf.c"]).run()
+    assert r.exit_code == 0
+    assert r.stdout.startswith("newlib printf: 42 ok")
+    assert r.ram_static >= 4096
+    plain = Machine(board, toolchain="gcc").build([FIXTURES / "hello.c"]).run()
+    assert plain.ram_static < 1024
+
+
+def test_libc_header_with_zig_says_what_to_do():
+    from simulator.errors import CompileError
+    with pytest.raises(CompileError) as err:
+        Machine("generic-m7").build([FIXTURES / "newlib_printf.c"])
+    text = str(err.value)
+    assert "'stdio.h' file not found" in text                  # the compiler's own words
+    assert "hint: the zig toolchain builds freestanding" in text and "ck_printf" in text
+    assert "--toolchain gcc" in text and "command: " in text
