@@ -346,7 +346,7 @@ def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progre
     files = write_sources(lm, work_dir, x)
     progress(f"compiling with {machine.toolchain.name}")
     try:
-        fw = machine.build(files + lm.sources, include_dirs=[files[0].parent])
+        fw = machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False)
     except RamOverflow as err:        # the linker's own check: say which layer sets the peak
         raise RamOverflow(f"{err}\n{peak_explanation(lm)}", limit=err.limit,
                           needed=err.needed, sections=err.sections) from None

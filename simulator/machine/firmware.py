@@ -243,11 +243,13 @@ class Machine:
         return make_accounting(uc, board, engine=self.engine, caches=self.caches)
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
-              extra_flags=()) -> Firmware:
+              extra_flags=(), keep_all: bool = True) -> Firmware:
+        """``keep_all=False`` drops every function nothing references (a product build: what
+        `analyze` reports as code size); the default keeps them all for ``fw.call``."""
         if isinstance(sources, (str, Path)):
             sources = [sources]
         result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
                                 self.stack_size, self.toolchain, defines=defines,
                                 include_dirs=[Path(d) for d in include_dirs], opt=opt,
-                                extra_flags=list(extra_flags))
+                                extra_flags=list(extra_flags), keep_all=keep_all)
         return Firmware(self, result)

@@ -89,7 +89,8 @@ def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Bo
 
 def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: int, stack_size: int,
                    toolchain: Toolchain, *, defines: dict | None = None, include_dirs: list[Path] = (),
-                   opt: str = "-O2", extra_flags: list[str] = (), cache: BuildCache | None = None) -> BuildResult:
+                   opt: str = "-O2", extra_flags: list[str] = (), cache: BuildCache | None = None,
+                   keep_all: bool = True) -> BuildResult:
     sources = [Path(s).resolve() for s in sources]
     for src in sources:
         if not src.is_file():
@@ -102,7 +103,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     src_dirs = sorted({s.parent for s in sources})
     inc = user_dirs + [cross_kernels.INCLUDE_DIR, cross_kernels.RUNTIME_DIR]
     flags = _flags(defines, inc, opt, list(extra_flags))
-    script = render_linker_script(board, ram, stack_size)
+    script = render_linker_script(board, ram, stack_size, keep_all)
 
     h = hashlib.sha256()
     # The whole command lines (with placeholder paths) go into the key, so any change of
