@@ -1,5 +1,5 @@
 """The .tflite importer under fuzzing: any bytes end in a consistent Graph or a ModelError that
-names the file, within 2 s and 200 MB per case (simulator/fuzz.py; the long run is
+names the file, within 2 s and 200 MB per case (simulator/fuzz/; the long run is
 benchmarks/fuzz_importer.py). Also checks that the harness itself notices each kind of failure.
 """
 from __future__ import annotations
