@@ -16,6 +16,7 @@ M7 prediction, data wait states). Counts are per block: an emulation stopped ins
 from __future__ import annotations
 
 import bisect
+import copy
 import ctypes
 import weakref
 
@@ -40,6 +41,7 @@ class _AccountingBase:
         self.data_waits = data_waits and self.regions.has_data_waits
         self._md = make_disassembler()
         self._costs: dict[int, BlockCost] = {}
+        self._carry: dict[int, tuple] = {}      # see _split_block_cost
         self._error: BaseException | None = None
         self.debug = None
         self.attached = False
@@ -48,13 +50,77 @@ class _AccountingBase:
     def decode(self, address: int, size: int) -> BlockCost:
         code = bytes(self.uc.mem_read(address, size)) if size else b""
         insns = [classify(i) for i in self._md.disasm(code, address)]
-        cost = block_cost(insns, self.table, self.regions, address, size)
+        cost = self._split_block_cost(insns, address, size)
+        if cost is None:
+            cost = block_cost(insns, self.table, self.regions, address, size)
         undecoded = size - sum(i.size for i in insns)
         if undecoded > 0:                      # bytes capstone cannot decode: 1 cycle per halfword
             cost.cycles += undecoded // 2
             cost.ninsn += undecoded // 2
         self._costs[address] = cost
         return cost
+
+    def _split_block_cost(self, insns, address: int, size: int) -> BlockCost | None:
+        """Cost of a translated block that is part of a longer straight-line run.
+
+        Unicorn cuts a translation block where a 1 KB guest page ends (and at its own size
+        limit), not only at branches. Scheduling each piece on an empty pipeline would charge
+        the cut (lost M7 pairing, repeated latency stalls) and make cycles depend on where the
+        linker happened to place a loop: measured on ResNet-8, a conv MAC loop straddling a
+        page boundary cost 8% more for the same instructions. So a block that ends without a
+        branch is scheduled together with the instructions that follow it up to the next
+        branch, and each piece is charged its share of that one schedule: the first piece the
+        cycles until the continuation starts, the continuation the rest. Returns None for a
+        block that is a whole basic block (the common case)."""
+        carried = self._carry.pop(address, None)
+        if carried is None and (not insns or not self._cut(insns[-1])):
+            return None
+        if carried is None:
+            run = insns + self._read_ahead(address + size)
+            run_size = sum(i.size for i in run)
+            full, first = block_cost(run, self.table, self.regions, address, run_size), 0
+        else:
+            full, first = carried
+        n = len(insns)
+        if first + n > full.ninsn or full.addresses[first:first + n] != [i.address for i in insns]:
+            return None                         # not the code the schedule was made for
+        start = full.prefix[first]
+        if first + n < full.ninsn:              # cut again: carry the schedule on
+            self._carry[address + size] = (full, first + n)
+            end = full.prefix[first + n]
+            cost = BlockCost(address, size, n, end - start, [p - start for p in full.prefix[first:first + n]],
+                             full.addresses[first:first + n])
+            return cost
+        cost = copy.copy(full)
+        cost.address, cost.size, cost.ninsn = address, size, n
+        cost.cycles = full.cycles - start
+        cost.prefix = [p - start for p in full.prefix[first:]]
+        cost.addresses = full.addresses[first:]
+        if first:
+            cost.entry_pen = 0                  # entered by falling through, never by a branch
+        return cost
+
+    @staticmethod
+    def _cut(last) -> bool:
+        return last.kind == KIND_NONE and last.cls not in ("exception", "system", "barrier")
+
+    def _read_ahead(self, address: int, limit: int = 64) -> list:
+        """Instructions from ``address`` up to and including the next branch (at most ``limit``)."""
+        out = []
+        while len(out) < limit:
+            try:
+                code = bytes(self.uc.mem_read(address, 4))
+            except Exception:            # noqa: BLE001 - end of mapped code
+                break
+            decoded = list(self._md.disasm(code, address, count=1))
+            if not decoded:
+                break
+            ins = classify(decoded[0])
+            out.append(ins)
+            address += ins.size
+            if not self._cut(ins):
+                break
+        return out
 
     def _wait_regions(self):
         """Regions needing a data-access hook. Each gets its own ranged hook: accesses outside

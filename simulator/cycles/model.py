@@ -5,7 +5,8 @@ a size limit). Everything that depends only on the block's own instructions is c
 here once: issue cycles, result-latency stalls, M4 load pipelining, M7 dual issue, fetch
 wait states. What depends on execution (branch taken or not, M7 prediction, data wait
 states) is added per execution by the engine (native/accounting.c or ``PyAccounting``).
-Pipeline state does not carry across blocks: each block starts on an empty pipeline.
+Pipeline state does not carry across basic blocks: each starts on an empty pipeline (a
+straight-line run that unicorn cut into two blocks is scheduled whole: engine._split_block_cost).
 """
 from __future__ import annotations
 
