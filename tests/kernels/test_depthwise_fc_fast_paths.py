@@ -6,7 +6,8 @@ Paths and the shapes that reach their edges:
   requant  ck_requant_fast (every shift < 0 and |bias| + taps * 32640 < 2^30, checked per
            layer) vs ck_requant_s8 (a shift >= 0, or a bias at / past the limit); per-tensor
            and per-channel; act_min / act_max clamps through SSUB8 + SEL on four bytes.
-  dw       interior 3x3 (inline-asm schedule) vs border pixels (tap loop), stride 1 and 2,
+  dw       3x3 windows with >= 2x2 valid taps (unrolled inline-asm schedule: 3x3 interior,
+           2x3 / 3x2 / 2x2 borders) vs 1-wide windows (tap loop), stride 1 and 2,
            channel groups + channel tails, 1x1 image, VALID windows, dm 2 (portable), dilation
            and 5x5 (general path only), batches.
   fc       3-row asm pass + the 1 / 2 rows left + in_features % 4 tails; single rows, odd
@@ -45,6 +46,15 @@ DW_SHAPES = [  # (id, kwargs for shaped(depthwise=True))
     ("3x3-dilation", dict(in_c=8, in_hw=(7, 8), dilation=(2, 2))),
     ("1x3-valid", dict(in_c=4, k=(1, 3), padding="VALID", in_hw=(3, 5))),
     ("dm-2", dict(in_c=3, dm=2)),
+    # border windows on the unrolled schedule: 2x3 / 3x2 / 2x2 valid taps, and 1-wide edges
+    ("3x3-c64-dscnn-25x5", dict(in_c=64, in_hw=(25, 5))),
+    ("3x3-c8-2x2-image", dict(in_c=8, in_hw=(2, 2))),
+    ("3x3-c12-2-rows", dict(in_c=12, in_hw=(2, 7))),
+    ("3x3-c9-2-cols", dict(in_c=9, in_hw=(6, 2))),
+    ("3x3-c16-1-row", dict(in_c=16, in_hw=(1, 6))),
+    ("3x3-c4-1-col", dict(in_c=4, in_hw=(5, 1))),
+    ("3x3-c20-stride2-even", dict(in_c=20, in_hw=(8, 6), stride=(2, 2))),
+    ("3x3-stride-2x1-odd", dict(in_c=8, in_hw=(7, 5), stride=(2, 1))),
 ]
 FC_SHAPES = [  # (batches, in_features, out_features)
     (1, 640, 128), (1, 256, 2), (1, 1, 1), (1, 3, 3), (2, 7, 4), (1, 33, 5), (3, 5, 6),

@@ -10,12 +10,14 @@
  * channels: 2 LDR, 4 extends, 4 MACs; no scratch.
  *
  * Two paths per output pixel:
- *  - interior 3x3 (k 3x3, dilation 1, window inside the image, and the layer passes
- *    ck_fast_requant_ok): the nine taps fully unrolled, for GNU C on a DSP core in inline
- *    assembly with a fixed schedule (below), then ck_requant_fast and one 32-bit store of
- *    four clamped bytes (SSUB8 + SEL against act_min and act_max);
- *  - everything else (borders, other kernel sizes, dilation): a tap loop over the valid part
- *    of the window, requantized by ck_requant_fast when the layer allows, else ck_requant_s8.
+ *  - 3x3 (k 3x3, dilation 1, and the layer passes ck_fast_requant_ok) with at least 2 x 2
+ *    taps of the window inside the image: the valid taps (9 interior; 6 or 4 on the border)
+ *    fully unrolled, for GNU C on a DSP core in inline assembly with a fixed schedule (below),
+ *    then ck_requant_fast and one 32-bit store of four clamped bytes (SSUB8 + SEL against
+ *    act_min and act_max). Only taps inside the image are read;
+ *  - everything else (1-wide windows, other kernel sizes, dilation): a tap loop over the valid
+ *    part of the window, requantized by ck_requant_fast when the layer allows, else
+ *    ck_requant_s8.
  * The accumulators start at the bias. The last in_c % 4 channels use scalar code; other depth
  * multipliers use the portable kernel.
  */
@@ -37,7 +39,6 @@ typedef struct {
     const int8_t *filter;
     const int32_t *bias, *mult, *shift;
     int32_t ch, off2, pc, oo, lo, hi;
-    int32_t row_step;          /* interior 3x3: from a window row's third tap to the next row */
     int32_t fast;              /* ck_fast_requant_ok held for the layer */
     int32_t oo2p1, lo4, hi4;   /* 2 * oo + 1; act_min and act_max in each byte */
     int32_t mult4[4], shift4[4];   /* per-tensor: the one multiplier and shift, four times */
@@ -250,16 +251,17 @@ __attribute__((noinline)) static void ck_dw_pixel(const ck_dw_layer *L, const ck
 /*
  * One tap of the 3x3 schedule. The raw input / filter words of this tap are in P / Q; R and
  * S are free and receive the next tap's words (loaded at [xp] / [wp] after both pointers
- * step: wp by ch, xp by ch or, after a row's third tap, by the row step XSTEP). Per tap on
- * the M7: the four extends are slot-0 instructions that cannot pair with each other, so each
- * takes the older slot of a cycle, with a pointer step or a MAC as the younger; the MACs on
- * P / Q pair with the two loads. Six cycles per tap, 13 registers, nothing spills.
+ * step: wp by WSTEP, xp by XSTEP, both operand text: ch within a window row, the row step
+ * after a row's last tap). Per tap on the M7: the four extends are slot-0 instructions that
+ * cannot pair with each other, so each takes the older slot of a cycle, with a pointer step
+ * or a MAC as the younger; the MACs on P / Q pair with the two loads. Six cycles per tap,
+ * 13 registers, nothing spills.
  */
-#define CK_DW3_TAP(P, Q, R, S, XSTEP)                                                        \
+#define CK_DW3_TAPW(P, Q, R, S, XSTEP, WSTEP)                                                \
     "sxtab16 %[" R "], %[off2], %[" P "], ror #8\n\t"                                        \
-    "add     %[wp], %[wp], %[ch]\n\t"                                                        \
+    "add     %[wp], %[wp], " WSTEP "\n\t"                                                    \
     "sxtb16  %[" S "], %[" Q "], ror #8\n\t"                                                 \
-    "add     %[xp], %[xp], %[" XSTEP "]\n\t"                                                 \
+    "add     %[xp], %[xp], " XSTEP "\n\t"                                                    \
     "sxtab16 %[" P "], %[off2], %[" P "]\n\t"                                                \
     "smlabb  %[a1], %[" R "], %[" S "], %[a1]\n\t"                                           \
     "sxtb16  %[" Q "], %[" Q "]\n\t"                                                         \
@@ -268,6 +270,11 @@ __attribute__((noinline)) static void ck_dw_pixel(const ck_dw_layer *L, const ck
     "ldr     %[" R "], [%[xp]]\n\t"                                                          \
     "ldr     %[" S "], [%[wp]]\n\t"                                                          \
     "smlatt  %[a2], %[" P "], %[" Q "], %[a2]\n\t"
+/* taps inside a window row; the last tap of a 3-column row; of a 2-column row (the filter
+ * skips the missing column) */
+#define CK_DW3_T(P, Q, R, S) CK_DW3_TAPW(P, Q, R, S, "%[ch]", "%[ch]")
+#define CK_DW3_R3(P, Q, R, S) CK_DW3_TAPW(P, Q, R, S, "%[rs]", "%[ch]")
+#define CK_DW3_R2(P, Q, R, S) CK_DW3_TAPW(P, Q, R, S, "%[rs]", "%[ch], lsl #1")
 #define CK_DW3_LAST(P, Q, R, S)                                                              \
     "sxtab16 %[" R "], %[off2], %[" P "], ror #8\n\t"                                        \
     "sxtb16  %[" S "], %[" Q "], ror #8\n\t"                                                 \
@@ -277,57 +284,94 @@ __attribute__((noinline)) static void ck_dw_pixel(const ck_dw_layer *L, const ck
     "smlatt  %[a3], %[" R "], %[" S "], %[a3]\n\t"                                           \
     "smlabb  %[a0], %[" P "], %[" Q "], %[a0]\n\t"                                           \
     "smlatt  %[a2], %[" P "], %[" Q "], %[a2]\n\t"
+#define CK_DW3_ASM(TAPS)                                                                     \
+    __asm__("ldr     %[ta], [%[xp]]\n\t"                                                     \
+            "ldr     %[tb], [%[wp]]\n\t"                                                     \
+            TAPS                                                                             \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),                    \
+              [xp] "+r"(xp), [wp] "+r"(wp),                                                  \
+              [ta] "=&r"(ta), [tb] "=&r"(tb), [tc] "=&r"(tc), [td] "=&r"(td)                 \
+            : [ch] "r"(ch), [rs] "r"(rs), [off2] "r"(off2)                                   \
+            : "memory")
+#define CK_DW3_DECL int32_t ta, tb, tc, td
+#define CK_DW3_FIXED 1
+#else
+#define CK_DW3_FIXED 0
 #endif
 
 /*
- * Interior 3x3 pixel, channels 0 .. ch & ~3: x = input at the window's top-left, channel 0.
- * Kept out of line and small so that the compiler has registers for the schedule above.
+ * A 3x3 window (dilation 1) of which ROWS x COLS taps (each 2 or 3) lie inside the image,
+ * channels 0 .. ch & ~3: x / w = input / filter at the first valid tap, channel 0; rs = input
+ * bytes from a window row's last valid tap to the next row's first. Interior pixels are the
+ * 3x3 case; the border ones take the same unrolled schedule over their valid taps only (no
+ * tap outside the image is read). Kept out of line and small so that the compiler has
+ * registers for the schedule above.
  */
-__attribute__((noinline)) static void ck_dw_pixel_3x3(const ck_dw_layer *L, const int8_t *x,
-                                                      int8_t *out)
-{
-    const int8_t *w = L->filter;
-    const int32_t *bp = L->bias, *mp = L->pc ? L->mult : L->mult4, *sp = L->pc ? L->shift : L->shift4;
-    const int32_t ch = L->ch, row_step = L->row_step, off2 = L->off2, oo2p1 = L->oo2p1;
-    const int32_t q4 = L->pc ? 4 : 0;
-    for (int32_t g = ch >> 2; g > 0; --g, x += 4, w += 4, out += 4, mp += q4, sp += q4) {
-        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        if (bp) {
-            a0 = bp[0];
-            a1 = bp[1];
-            a2 = bp[2];
-            a3 = bp[3];
-            bp += 4;
-        }
-        const int8_t *xp = x, *wp = w;
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
-        int32_t ta, tb, tc, td;
-        __asm__("ldr     %[ta], [%[xp]]\n\t"
-                "ldr     %[tb], [%[wp]]\n\t"
-                CK_DW3_TAP("ta", "tb", "tc", "td", "ch")
-                CK_DW3_TAP("tc", "td", "ta", "tb", "ch")
-                CK_DW3_TAP("ta", "tb", "tc", "td", "rs")
-                CK_DW3_TAP("tc", "td", "ta", "tb", "ch")
-                CK_DW3_TAP("ta", "tb", "tc", "td", "ch")
-                CK_DW3_TAP("tc", "td", "ta", "tb", "rs")
-                CK_DW3_TAP("ta", "tb", "tc", "td", "ch")
-                CK_DW3_TAP("tc", "td", "ta", "tb", "ch")
-                CK_DW3_LAST("ta", "tb", "tc", "td")
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-                  [xp] "+r"(xp), [wp] "+r"(wp),
-                  [ta] "=&r"(ta), [tb] "=&r"(tb), [tc] "=&r"(tc), [td] "=&r"(td)
-                : [ch] "r"(ch), [rs] "r"(row_step), [off2] "r"(off2)
-                : "memory");
-#else
-        for (int32_t ky = 0; ky < 3; ++ky, xp += row_step - ch) {
-            for (int32_t kx = 0; kx < 3; ++kx, xp += ch, wp += ch) {
-                CK_DW_TAP(xp, wp);
-            }
-        }
-#endif
-        ck_requant4_store(out, a0, a1, a2, a3, mp, sp, oo2p1, L->lo4, L->hi4);
+#define CK_DW3_PIXEL_FN(NAME, ROWS, COLS, TAPS)                                              \
+    __attribute__((noinline)) static void NAME(const ck_dw_layer *L, const int8_t *x,          \
+                                               const int8_t *w, int32_t rs, int8_t *out)     \
+    {                                                                                        \
+        const int32_t *bp = L->bias, *mp = L->pc ? L->mult : L->mult4;                       \
+        const int32_t *sp = L->pc ? L->shift : L->shift4;                                    \
+        const int32_t ch = L->ch, off2 = L->off2, oo2p1 = L->oo2p1;                          \
+        const int32_t q4 = L->pc ? 4 : 0;                                                    \
+        for (int32_t g = ch >> 2; g > 0; --g, x += 4, w += 4, out += 4, mp += q4, sp += q4) { \
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                          \
+            if (bp) {                                                                        \
+                a0 = bp[0];                                                                  \
+                a1 = bp[1];                                                                  \
+                a2 = bp[2];                                                                  \
+                a3 = bp[3];                                                                  \
+                bp += 4;                                                                     \
+            }                                                                                \
+            const int8_t *xp = x, *wp = w;                                                   \
+            if (CK_DW3_FIXED) {                                                              \
+                CK_DW3_BODY(TAPS);                                                           \
+            } else {                                                                         \
+                for (int32_t ky = 0; ky < (ROWS); ++ky) {                                    \
+                    for (int32_t kx = 0; kx < (COLS); ++kx, xp += ch, wp += ch) {            \
+                        CK_DW_TAP(xp, wp);                                                   \
+                    }                                                                        \
+                    xp += rs - ch;                                                           \
+                    wp += (3 - (COLS)) * ch;                                                 \
+                }                                                                            \
+            }                                                                                \
+            ck_requant4_store(out, a0, a1, a2, a3, mp, sp, oo2p1, L->lo4, L->hi4);           \
+        }                                                                                    \
     }
-}
+
+#if CK_DW3_FIXED
+#define CK_DW3_BODY(TAPS)                                                                    \
+    do {                                                                                     \
+        CK_DW3_DECL;                                                                         \
+        CK_DW3_ASM(TAPS);                                                                    \
+    } while (0)
+#define CK_DW3_SEQ(...) __VA_ARGS__
+#else
+#define CK_DW3_BODY(TAPS) ((void)0)
+#define CK_DW3_SEQ(...) 0
+#endif
+
+CK_DW3_PIXEL_FN(ck_dw_pixel_3x3, 3, 3,
+                CK_DW3_SEQ(CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_T("tc", "td", "ta", "tb")
+                           CK_DW3_R3("ta", "tb", "tc", "td") CK_DW3_T("tc", "td", "ta", "tb")
+                           CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_R3("tc", "td", "ta", "tb")
+                           CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_T("tc", "td", "ta", "tb")
+                           CK_DW3_LAST("ta", "tb", "tc", "td")))
+CK_DW3_PIXEL_FN(ck_dw_pixel_2x3, 2, 3,
+                CK_DW3_SEQ(CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_T("tc", "td", "ta", "tb")
+                           CK_DW3_R3("ta", "tb", "tc", "td") CK_DW3_T("tc", "td", "ta", "tb")
+                           CK_DW3_T("ta", "tb", "tc", "td")
+                           CK_DW3_LAST("tc", "td", "ta", "tb")))
+CK_DW3_PIXEL_FN(ck_dw_pixel_3x2, 3, 2,
+                CK_DW3_SEQ(CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_R2("tc", "td", "ta", "tb")
+                           CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_R2("tc", "td", "ta", "tb")
+                           CK_DW3_T("ta", "tb", "tc", "td")
+                           CK_DW3_LAST("tc", "td", "ta", "tb")))
+CK_DW3_PIXEL_FN(ck_dw_pixel_2x2, 2, 2,
+                CK_DW3_SEQ(CK_DW3_T("ta", "tb", "tc", "td") CK_DW3_R2("tc", "td", "ta", "tb")
+                           CK_DW3_T("ta", "tb", "tc", "td")
+                           CK_DW3_LAST("tc", "td", "ta", "tb")))
 
 /* the channels after the last group of four, any window (scalar) */
 __attribute__((noinline)) static void ck_dw_tail(const ck_dw_layer *L, const ck_window *win,
@@ -349,16 +393,6 @@ __attribute__((noinline)) static void ck_dw_tail(const ck_dw_layer *L, const ck_
         const int32_t q = L->pc ? c : 0;
         out[c] = ck_dw_requant(L, acc, L->mult[q], L->shift[q]);
     }
-}
-
-/* first and one-past-last output index whose whole window (k taps, dilation 1) is inside */
-static void ck_interior(int32_t out_n, int32_t stride, int32_t pad, int32_t in_n, int32_t k,
-                        int32_t *first, int32_t *end)
-{
-    int32_t lo = (pad + stride - 1) / stride;
-    int32_t hi = in_n - k + pad >= 0 ? (in_n - k + pad) / stride + 1 : 0;
-    *first = lo;
-    *end = hi < out_n ? hi : out_n;
 }
 
 #endif /* CK_HAVE_DSP */
@@ -388,7 +422,6 @@ ck_status ck_depthwise_conv_s8_dsp(const ck_conv_params *p, const int8_t *input,
     L.oo = p->output_offset;
     L.lo = p->act_min;
     L.hi = p->act_max;
-    L.row_step = (p->in_w - 2) * ch;
     L.fast = ck_fast_requant_ok(bias, ch, shift, L.pc ? ch : 1, (int64_t)p->k_h * p->k_w);
     L.oo2p1 = 2 * L.oo + 1;
     L.lo4 = ck_dup8(L.lo);
@@ -397,17 +430,14 @@ ck_status ck_depthwise_conv_s8_dsp(const ck_conv_params *p, const int8_t *input,
         L.mult4[i] = multiplier[0];
         L.shift4[i] = shift[0];
     }
-    int32_t oy0 = 0, oy1 = 0, ox0 = 0, ox1 = 0;   /* interior 3x3 pixels: [oy0, oy1) x [ox0, ox1) */
-    if (L.fast && p->k_h == 3 && p->k_w == 3 && p->dilation_h == 1 && p->dilation_w == 1) {
-        ck_interior(p->out_h, p->stride_h, p->pad_top, p->in_h, 3, &oy0, &oy1);
-        ck_interior(p->out_w, p->stride_w, p->pad_left, p->in_w, 3, &ox0, &ox1);
-    }
+    /* 3x3 windows at dilation 1 with at least 2 x 2 taps inside: the unrolled schedule */
+    const int fixed3 = L.fast && p->k_h == 3 && p->k_w == 3 && p->dilation_h == 1 &&
+                       p->dilation_w == 1;
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *image = input + b * p->in_h * p->in_w * ch;
         for (int32_t oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
-            const int row_inside = oy >= oy0 && oy < oy1;
             int32_t ky0, ky1;
             ck_valid_taps(iy0, p->dilation_h, p->in_h, p->k_h, &ky0, &ky1);
             for (int32_t ox = 0; ox < p->out_w; ++ox, out += ch) {
@@ -423,8 +453,15 @@ ck_status ck_depthwise_conv_s8_dsp(const ck_conv_params *p, const int8_t *input,
                 win.x = image + ((iy0 + ky0 * p->dilation_h) * p->in_w + ix0 +
                                  kx0 * p->dilation_w) * ch;
                 win.w = filter + (ky0 * p->k_w + kx0) * ch;
-                if (row_inside && ox >= ox0 && ox < ox1) {
-                    ck_dw_pixel_3x3(&L, win.x, out);
+                if (fixed3 && win.rows >= 2 && win.cols >= 2) {
+                    const int32_t rs = (p->in_w - win.cols + 1) * ch;
+                    if (win.rows == 3) {
+                        (win.cols == 3 ? ck_dw_pixel_3x3 : ck_dw_pixel_3x2)(&L, win.x, win.w, rs,
+                                                                             out);
+                    } else {
+                        (win.cols == 3 ? ck_dw_pixel_2x3 : ck_dw_pixel_2x2)(&L, win.x, win.w, rs,
+                                                                             out);
+                    }
                 } else {
                     win.x_step = p->dilation_w * ch;
                     win.x_row_step = p->dilation_h * p->in_w * ch - win.cols * win.x_step;
