@@ -26,6 +26,14 @@ class ElfImage:
     def close(self) -> None:
         self._fh.close()
 
+    def file_offset(self, addr: int) -> int | None:
+        """Where the byte loaded at ``addr`` lies in the file (None if no section holds it)."""
+        for sec in self.elf.iter_sections():
+            if sec["sh_type"] == "SHT_PROGBITS" and sec["sh_flags"] & 2 and \
+                    sec["sh_addr"] <= addr < sec["sh_addr"] + sec["sh_size"]:
+                return sec["sh_offset"] + addr - sec["sh_addr"]
+        return None
+
     def get_load_chunks(self) -> list[tuple[int, bytes]]:
         """(address, bytes) to place in memory: each PT_LOAD at its load address (LMA), and
         initialised RAM data (.data) also at its run address, so fw.call() works without

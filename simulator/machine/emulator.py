@@ -27,7 +27,7 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
-from . import divzero
+from . import alignment, divzero
 from .elf import ElfImage
 from .semihosting import Semihost, SemihostingError
 
@@ -86,6 +86,7 @@ class Emulator:
                          self._on_bad_access)
         self.counter.attach()
         divzero.install(self)             # CCR.DIV_0_TRP, which unicorn does not implement
+        alignment.install(self)           # LDRD/LDM/... alignment faults, which unicorn skips on v7-M
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------

@@ -82,8 +82,13 @@ def fault_error(emu: Emulator, stop: Stop) -> E.SimulationError:
             f"coprocessor/FPU instruction '{ins}' on {emu.board.core.title}, which has no FPU", **kw)
     if detail == "unaligned":
         ins = _instruction_at(emu, pc)
-        return E.UnalignedAccess(
-            f"unaligned access by '{ins}' ({emu.board.core.title} faults on unaligned accesses)", **kw)
+        core = emu.board.core
+        if core.unaligned_faults:
+            why = f"{core.title} faults on every unaligned access"
+        else:
+            why = f"{core.title} requires word alignment for this instruction (ARMv7-M ARM A3.2.1)"
+        at = f" at 0x{stop.address:08x}" if stop.address is not None else ""
+        return E.UnalignedAccess(f"unaligned access{at} by '{ins}': {why}", address=stop.address, **kw)
     if detail == "divzero":
         return E.DivideByZero("integer divide by zero with CCR.DIV_0_TRP set", **kw)
     if detail == "svc":

@@ -88,3 +88,18 @@ def test_ram_just_fits():
     m = Machine("stm32h743", ram="32K", stack="4K")
     r = m.build([FIXTURES / "big_bss.c"], defines={"BIG_BYTES": 28 * 1024 - 64}).run()
     assert r.exit_code == 0 and r.ram_static >= 28 * 1024 - 64
+
+
+@pytest.mark.parametrize("board", ["stm32h743", "nrf52840", "generic-m33"])
+@pytest.mark.parametrize("function", ["read_dword_at", "read_multiple_at"])
+def test_unaligned_ldrd_and_ldm_fault_on_v7m(board, function):
+    """ARMv7-M/v8-M allow an unaligned LDR but not LDRD or LDM (ARMv7-M ARM A3.2.1); unicorn
+    runs them anyway, mcusim must not."""
+    fw = Machine(board, ram="32K").build([FIXTURES / "faults.c"])
+    buf = 0x20001000
+    assert fw.call(function, buf).value == 0               # aligned: fine (RAM reads as zero)
+    with pytest.raises(UnalignedAccess, match="requires word alignment") as exc:
+        fw.call(function, buf + 2)
+    err = exc.value
+    assert err.address == buf + 2 + (4 if function == "read_dword_at" else 0)
+    _assert_located(err, function)
