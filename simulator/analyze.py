@@ -24,7 +24,7 @@ from .errors import BitMismatch, ConfigError, ModelError, RamOverflow
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
-from .lower.planner import align_up
+from .lower.planner import TensorSlot, align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
 from .reference.graph import run_graph
@@ -53,16 +53,6 @@ class LayerResult:
 
 
 @dataclass
-class TensorPlacement:
-    index: int
-    name: str
-    offset: int
-    size: int
-    first_op: int
-    last_op: int
-
-
-@dataclass
 class Analysis:
     model: str
     board: str
@@ -85,7 +75,7 @@ class Analysis:
     cycles: int | None
     bit_exact: bool
     layers: list[LayerResult]
-    tensors: list[TensorPlacement]
+    tensors: list[TensorSlot]             # the planner's own placements (lower/planner.py)
     ran: bool = False
     overflow: str | None = None          # why it does not fit (RamOverflow message)
     mismatch: str | None = None          # the first bit mismatch (BitMismatch message)
@@ -283,8 +273,7 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
     g, board = lm.graph, machine.board
     layers = [LayerResult(l.index, l.name, l.opcode, l.kernel, list(l.output_shape), l.macc,
                           l.scratch_bytes) for l in lm.layers]
-    tensors = [TensorPlacement(s.index, s.name, s.offset, s.size, s.first_op, s.last_op)
-               for s in lm.memory.slots.values()]
+    tensors = list(lm.memory.slots.values())
     return Analysis(model=g.name, board=board.name, core=board.core.name, toolchain=toolchain,
                     clock_hz=board.clock_hz, params=lm.params, macc=lm.macc,
                     flash_weights=lm.weights_bytes, flash_code=0, arena=lm.arena_bytes,
@@ -424,5 +413,5 @@ def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | Non
     return np.frombuffer(data, words).reshape(shape).copy()
 
 
-__all__ = ["Analysis", "LayerResult", "TensorPlacement", "analyze", "check_ram", "compare_layer",
+__all__ = ["Analysis", "LayerResult", "analyze", "check_ram", "compare_layer",
            "prepare_input"]
