@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.boards import load_cores
 from simulator.errors import CompileError
 
 KERNELS = Path(__file__).resolve().parents[2] / "cross_kernels"
@@ -32,12 +33,15 @@ INCLUDE = KERNELS / "include"
 SRC = KERNELS / "src"
 HOST_CFLAGS = ("-std=c11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror")
 
-# zig clang targets by core (flags from the zig/clang target triples for Arm M-profile)
-CORES = {
-    "cortex-m0plus": ("-target", "thumb-freestanding-eabi", "-mcpu=cortex_m0plus"),
-    "cortex-m4": ("-target", "thumb-freestanding-eabihf", "-mcpu=cortex_m4"),
-    "cortex-m7": ("-target", "thumb-freestanding-eabihf", "-mcpu=cortex_m7"),
-}
+def _zig_target(core: str) -> tuple[str, ...]:
+    # The same target and CPU features the firmware builds use (simulator/boards/cores.toml),
+    # so a compile check sees what a real build compiles (FPU included).
+    c = load_cores()[core]
+    return ("-target", c.zig_target, f"-mcpu={c.zig_cpu}")
+
+
+# zig clang targets by core, as the machine builds them
+CORES = {f"cortex-{name}": _zig_target(name) for name in ("m0plus", "m4", "m7")}
 
 
 def cache_dir() -> Path:
