@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -13,17 +14,15 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
-from unicorn.arm_const import (UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M0, UC_CPU_ARM_CORTEX_M33,
-                               UC_CPU_ARM_CORTEX_M4, UC_CPU_ARM_CORTEX_M7)
+from unicorn import arm_const
+from unicorn.arm_const import UC_ARM_REG_SP
 
+from simulator.boards import load_cores
 from simulator.cycles.native import cache_dir
 from simulator.cycles.table import canonical_core
 from simulator.errors import CompileError
 
-CPU_FLAGS = {"m0plus": "cortex_m0plus", "m4": "cortex_m4", "m7": "cortex_m7", "m33": "cortex_m33+dsp"}
-FPU = {"m4": "fpv4-sp-d16", "m7": "fpv5-d16", "m33": "fpv5-sp-d16"}
-UC_CPU = {"m0plus": UC_CPU_ARM_CORTEX_M0, "m4": UC_CPU_ARM_CORTEX_M4, "m7": UC_CPU_ARM_CORTEX_M7,
-          "m33": UC_CPU_ARM_CORTEX_M33}
+FPU = {"m4": "fpv4-sp-d16", "m7": "fpv5-d16", "m33": "fpv5-sp-d16"}   # .fpu directive per core
 
 FLASH, SRAM, TCM = 0x08000000, 0x20000000, 0x00000000
 
@@ -41,22 +40,25 @@ def assemble(source: str, core: str = "m7") -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src, obj = Path(tmp) / "s.S", Path(tmp) / "s.o"
         src.write_text(text)
+        # the CPU (and its features) as the firmware builds name it: simulator/boards/cores.toml
         cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "thumb-freestanding-eabihf",
-               f"-mcpu={CPU_FLAGS[core]}", "-c", str(src), "-o", str(obj)]
+               f"-mcpu={load_cores()[core].zig_cpu}", "-c", str(src), "-o", str(obj)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise CompileError("assembling a snippet failed", command=cmd, output=done.stderr)
         with obj.open("rb") as f:
             code = ELFFile(f).get_section_by_name(".text").data()
-    tmp_out = out.with_suffix(".tmp")
-    tmp_out.write_bytes(code)
-    tmp_out.replace(out)
+    # a private temporary name: test workers assembling the same snippet must not share one
+    fd, tmp_out = tempfile.mkstemp(suffix=".tmp", dir=out.parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(code)
+    os.replace(tmp_out, out)
     return code
 
 
 def new_uc(core: str) -> Uc:
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-    uc.ctl_set_cpu_model(UC_CPU[canonical_core(core)])
+    uc.ctl_set_cpu_model(getattr(arm_const, load_cores()[canonical_core(core)].unicorn_model))
     return uc
 
 
