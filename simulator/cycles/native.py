@@ -1,4 +1,7 @@
-"""Build (once, for the host) and load ``native/accounting.c`` through ctypes.
+"""Build (once, for the host) and load the native helpers (``native/*.c``) through ctypes.
+
+Every C file in ``native/`` is compiled into one shared object: the cycle accounting
+(``accounting.c``) and whatever other per-access work must stay out of Python hooks.
 
 The shared object is cached under ``$MCUSIM_CACHE_DIR`` (default ``~/.cache/mcusim``), named
 by a hash of the source, and written atomically (temporary file + ``os.replace``) so parallel
@@ -18,7 +21,12 @@ from pathlib import Path
 
 from simulator.errors import ToolchainError
 
-SOURCE = Path(__file__).with_name("native") / "accounting.c"
+NATIVE_DIR = Path(__file__).with_name("native")
+
+
+def sources() -> list[Path]:
+    """The C files compiled into the library, in a stable order."""
+    return sorted(NATIVE_DIR.glob("*.c"))
 
 u64, u32, i32 = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int32
 
@@ -46,8 +54,10 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def library() -> ctypes.CDLL:
     """The loaded accounting library, compiled on first use."""
-    source = SOURCE.read_bytes()
-    tag = hashlib.sha256(source + sys.platform.encode()).hexdigest()[:16]
+    h = hashlib.sha256(sys.platform.encode())
+    for src in sources():
+        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    tag = h.hexdigest()[:16]
     target = cache_dir() / f"accounting-{tag}.so"
     if not target.exists():
         _compile(target)
@@ -64,7 +74,7 @@ def _compile(target: Path) -> None:
     errors = []
     try:
         for cc in commands:
-            cmd = cc + ["-shared", "-fPIC", "-O2", str(SOURCE), "-o", tmp]
+            cmd = cc + ["-shared", "-fPIC", "-O2", *map(str, sources()), "-o", tmp]
             try:
                 done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             except (OSError, subprocess.TimeoutExpired) as err:
