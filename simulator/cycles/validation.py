@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from importlib import resources
 
 from simulator.cycles.table import canonical_core
-from simulator.errors import ConfigError
+from simulator.errors import CompileError, ConfigError, SimulationError
 
 CORES = ("m7", "m4", "m0plus", "m33")
 ITERATIONS = (8, 40)
 TOLERANCE = 1.0                    # cycles per iteration, unless an entry gives its own
+BUDGET_BASE, BUDGET_PER_ITERATION = 10_000, 2_000   # instructions: a runaway loop is an error
 SRAM = 0x20000000
 SLOTS = SRAM + 0x3E000             # where the two timer readings are stored
 TIMERS = {
@@ -171,10 +172,19 @@ def measure(seq: Sequence, loop: Loop | None = None, iterations=ITERATIONS, opti
     """Cycles per iteration of ``seq`` under the native accounting, as its DWT/SysTick sees them."""
     from simulator.cycles.testing import assemble, run_snippet
     loop = loop or load_table(seq.core)[0]
+    where = f"validation sequence {seq.core}/{seq.name}"
     counts = []
     for n in iterations:
-        code = assemble(firmware_source(loop, seq, n), seq.core)
-        _, uc = run_snippet(code, seq.core, debug_registers=True, options=options)
+        try:
+            code = assemble(firmware_source(loop, seq, n), seq.core)
+        except CompileError as err:
+            raise CompileError(f"{where}: {err.summary}", command=err.command, output=err.output) from None
+        # a body that clobbers the loop counter would otherwise run for billions of iterations
+        budget = BUDGET_BASE + BUDGET_PER_ITERATION * n
+        acc, uc = run_snippet(code, seq.core, debug_registers=True, options=options, budget=budget)
+        if acc.budget_exceeded:
+            raise SimulationError(f"{where}: did not finish within {budget:,} instructions "
+                                  f"(does the body write the loop counter {loop.counter}?)")
         start, end = (int.from_bytes(uc.mem_read(SLOTS + 4 * k, 4), "little") for k in (0, 1))
         down = TIMERS[loop.timer][2]
         counts.append(((start - end) & 0xFFFFFF) if down else ((end - start) & 0xFFFFFFFF))

@@ -80,3 +80,17 @@ def test_the_instrument_measures_what_it_times():
     assert v.measure(adds, loop) - v.measure(empty, loop) == 4
     m0_loop, _ = v.load_table("m0plus")
     assert v.measure(v.Sequence(core="m0plus", name="e", asm="", cycles=3, source="-"), m0_loop) == 3
+
+
+def test_a_body_that_clobbers_the_counter_is_a_located_error_not_a_hang():
+    from simulator.errors import SimulationError
+    runaway = v.Sequence(core="m4", name="runaway", asm="movs r12, #5", cycles=4, source="-")
+    with pytest.raises(SimulationError, match=r"m4/runaway: did not finish .*loop counter r12"):
+        v.measure(runaway)
+
+
+def test_bad_assembly_names_the_entry():
+    from simulator.errors import CompileError
+    bad = v.Sequence(core="m0plus", name="bad", asm="ldr.w r0, [r4]", cycles=4, source="-")
+    with pytest.raises(CompileError, match=r"validation sequence m0plus/bad"):
+        v.measure(bad)
