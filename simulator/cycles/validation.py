@@ -17,6 +17,7 @@ first (unpredicted) iteration and the exit cancel.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -236,8 +237,11 @@ def documented_deviations(markdown: str) -> dict[tuple[str, str], str]:
     section = markdown.split(DOC_HEADING, 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 3 or not line.lstrip().startswith("|") or cells[0] in ("core", "") or set(cells[0]) <= {"-"}:
+        line = line.strip()
+        if not (line.startswith("|") and line.endswith("|")):
+            continue
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line[1:-1])]   # "\|" is a pipe inside a cell
+        if len(cells) != 3 or cells[0] == "core" or set(cells[0]) <= {"-", ""}:
             continue
         core, name, reason = cells
         rows[(core, name.strip("`"))] = reason.replace("\\|", "|")

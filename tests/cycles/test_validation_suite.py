@@ -94,3 +94,11 @@ def test_bad_assembly_names_the_entry():
     bad = v.Sequence(core="m0plus", name="bad", asm="ldr.w r0, [r4]", cycles=4, source="-")
     with pytest.raises(CompileError, match=r"validation sequence m0plus/bad"):
         v.measure(bad)
+
+
+def test_deviation_table_round_trips_through_the_doc_parser():
+    seqs = [v.Sequence(core="m7", name="x", asm="", cycles=1, source="s", known_deviation="a | b"),
+            v.Sequence(core="m4", name="y", asm="", cycles=1, source="s", known_deviation="plain"),
+            v.Sequence(core="m4", name="z", asm="", cycles=1, source="s")]
+    md = f"{v.DOC_HEADING}\n\nprose\n\n{v.deviation_table(seqs)}\n\n## Next\n| m0plus | w | other section |\n"
+    assert v.documented_deviations(md) == {("m7", "x"): "a | b", ("m4", "y"): "plain"}
