@@ -32,10 +32,14 @@ BUDGET_BASE, BUDGET_PER_ITERATION = 10_000, 2_000   # instructions: a runaway lo
 SRAM = 0x20000000
 SLOTS = SRAM + 0x3E000             # where the two timer readings are stored
 TIMERS = {
-    # name: (enable sequence, register read, counts down)
+    # name: (enable sequence, register read, counts down). DEMCR.TRCENA, DWT_LAR unlock (needed on
+    # the M7, jnk0le cortex_m7.md), DWT_CTRL.CYCCNTENA; SysTick: reload 0xFFFFFF, core clock, enabled.
     "dwt": ("""
     ldr r0, =0xE000EDFC
     ldr r1, =0x01000000
+    str r1, [r0]
+    ldr r0, =0xE0001FB0
+    ldr r1, =0xC5ACCE55
     str r1, [r0]
     ldr r0, =0xE0001000
     movs r1, #1
