@@ -20,9 +20,11 @@ import copy
 import ctypes
 import weakref
 
-from unicorn import UC_HOOK_BLOCK, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
+from unicorn import arm_const as A
 
 from simulator.cycles.classify import KIND_NONE, classify, make_disassembler
+from simulator.cycles.divide import divide_cycles, divide_rule
 from simulator.cycles.model import BlockCost, block_cost
 from simulator.cycles.regions import Regions
 from simulator.cycles.table import load_table
@@ -36,6 +38,7 @@ class _AccountingBase:
         self.uc = uc
         self.core = core
         self.table = load_table(core, tuple(options))
+        self.divide_rule = divide_rule(self.table)     # None: divides cost their fixed row
         self.regions = Regions(regions)
         self.code_ranges = list(code_ranges or [])
         self.data_waits = data_waits and self.regions.has_data_waits
@@ -267,8 +270,15 @@ class Accounting(_AccountingBase):
         if self.debug:
             self.debug.reset()
 
+    def time_divides(self, checks) -> None:
+        """Apply the core's data-dependent divide rule from the native checks hook, which
+        already stops at every divide (``checks``: simulator.machine.checks.NativeChecks)."""
+        if self.divide_rule is not None:
+            checks.set_divide_timing(self._st, self.divide_rule)
+
     def _block_position(self):
-        return self._c.block_base, self._c.block_mem, self._c.cur_addr
+        mem = self._c.block_mem        # a signed count in a uint64: a fast divide subtracts
+        return self._c.block_base, mem - (1 << 64) if mem >> 63 else mem, self._c.cur_addr
 
     def _block_totals(self):
         n = self._lib.mc_block_count(self._st)
@@ -348,6 +358,26 @@ class PyAccounting(_AccountingBase):
             self.budget_exceeded = True
             uc.emu_stop()
 
+    def time_divides(self, checks) -> None:
+        """Apply the core's data-dependent divide rule in a Python code hook on each of
+        ``checks.divide_sites`` (the oracle of the native path in checks.c)."""
+        if self.divide_rule is None:
+            return
+        for addr in checks.divide_sites:
+            self._hooks.append(self.uc.hook_add(UC_HOOK_CODE, self._on_divide, None, addr, addr))
+
+    def _on_divide(self, uc, address, size, _user):
+        if size != 4:
+            return
+        hw1, hw2 = (int.from_bytes(uc.mem_read(address + k, 2), "little") for k in (0, 2))
+        if (hw1 & 0xFFD0) != 0xFB90 or (hw2 & 0xF0F0) != 0xF0F0:     # SDIV/UDIV T1, as checks.c
+            return
+        n, d = uc.reg_read(_GPR[hw1 & 0xF]), uc.reg_read(_GPR[hw2 & 0xF])
+        extra = divide_cycles(n, d, not hw1 & 0x20, self.divide_rule) - self.divide_rule.static
+        self.cycles += extra
+        self._mem += extra
+        self._totals[self._cur][0] += extra
+
     def _predict(self, br: BlockCost, taken: bool, target: int) -> int:
         """Mirror of predict() in native/accounting.c."""
         i = (br.branch_pc >> 1) % self._btac_entries
@@ -376,6 +406,9 @@ class PyAccounting(_AccountingBase):
 
     def _block_totals(self):
         return [(a, c, n) for a, (c, n) in self._totals.items()]
+
+
+_GPR = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC]
 
 
 def _uclib():

@@ -9,17 +9,18 @@ the board passed in the simulator.
 
 At load, every function in the ELF's symbol table is disassembled from its start to its size
 (bounded by the symbol, so literal pools are never mistaken for code), and each of those
-instructions whose base register is not SP (SP is always word aligned on M-profile) gets a
-code hook on exactly its address: unicorn decides at translation time which instructions
-carry a hook, so nothing else slows down. Instructions skipped inside an IT block get no
-callback, so only accesses that really happen are checked. ARMv6-M cores fault on every
-unaligned access already (emulator.EXCP_DATA_ABORT), so nothing is installed there.
+instructions whose base register is not SP (SP is always word aligned on M-profile) is a
+site: checks.py gives it a native code hook on exactly its address (unicorn decides at
+translation time which instructions carry a hook, so nothing else slows down), which checks
+base + displacement (the base alone for post-indexed forms) against the site's alignment.
+Instructions skipped inside an IT block get no callback, so only accesses that really happen
+are checked. ARMv6-M cores fault on every unaligned access already (emulator.EXCP_DATA_ABORT),
+so nothing is installed there.
 """
 from __future__ import annotations
 
 import capstone
 from capstone import arm
-from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
 # mnemonic -> required alignment in bytes
@@ -58,31 +59,19 @@ def alignment_sites(image) -> list[tuple[int, int, int, int, bool]]:
             base = mem.mem.base if mem is not None else (ins.operands[0].reg if ins.operands else 0)
             if base == arm.ARM_REG_SP or base not in _CS_TO_UC:
                 continue
-            disp = 0
-            if mem is not None and not getattr(ins, "post_index", False):
+            disp, post = 0, bool(getattr(ins, "post_index", False))
+            if mem is not None and not post:
                 disp = -mem.mem.disp if mem.subtracted else mem.mem.disp
             if ins.mnemonic.startswith(("ldmdb", "stmdb", "vldmdb", "vstmdb")):
                 disp = 0          # the lowest address is base - 4n: aligned exactly when base is
-            sites.append((ins.address, _CS_TO_UC[base], disp, need, False))
+            sites.append((ins.address, _CS_TO_UC[base], disp, need, post))
     return sites
 
 
-def install(emu) -> int:
-    """Hook every checked access in ``emu``'s image; returns how many sites were hooked."""
-    if emu.board.core.unaligned_faults:          # ARMv6-M: unicorn faults by itself
-        return 0
-    sites = getattr(emu.image, _SITES_ATTR, None)
+def sites_for(image) -> list[tuple[int, int, int, int, bool]]:
+    """:func:`alignment_sites` of ``image``, computed once per image (checks.py hooks them)."""
+    sites = getattr(image, _SITES_ATTR, None)
     if sites is None:
-        sites = alignment_sites(emu.image)
-        setattr(emu.image, _SITES_ATTR, sites)
-    for site in sites:
-        emu.uc.hook_add(UC_HOOK_CODE, _on_access, (emu, site), site[0], site[0])
-    return len(sites)
-
-
-def _on_access(uc, address, size, user) -> None:
-    emu, (_, base_reg, disp, need, _post) = user
-    ea = (uc.reg_read(base_reg) + disp) & 0xFFFFFFFF
-    if ea % need:
-        from .emulator import Stop
-        emu._halt(Stop("fault", "unaligned", pc=address, address=ea, registers=emu.registers()))
+        sites = alignment_sites(image)
+        setattr(image, _SITES_ATTR, sites)
+    return sites
