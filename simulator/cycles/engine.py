@@ -23,6 +23,7 @@ import weakref
 from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
 from unicorn import arm_const as A
 
+from simulator.cycles import blockcache
 from simulator.cycles.classify import KIND_NONE, classify, make_disassembler
 from simulator.cycles.divide import divide_cycles, divide_rule
 from simulator.cycles.model import BlockCost, block_cost
@@ -48,12 +49,45 @@ class _AccountingBase:
         self._error: BaseException | None = None
         self.debug = None
         self.attached = False
+        self._options = tuple(options)
+        self._cache_key: str | None = None
+        self._cached: dict = {}                 # see use_block_cache
+        self._fresh: dict = {}
+
+    # -- decoded blocks kept between runs ----------------------------------------------------
+    def use_block_cache(self, image_digest: str) -> None:
+        """Reuse the block costs decoded by earlier runs of the image with this digest
+        (blockcache.py), and keep this run's for the next."""
+        self._cache_key = blockcache.cache_key(image_digest, self.table.name, self._options, self.regions)
+        self._cached = blockcache.load(self._cache_key)
+
+    def save_block_cache(self) -> None:
+        if self._cache_key is not None and self._fresh:
+            self._cached.update(self._fresh)
+            self._fresh = {}
+            blockcache.save(self._cache_key, self._cached)
+
+    def _cached_cost(self, address: int, size: int) -> BlockCost | None:
+        """The stored cost, if the code is unchanged and no cut block is handing this one its
+        share of a schedule (_split_block_cost): then the cost is what decoding would give."""
+        hit = self._cached.get((address, size))
+        if hit is None or address in self._carry or bytes(self.uc.mem_read(address, size)) != hit[0]:
+            return None
+        code, cost, missing = hit
+        self.table.missing.update(missing)
+        self._costs[address] = cost
+        return cost
 
     # -- decoding ---------------------------------------------------------------------------
     def decode(self, address: int, size: int) -> BlockCost:
+        if self._cached:
+            hit = self._cached_cost(address, size)
+            if hit is not None:
+                return hit
         code = bytes(self.uc.mem_read(address, size)) if size else b""
         insns = [classify(i) for i in self._md.disasm(code, address)]
         cost = self._split_block_cost(insns, address, size)
+        split = cost is not None
         if cost is None:
             cost = block_cost(insns, self.table, self.regions, address, size)
         undecoded = size - sum(i.size for i in insns)
@@ -61,6 +95,9 @@ class _AccountingBase:
             cost.cycles += undecoded // 2
             cost.ninsn += undecoded // 2
         self._costs[address] = cost
+        if self._cache_key is not None and not split and (address, size) not in self._cached:
+            missing = tuple(sorted({i.cls for i in insns if i.cls not in self.table.rows}))
+            self._fresh[(address, size)] = (code, cost, missing)
         return cost
 
     def _split_block_cost(self, insns, address: int, size: int) -> BlockCost | None:

@@ -88,6 +88,7 @@ class Emulator:
                          self._on_bad_access)
         self.checks = None
         if hooks:
+            self.counter.use_block_cache(image.digest)   # decoded block costs of earlier runs
             self.counter.attach()
             # LDRD/LDM/... alignment faults and CCR.DIV_0_TRP, which unicorn does not raise on
             # v7-M, and the data-dependent divide timing: one native hook on those sites only.
@@ -195,6 +196,7 @@ class Emulator:
         self.counter.set_budget(budget)
         try:
             self.uc.emu_start(entry | 1, until)
+            self.counter.save_block_cache()
             self.counter.check()
         except UcError as exc:
             pc = self.uc.reg_read(A.UC_ARM_REG_PC)
