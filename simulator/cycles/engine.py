@@ -50,6 +50,9 @@ class _AccountingBase:
         self.debug = None
         self.attached = False
         self._options = tuple(options)
+        # callable(address, size) -> bool, asked before a block never seen is decoded: True
+        # stops emulation before the block runs and leaves it uncounted (machine/checks.py).
+        self.translation_listener = None
         self._cache_key: str | None = None
         self._cached: dict = {}                 # see use_block_cache
         self._fresh: dict = {}
@@ -271,6 +274,8 @@ class Accounting(_AccountingBase):
         self._finalizer()
 
     def _on_miss(self, address, size, out) -> int:
+        if self.translation_listener is not None and self.translation_listener(address, size):
+            return 1                            # C stops before the block runs, uncounted
         try:
             cost = self.decode(address, size)
         except BaseException as err:  # noqa: BLE001 - reported by check()
@@ -369,6 +374,9 @@ class PyAccounting(_AccountingBase):
     def _on_block(self, uc, address, size, _user):
         cost = self._costs.get(address)
         if cost is None or cost.size != size:
+            if self.translation_listener is not None and self.translation_listener(address, size):
+                uc.emu_stop()
+                return
             try:
                 cost = self.decode(address, size)
             except BaseException as err:  # noqa: BLE001 - reported by check()

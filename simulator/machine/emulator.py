@@ -196,6 +196,8 @@ class Emulator:
         self.counter.set_budget(budget)
         try:
             self.uc.emu_start(entry | 1, until)
+            while self.checks is not None and (resume := self.checks.resume_point()) is not None:
+                self.uc.emu_start(resume | 1, until)     # a block stopped to get its check hooks
             self.counter.save_block_cache()
             self.counter.check()
         except UcError as exc:
