@@ -41,3 +41,17 @@ def test_sp_based_accesses_are_never_sites():
 def test_predicated_accesses_are_sites():
     # capstone spells them "ldrdeq"/"ldmne.w": the site list must look past the condition
     assert _sites("cmp r0, #0\n ite eq\n ldrdeq r0, r1, [r2]\n ldmne r3, {r0, r1}\n bx lr") == [4, 8]
+
+
+@pytest.mark.parametrize("board", ["stm32h743", "nrf52840"])
+def test_hooking_sites_on_first_run_changes_no_count(monkeypatch, board):
+    """A block holding a site is stopped before its first run, retranslated with the hook and
+    resumed (machine/checks.py): it must be counted once, as without checks."""
+    from simulator.machine import Machine, checks
+    from tests.machine.conftest import FIXTURES
+    fw = Machine(board, ram="32K").build([FIXTURES / "faults.c"])
+    with_checks = [fw.call(f, 0x20001000) for f in ("read_dword_at", "read_multiple_at")]
+    assert all(r.value == 0 for r in with_checks)
+    monkeypatch.setattr(checks, "install", lambda emu: None)
+    without = [fw.call(f, 0x20001000) for f in ("read_dword_at", "read_multiple_at")]
+    assert [(r.cycles, r.instructions) for r in with_checks] == [(r.cycles, r.instructions) for r in without]
