@@ -6,7 +6,7 @@ Unicorn's whole raw emulation of its 24.7 M instructions. A block's static cost 
 function of its address, its code bytes, the core table and the regions' fetch waits, so it is
 kept per firmware image in ``$MCUSIM_CACHE_DIR/blockcosts/`` and reused when the same ELF runs
 again with the same accounting. The key also hashes the cycle model's own sources and tables:
-changing a rule invalidates every entry. Blocks whose cost depends on decode order (pieces of a
+changing a rule (any file of simulator/cycles/ or a table) invalidates every entry. Blocks whose cost depends on decode order (pieces of a
 straight-line run that Unicorn cut, engine._split_block_cost) are never stored. Each entry keeps
 its code bytes (checked against memory before use) and the table classes it found missing
 (``CoreTable.missing``, reported as untimed). Stored as JSON (never pickle: nothing read from
@@ -22,7 +22,6 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-_MODEL_SOURCES = ("classify.py", "model.py", "engine.py", "table.py", "regions.py", "blockcache.py")
 FORMAT = b"mcusim-blockcosts/1"
 
 
@@ -31,15 +30,15 @@ FORMAT = b"mcusim-blockcosts/1"
 def _model_digest() -> bytes:
     here = Path(__file__).parent
     h = hashlib.sha256(FORMAT)
-    for path in [here / n for n in _MODEL_SOURCES] + sorted((here / "tables").glob("*.toml")):
+    # every module of the cycle model (a rule added in a new file must invalidate too) and table
+    for path in sorted(here.glob("*.py")) + sorted((here / "tables").glob("*.toml")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.digest()
 
 
 def cache_key(image_digest: str, table_name: str, options, regions) -> str:
     h = hashlib.sha256(_model_digest())
-    h.update(repr((image_digest, table_name, tuple(options),
-                   [(r.start, r.size, r.read_wait, r.write_wait, r.fetch_wait) for r in regions])).encode())
+    h.update(repr((image_digest, table_name, tuple(options), list(regions))).encode())   # every Region field
     return h.hexdigest()[:32]
 
 
