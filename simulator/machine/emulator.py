@@ -27,7 +27,7 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
-from . import alignment, divzero
+from . import checks
 from .elf import ElfImage
 from .semihosting import Semihost, SemihostingError
 
@@ -60,8 +60,10 @@ class Stop:
 
 
 class Emulator:
-    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory):
-        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles)."""
+    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory, hooks: bool = True):
+        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles).
+        ``hooks=False`` runs bare Unicorn (no accounting, no checks; semihosting still works):
+        the baseline of benchmarks/sim_speed.py, not a way to run firmware for results."""
         self.board = board
         self.layout = layout
         self.image = image
@@ -84,9 +86,13 @@ class Emulator:
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
                          self._on_bad_access)
-        self.counter.attach()
-        divzero.install(self)             # CCR.DIV_0_TRP, which unicorn does not implement
-        alignment.install(self)           # LDRD/LDM/... alignment faults, which unicorn skips on v7-M
+        self.checks = None
+        if hooks:
+            self.counter.use_block_cache(image.digest)   # decoded block costs of earlier runs
+            self.counter.attach()
+            # LDRD/LDM/... alignment faults and CCR.DIV_0_TRP, which unicorn does not raise on
+            # v7-M, and the data-dependent divide timing: one native hook on those sites only.
+            self.checks = checks.install(self)
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
@@ -190,6 +196,9 @@ class Emulator:
         self.counter.set_budget(budget)
         try:
             self.uc.emu_start(entry | 1, until)
+            while self.checks is not None and (resume := self.checks.resume_point()) is not None:
+                self.uc.emu_start(resume | 1, until)     # a block stopped to get its check hooks
+            self.counter.save_block_cache()
             self.counter.check()
         except UcError as exc:
             pc = self.uc.reg_read(A.UC_ARM_REG_PC)
@@ -203,6 +212,11 @@ class Emulator:
             return Stop("fault", f"unicorn: {exc}", pc=pc, registers=regs)
         if self.stop is not None:
             return self.stop
+        fault = self.checks.fault() if self.checks is not None else None
+        if fault is not None:
+            detail, pc, address = fault
+            return Stop("fault", detail, pc=pc, address=address if detail == "unaligned" else None,
+                        registers=self.registers())
         if self.counter.budget_exceeded:
             return Stop("budget", pc=self.uc.reg_read(A.UC_ARM_REG_PC), registers=self.registers())
         return Stop("returned", pc=self.uc.reg_read(A.UC_ARM_REG_PC))
