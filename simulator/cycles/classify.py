@@ -126,6 +126,10 @@ def classify(i) -> Insn:
                 shifted = True
     if name in _LIST_STORES:
         writes = {r for r in writes if r == arm.ARM_REG_SP or not _in_list(i, r)}
+    elif cls in ("ldm", "fp_ldm"):         # capstone reports VLDM's list as read: it is written
+        listed = _list_regs(i, name)
+        writes |= listed
+        reads -= listed
     if cls in ("ldm", "stm", "fp_ldm", "fp_stm"):
         if name in ("push", "pop", "vpush", "vpop"):
             addr_regs.add(arm.ARM_REG_SP)
@@ -194,6 +198,12 @@ def _address_facts(i, cls: str, name: str):
             if i.writeback:
                 wb.add(op.mem.base)
     return wb, mem
+
+
+def _list_regs(i, name: str) -> set:
+    """The register list of a load multiple (after the base register, except POP/VPOP)."""
+    regs = [op.reg for op in i.operands if op.type == arm.ARM_OP_REG]
+    return set(regs if name in ("pop", "vpop") else regs[1:])
 
 
 def _in_list(i, reg) -> bool:
