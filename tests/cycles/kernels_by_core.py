@@ -127,6 +127,10 @@ M7 = [
     K("load pair, unknown banks", "ldr r1, [r0]\n ldr r2, [r3]", 2),             # bank_conflict_unknown
     K("load dep", "ldr r1, [r0]\n eor r2, r1, r3", 1 + 1),
     K("alu -> address", "eor r0, r0, r5\n ldr r1, [r0]", 1 + 1 + 1),             # latency 1 + agu_early 1
+    # PIPE overall: an ADD issued as the older op runs in the early ALU, whose result the AGU reads
+    # the next cycle (no bubble: 0 + agu_early 1); as the younger op it runs in the late ALU (1 + 1).
+    K("older add -> address", "add r0, r0, r5\n ldr r1, [r0]", 0 + 1 + 1),
+    K("younger add -> address", "eor r2, r3, r4\n add r0, r0, r5\n ldr r1, [r0]", 1 + 1 + 1),
     K("post-index base -> address", "ldr r1, [r0], #4\n ldr r2, [r0]", 0 + 1 + 1),   # base_writeback 0 + agu_early
     K("load_narrow pair", "ldrb r1, [r0]\n ldrb r2, [r0, #4]", 1),
     K("load_narrow dep", "ldrb r1, [r0]\n eor r2, r1, r3", 2 + 1),
