@@ -163,6 +163,7 @@ M7 = [
     K("alu -> tbb index", "eor r0, r0, r5\n tbb [pc, r0]", 1 + 1 + 2),
     K("alu -> ldr pc address", "eor r0, r0, r5\n ldr pc, [r0]", 1 + 1 + 1),
     K("pop pc alone", "pop {r4, pc}\n eor r5, r6, r7", 1 + 1),
+    K("pop pc dep", "pop {r4, pc}\n eor r5, r4, r6", 1 + 1),               # ceil(2/2) = 1, latency 1
     K("alu -> ldm pc base", "eor r0, r0, r5\n ldm r0, {r4, pc}", 1 + 1 + 1),
     K("it pairs", "it eq\n addeq r1, r2, r3", 1),
     K("nop pair", "nop\n nop", 1),
