@@ -66,7 +66,7 @@ _add("fp_sys", "vmrs vmsr")
 # Branch kinds shared with native/accounting.c.
 KIND_NONE, KIND_COND, KIND_DIRECT, KIND_INDIRECT = 0, 1, 2, 3
 _PC = arm.ARM_REG_PC
-_FLAGS = arm.ARM_REG_CPSR
+_FLAGS = FLAGS = arm.ARM_REG_CPSR        # the flags, as a register the schedule tracks
 _LIST_STORES = {"stm", "stmdb", "push", "vstmia", "vstmdb", "vpush"}
 # PIPE (cortex_m7.md, "overall"): add/sub and non-shifting mov, register or constant operands,
 # execute in the early ALU when they are the older op of a pair.
@@ -195,7 +195,9 @@ def _address_facts(i, cls: str, name: str):
     for op in i.operands:
         if op.type == arm.ARM_OP_MEM:
             mem = (op.mem.base, op.mem.index, op.mem.disp)
-            if i.writeback:
+            if op.mem.base == _PC:        # a literal: its address is known, keep it absolute
+                mem = (0, op.mem.index, ((i.address + 4) & ~3) + op.mem.disp)
+            elif i.writeback:
                 wb.add(op.mem.base)
     return wb, mem
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from simulator.cycles.classify import KIND_COND, KIND_NONE, Insn, _FLAGS
+from simulator.cycles.classify import FLAGS, KIND_COND, KIND_NONE, Insn
 from simulator.cycles.table import CoreTable
 from simulator.cycles.regions import Regions
 
@@ -148,7 +148,7 @@ def _write_results(ins: Insn, ready: dict, start: int, at: int, flags_at: int, p
     for reg in ins.writes:
         if reg in ins.wb_regs and wb_latency is not None:
             ready[reg] = _Ready(start + int(wb_latency))
-        elif reg == _FLAGS:
+        elif reg == FLAGS:
             ready[reg] = _Ready(flags_at)
         else:
             ready[reg] = _Ready(at, loaded and reg not in ins.wb_regs)
@@ -242,7 +242,7 @@ def _can_pair(first: Insn, table: CoreTable, second: Insn, row, issue: int) -> b
     p = table.params
     # Two writes of one register in one cycle; a younger op that also reads it (MOVW; MOVT)
     # is a forwarding chain instead (PIPE: "movw + movt pair can dual issue with mutual dependency").
-    if not p.get("pair_same_destination", True) and (first.writes & second.writes) - {_FLAGS} - second.reads:
+    if not p.get("pair_same_destination", True) and (first.writes & second.writes) - {FLAGS} - second.reads:
         return False
     if first.cls in _LOADS and second.cls in _LOADS and p.get("load_banks"):
         return not _same_bank(first, second, bool(p.get("bank_conflict_unknown")))
@@ -252,7 +252,8 @@ def _can_pair(first: Insn, table: CoreTable, second: Insn, row, issue: int) -> b
 def _same_bank(a: Insn, b: Insn, unknown: bool) -> bool:
     """PIPE cortex_m7.md loads: two loads pair only when they target different banks (even and
     odd words: address bit 2). Decidable when both use the same base (and index) register: the
-    displacements' word numbers differ by an odd number. Otherwise ``unknown`` is the answer."""
+    displacements' word numbers differ by an odd number (literals carry their absolute address,
+    base 0). Otherwise ``unknown`` is the answer."""
     if not a.mem or not b.mem or a.mem[:2] != b.mem[:2] or a.mem[0] in a.wb_regs:
         return unknown
     return ((a.mem[2] >> 2) - (b.mem[2] >> 2)) % 2 == 0

@@ -125,6 +125,9 @@ M7 = [
     K("load pair, other banks", "ldr r1, [r0]\n ldr r2, [r0, #4]", 1),          # two load units
     K("load pair, same bank", "ldr r1, [r0]\n ldr r2, [r0, #8]", 2),             # load_banks
     K("load pair, unknown banks", "ldr r1, [r0]\n ldr r2, [r3]", 2),             # bank_conflict_unknown
+    # Two literal loads with equal displacements at 0x1002 and 0x1004 read Align(PC, 4) + 4:
+    # 0x1008 and 0x100c, other banks (the addresses, not the displacements, decide): they pair.
+    K("literal pair", "ldr r1, [pc, #4]\n ldr r2, [pc, #4]", 1, at=0x1002),
     K("load dep", "ldr r1, [r0]\n eor r2, r1, r3", 1 + 1),
     K("alu -> address", "eor r0, r0, r5\n ldr r1, [r0]", 1 + 1 + 1),             # latency 1 + agu_early 1
     # PIPE overall: an ADD issued as the older op runs in the early ALU, whose result the AGU reads
