@@ -159,8 +159,10 @@ def _schedule_single(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap:
     p = table.params
     t, ready, starts, prev, flag_cycle = 0, {}, [], None, None
     for k, ins in enumerate(insns):
-        if k == gap_at:
-            t += gap
+        if k == gap_at and gap:
+            # a taken branch's refill: the rules about the immediately preceding instruction
+            # (M4 AGU stall, load pipelining, store then load) need a continuous pipeline
+            t, prev = t + gap, None
         row = table.row(ins.cls)
         issue = full_issue = _issue_cycles(row, ins)
         start = max(t, _dependency_ready(ins, row, ready))

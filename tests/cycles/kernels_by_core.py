@@ -87,6 +87,12 @@ M4 = [  # Cortex-M4 TRM DDI0439 Table 3-1, 3.3.2; FPU Table 7-1; PIPE cortex_m3m
     # Edge: a load at the end of the previous block is not used early enough to stall after the
     # taken branch's refill: LDR 2, B 1 + refill 1, ADDS reads r1 at 3 >= 2: no correction.
     K("edge: load, branch | use", "adds r2, r1, #1", {"corr": 0}, prev="ldr r1, [r0]\n b 1f\n1:"),
+    # The AGU stall (agu_stall) needs the address register written by the immediately preceding
+    # instruction; POP {.., PC} writes SP, but the return's refill separates it from the LDR: +0.
+    K("edge: pop pc | ldr [sp]", "ldr r1, [sp, #4]", {"corr": 0}, prev="pop {r4, pc}"),
+    # Not taken, no refill: ADDS r0 then (BNE) ... the LDR's previous instruction is the BNE: +0.
+    K("edge: adds, bne not taken | ldr", "ldr r1, [r0]", {"corr": 0}, prev="adds r0, #4\n bne 1f\n1:",
+      taken=False),
 ]
 
 # Cortex-M7: rows in m7.toml cite LLVM ARMScheduleM7.td and PIPE cortex_m7.md.
