@@ -213,7 +213,7 @@ class Accounting(_AccountingBase):
         p, btac = self.table.params, Btac(self.table.params)
         if self._lib.mc_set_predictor(self._st, int(p.get("branch_model") == "btac"), btac.sets * btac.ways,
                                       btac.ways, btac.predicted_taken, btac.static_taken_penalty,
-                                      int(btac.backward_taken)) != 0:
+                                      int(btac.backward_taken), int(btac.allocate_not_taken)) != 0:
             raise ConfigError(f"timing table {self.table.name}.toml: a BTAC of {btac.sets * btac.ways} entries "
                               f"in {btac.ways} ways does not fit the native predictor")
         for r in self.regions:

@@ -99,7 +99,7 @@ def _prototypes(lib: ctypes.CDLL) -> None:
     lib.mc_new.argtypes = []
     lib.mc_free.argtypes = [vp]
     lib.mc_set_callbacks.argtypes = [vp, MISS_FN, EDGE_FN, STOP_FN]
-    lib.mc_set_predictor.argtypes = [vp, i32, u32, u32, i32, i32, i32]
+    lib.mc_set_predictor.argtypes = [vp, i32, u32, u32, i32, i32, i32, i32]
     lib.mc_set_predictor.restype = ctypes.c_int
     lib.mc_add_region.argtypes = [vp, u64, u64, i32, i32]
     lib.mc_add_region.restype = ctypes.c_int

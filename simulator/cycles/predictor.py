@@ -11,6 +11,7 @@ whose source says "assumption" (see docs/cycle-model.md):
 * a BTAC of ``btac_entries`` in ``btac_ways``-way sets indexed by the branch address, LRU
   replacement; an entry is allocated on a branch's first taken execution (conditional,
   unconditional and indirect alike) with a 2-bit counter at weakly taken, and holds the last target;
+  with ``btac_allocate_not_taken`` a not-taken execution allocates too (weakly not taken);
 * a BTAC hit predicts taken (to the stored target) when the counter is >= 2;
 * a miss falls back on the static predictor: a direct unconditional branch (B, BL) is taken, its
   target computed at decode, costing ``static_taken_penalty``; a conditional branch is predicted
@@ -31,6 +32,7 @@ class Btac:
         self.static_taken_penalty = int(params.get("static_taken_penalty", 0))
         self.backward_taken = bool(params.get("static_backward_taken", False))
         self.predicted_taken = int(params.get("predicted_taken", 0))
+        self.allocate_not_taken = bool(params.get("btac_allocate_not_taken", False))
         self.reset()
 
     def reset(self) -> None:
@@ -55,10 +57,10 @@ class Btac:
                 entry[1], entry[2] = min(entry[1] + 1, 3), target
             elif entry[1] > 0:
                 entry[1] -= 1
-        elif taken:
+        elif taken or self.allocate_not_taken:
             if len(ways) >= self.ways:
                 ways.remove(min(ways, key=lambda e: e[3]))
-            ways.append([pc, 2, target, self.clock])
+            ways.append([pc, 2, target, self.clock] if taken else [pc, 1, static_target, self.clock])
         if outcome == MISPREDICT:
             self.mispredicts += 1
         return outcome

@@ -6,7 +6,7 @@ max(0, latency(first) - issue(first)) + issue(second). M7 (dual issue): see each
 Branch kernels also give the row's ``taken`` refill (``taken_pen``) and, on the M7, the
 misprediction penalty the block would pay (``mispredict_pen``).
 """
-from simulator.cycles.classify import KIND_COND  # noqa: F401  (traces name branch kinds)
+from simulator.cycles.classify import KIND_COND
 
 from .micro_kernels import K, loop_trace, round_robin
 
@@ -221,6 +221,10 @@ M7 = [
     K("loop branch trace", expect={"pen": 2 + 3 * 8}, trace=loop_trace(0x2000, 4, 3)),
     # Five B in one BTAC set (128 entries / 4 ways = 32 sets, 64 bytes apart): LRU thrashes, every
     # execution a miss, taken at decode: 15 x static_taken_penalty 2.
+    # A backward branch never taken, 3 executions: a miss each time (only taken executions allocate,
+    # btac_allocate_not_taken false) and the static rule guesses taken: 3 x 8.
+    K("never-taken backward branch", expect={"pen": 3 * 8},
+      trace=tuple((KIND_COND, 0x2000, 0x1ff0, False, 0x2002) for _ in range(3))),
     K("five branches in one set", expect={"pen": 15 * 2}, trace=round_robin([0x2000 + 64 * i for i in range(5)], 3)),
 ]
 

@@ -231,7 +231,15 @@ f:  adds r0, #1
 """
 
 
-def test_native_and_python_predictors_agree_under_btac_pressure():
+@pytest.mark.parametrize("allocate_not_taken", [False, True])
+def test_native_and_python_predictors_agree_under_btac_pressure(monkeypatch, allocate_not_taken):
+    import simulator.cycles.engine as engine
+
+    def table(core, options=()):
+        t = load_table(core, options)
+        t.params["btac_allocate_not_taken"] = allocate_not_taken
+        return t
+    monkeypatch.setattr(engine, "load_table", table)
     code = assemble(PREDICTOR_STRESS, "m7")
     native, _ = run_snippet(code, "m7")
     python, _ = run_snippet(code, "m7", engine=PyAccounting)

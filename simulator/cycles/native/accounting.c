@@ -83,6 +83,7 @@ typedef struct {
     int32_t predicted_taken;
     int32_t static_taken_penalty;
     int32_t backward_taken;
+    int32_t allocate_not_taken;
     uint32_t btac_sets, btac_ways;
     uint64_t clock;
     uint64_t btac_tag[MAX_BTAC];      /* branch pc + 1, 0 = empty; set s holds ways [s*ways, (s+1)*ways) */
@@ -161,7 +162,7 @@ void mc_set_callbacks(mc_state *st, miss_fn miss, edge_fn edge, stop_fn stop) {
 
 /* Returns -1 when the table does not fit (entries * ways beyond MAX_BTAC). */
 int mc_set_predictor(mc_state *st, int32_t on, uint32_t entries, uint32_t ways, int32_t predicted_taken,
-                     int32_t static_taken_penalty, int32_t backward_taken) {
+                     int32_t static_taken_penalty, int32_t backward_taken, int32_t allocate_not_taken) {
     if (ways == 0 || entries < ways || entries > MAX_BTAC) return -1;
     st->btac = on;
     st->btac_ways = ways;
@@ -169,6 +170,7 @@ int mc_set_predictor(mc_state *st, int32_t on, uint32_t entries, uint32_t ways, 
     st->predicted_taken = predicted_taken;
     st->static_taken_penalty = static_taken_penalty;
     st->backward_taken = backward_taken;
+    st->allocate_not_taken = allocate_not_taken;
     return 0;
 }
 
@@ -244,10 +246,10 @@ static int predict(mc_state *st, const mc_block *br, int taken, uint64_t target)
             int guess = st->backward_taken && br->branch_target > 0 && br->branch_target <= pc;
             outcome = guess != taken ? MISPREDICT : (taken ? STATIC_TAKEN : CORRECT);
         } else outcome = MISPREDICT;
-        if (taken) {
+        if (taken || st->allocate_not_taken) {
             st->btac_tag[victim] = pc + 1;
-            st->btac_ctr[victim] = 2;
-            st->btac_target[victim] = target;
+            st->btac_ctr[victim] = taken ? 2 : 1;
+            st->btac_target[victim] = taken ? target : br->branch_target;
             st->btac_used[victim] = st->clock;
         }
     }
