@@ -22,7 +22,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-FORMAT = b"mcusim-blockcosts/1"
+FORMAT = b"mcusim-blockcosts/2"
 
 
 
@@ -44,7 +44,9 @@ def cache_key(image_digest: str, table_name: str, options, regions) -> str:
 
 def _fields() -> list[str]:
     from simulator.cycles.model import BlockCost
-    return [f.name for f in dataclasses.fields(BlockCost)]
+    # ``run`` (the decoded instructions) is not stored: the engine decodes it again from the
+    # code bytes only when a new edge needs it (engine._run_of)
+    return [f.name for f in dataclasses.fields(BlockCost) if f.name != "run"]
 
 
 def _path(key: str) -> Path:
@@ -52,23 +54,27 @@ def _path(key: str) -> Path:
     return cache_dir() / "blockcosts" / f"{key}.json"
 
 
-def load(key: str) -> dict:
-    """``{(address, size): (code, BlockCost, missing classes)}``; empty when absent or unreadable."""
+def load(key: str) -> tuple[dict, dict]:
+    """``({(address, size): (code, BlockCost, missing classes)}, {edge key: correction})``, where
+    an edge key is ``(prev address, prev size, address, size, taken)``; empty when absent or
+    unreadable."""
     from simulator.cycles.model import BlockCost
     try:
-        rows = json.loads(_path(key).read_text())
+        data = json.loads(_path(key).read_text())
         out = {}
-        for row in rows:
+        for row in data["blocks"]:
             cost = BlockCost(**{f: row[f] for f in _fields()})
             out[(cost.address, cost.size)] = (bytes.fromhex(row["code"]), cost, tuple(row["missing"]))
-        return out
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}                 # absent, half-written by an older version, or damaged: decode
+        edges = {(int(a), int(b), int(c), int(d), bool(t)): int(corr) for a, b, c, d, t, corr in data["edges"]}
+        return out, edges
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}             # absent, written by an older version, or damaged: decode
 
 
-def save(key: str, entries: dict) -> None:
-    rows = [{**{f: getattr(cost, f) for f in _fields()}, "code": code.hex(), "missing": list(missing)}
-            for code, cost, missing in entries.values()]
+def save(key: str, entries: dict, edges: dict | None = None) -> None:
+    rows = {"blocks": [{**{f: getattr(cost, f) for f in _fields()}, "code": code.hex(), "missing": list(missing)}
+                       for code, cost, missing in entries.values()],
+            "edges": [[*k, corr] for k, corr in (edges or {}).items()]}
     target = _path(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -66,8 +66,11 @@ _add("fp_sys", "vmrs vmsr")
 # Branch kinds shared with native/accounting.c.
 KIND_NONE, KIND_COND, KIND_DIRECT, KIND_INDIRECT = 0, 1, 2, 3
 _PC = arm.ARM_REG_PC
-_FLAGS = arm.ARM_REG_CPSR
+_FLAGS = FLAGS = arm.ARM_REG_CPSR        # the flags, as a register the schedule tracks
 _LIST_STORES = {"stm", "stmdb", "push", "vstmia", "vstmdb", "vpush"}
+# PIPE (cortex_m7.md, "overall"): add/sub and non-shifting mov, register or constant operands,
+# execute in the early ALU when they are the older op of a pair.
+_EARLY_ALU = {"add", "addw", "sub", "subw", "mov", "movw", "movt", "adr"}
 
 
 @dataclass
@@ -85,6 +88,10 @@ class Insn:
     conditional: bool
     sets_flags: bool
     text: str
+    wb_regs: frozenset = frozenset()   # base registers written back by the address unit (pre/post-index, LDM!, PUSH)
+    mem: tuple | None = None           # (base, index, displacement) of a single load/store's address
+    early: bool = False                # may run in the M7 early ALU (add/sub/mov, no inline shift)
+    target: int | None = None          # direct branch target address
 
     @property
     def is_load(self) -> bool:
@@ -119,14 +126,18 @@ def classify(i) -> Insn:
                 shifted = True
     if name in _LIST_STORES:
         writes = {r for r in writes if r == arm.ARM_REG_SP or not _in_list(i, r)}
+    elif cls in ("ldm", "fp_ldm"):         # capstone reports VLDM's list as read: it is written
+        listed = _list_regs(i, name)
+        writes |= listed
+        reads -= listed
     if cls in ("ldm", "stm", "fp_ldm", "fp_stm"):
         if name in ("push", "pop", "vpush", "vpop"):
             addr_regs.add(arm.ARM_REG_SP)
         else:
             addr_regs.add(i.operands[0].reg)   # the base register is the first operand
             nregs -= 1
-    if cls in ("mac", "mac_long", "fp_mac"):
-        acc_regs = set(writes) & reads
+    acc_regs = _accumulators(i, cls, name)
+    reads |= acc_regs
     if cls == "alu" and shifted:
         cls = "alu_shift"
     if cls == "store" and any(op.type == arm.ARM_OP_MEM and op.mem.index for op in i.operands):
@@ -145,6 +156,10 @@ def classify(i) -> Insn:
             cls = "ldm_pc"
         elif cls in ("alu", "alu_shift"):
             cls = "branch_reg"
+    wb_regs, mem = _address_facts(i, cls, name)
+    early = name in _EARLY_ALU and cls == "alu"
+    target = i.operands[-1].imm if kind in (KIND_COND, KIND_DIRECT) and i.operands \
+        and i.operands[-1].type == arm.ARM_OP_IMM else None
     sets_flags = bool(i.update_flags) or _FLAGS in writes or name in ("cmp", "cmn", "tst", "teq")
     if sets_flags:
         writes.add(_FLAGS)
@@ -154,7 +169,43 @@ def classify(i) -> Insn:
     reads.discard(_PC)
     return Insn(i.address, i.size, name, cls, frozenset(reads), frozenset(writes), frozenset(addr_regs),
                 frozenset(acc_regs), max(nregs, 0), kind, conditional, sets_flags,
-                f"{i.mnemonic} {i.op_str}".strip())
+                f"{i.mnemonic} {i.op_str}".strip(), frozenset(wb_regs), mem, early, target)
+
+
+def _accumulators(i, cls: str, name: str) -> set:
+    """The accumulator operands, by position: MLA/SMLAxy/SMLAD Ra (the 4th operand, whether or
+    not it is also Rd), SMLAL-family RdLo and RdHi (read and written), VFMA/VMLA Sd."""
+    regs = [op.reg for op in i.operands if op.type == arm.ARM_OP_REG]
+    if cls == "mac" and len(regs) == 4:
+        return {regs[3]}
+    if cls == "mac_long" and len(regs) == 4:
+        return {regs[0], regs[1]}
+    if cls == "fp_mac" and regs:
+        return {regs[0]}
+    return set()
+
+
+def _address_facts(i, cls: str, name: str):
+    """Base registers the address unit writes back, and a single access's (base, index, disp)."""
+    wb, mem = set(), None
+    if name in ("push", "pop", "vpush", "vpop"):
+        wb.add(arm.ARM_REG_SP)
+    elif cls in ("ldm", "stm", "fp_ldm", "fp_stm", "ldm_pc") and i.writeback:
+        wb.add(i.operands[0].reg)
+    for op in i.operands:
+        if op.type == arm.ARM_OP_MEM:
+            mem = (op.mem.base, op.mem.index, op.mem.disp)
+            if op.mem.base == _PC:        # a literal: its address is known, keep it absolute
+                mem = (0, op.mem.index, ((i.address + 4) & ~3) + op.mem.disp)
+            elif i.writeback:
+                wb.add(op.mem.base)
+    return wb, mem
+
+
+def _list_regs(i, name: str) -> set:
+    """The register list of a load multiple (after the base register, except POP/VPOP)."""
+    regs = [op.reg for op in i.operands if op.type == arm.ARM_OP_REG]
+    return set(regs if name in ("pop", "vpop") else regs[1:])
 
 
 def _in_list(i, reg) -> bool:

@@ -10,7 +10,7 @@
 
 Each translated block is decoded once (capstone -> classify -> model.block_cost) and its static
 cost cached; per execution the hook adds the cost plus the dynamic effects (taken-branch refill,
-M7 prediction, data wait states). Counts are per block: an emulation stopped inside a block
+M7 prediction, the edge correction of the (previous, current) block pair, data wait states). Counts are per block: an emulation stopped inside a block
 (fault, budget, ``until``) has counted the whole block.
 """
 from __future__ import annotations
@@ -24,12 +24,13 @@ from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_W
 from unicorn import arm_const as A
 
 from simulator.cycles import blockcache
-from simulator.cycles.classify import KIND_NONE, classify, make_disassembler
+from simulator.cycles.classify import KIND_COND, KIND_NONE, classify, make_disassembler
 from simulator.cycles.divide import divide_cycles, divide_rule
-from simulator.cycles.model import BlockCost, block_cost
+from simulator.cycles.model import BlockCost, block_cost, edge_correction
+from simulator.cycles.predictor import CORRECT, Btac
 from simulator.cycles.regions import Regions
 from simulator.cycles.table import load_table
-from simulator.errors import SimulationError
+from simulator.errors import ConfigError, SimulationError
 
 
 class _AccountingBase:
@@ -46,6 +47,7 @@ class _AccountingBase:
         self._md = make_disassembler()
         self._costs: dict[int, BlockCost] = {}
         self._carry: dict[int, tuple] = {}      # see _split_block_cost
+        self._edges: dict[tuple, int] = {}      # (previous block, next block) -> edge correction
         self._error: BaseException | None = None
         self.debug = None
         self.attached = False
@@ -56,19 +58,35 @@ class _AccountingBase:
         self._cache_key: str | None = None
         self._cached: dict = {}                 # see use_block_cache
         self._fresh: dict = {}
+        self._stored_edges: dict = {}           # edge corrections kept with the cached blocks
+        self._from_cache: set = set()           # (address, size) of blocks served by the cache
 
     # -- decoded blocks kept between runs ----------------------------------------------------
     def use_block_cache(self, image_digest: str) -> None:
         """Reuse the block costs decoded by earlier runs of the image with this digest
         (blockcache.py), and keep this run's for the next."""
         self._cache_key = blockcache.cache_key(image_digest, self.table.name, self._options, self.regions)
-        self._cached = blockcache.load(self._cache_key)
+        self._cached, self._stored_edges = blockcache.load(self._cache_key)
 
     def save_block_cache(self) -> None:
-        if self._cache_key is not None and self._fresh:
+        if self._cache_key is not None and (self._fresh or self._new_edges()):
+            self._stored_edges.update(self._new_edges())
             self._cached.update(self._fresh)
             self._fresh = {}
-            blockcache.save(self._cache_key, self._cached)
+            blockcache.save(self._cache_key, self._cached, self._stored_edges)
+
+    def _new_edges(self) -> dict:
+        """This run's edge corrections between blocks the cache holds (or will hold)."""
+        keep = self._cached.keys() | self._fresh.keys()
+        out = {}
+        for (pa, ca, taken), corr in self._edges.items():
+            p, c = self._costs.get(pa), self._costs.get(ca)
+            if p is None or c is None:
+                continue
+            key = (pa, p.size, ca, c.size, taken)
+            if key[:2] in keep and key[2:4] in keep and key not in self._stored_edges:
+                out[key] = corr
+        return out
 
     def _cached_cost(self, address: int, size: int) -> BlockCost | None:
         """The stored cost, if the code is unchanged and no cut block is handing this one its
@@ -79,6 +97,7 @@ class _AccountingBase:
         code, cost, missing = hit
         self.table.missing.update(missing)
         self._costs[address] = cost
+        self._from_cache.add((address, size))
         return cost
 
     # -- decoding ---------------------------------------------------------------------------
@@ -97,11 +116,35 @@ class _AccountingBase:
         if undecoded > 0:                      # bytes capstone cannot decode: 1 cycle per halfword
             cost.cycles += undecoded // 2
             cost.ninsn += undecoded // 2
+        if address in self._costs and self._costs[address].size != size:
+            self._edges.clear()                 # retranslated: its pairs are other code now
         self._costs[address] = cost
         if self._cache_key is not None and not split and (address, size) not in self._cached:
             missing = tuple(sorted({i.cls for i in insns if i.cls not in self.table.rows}))
             self._fresh[(address, size)] = (code, cost, missing)
         return cost
+
+    def edge(self, prev: BlockCost, cur: BlockCost, taken: bool) -> int:
+        """The correction for ``cur`` running right after ``prev`` (see model.edge_correction),
+        computed once per pair."""
+        key = (prev.address, cur.address, taken)
+        corr = self._edges.get(key)
+        if corr is None:
+            stored = (prev.address, prev.size, cur.address, cur.size, taken)
+            if stored[:2] in self._from_cache and stored[2:4] in self._from_cache and stored in self._stored_edges:
+                corr = self._stored_edges[stored]     # both blocks' code checked against memory
+            else:
+                corr = edge_correction(self._run_of(prev), self._run_of(cur), self.table, taken)
+            self._edges[key] = corr
+        return corr
+
+    def _run_of(self, cost: BlockCost) -> list:
+        """The decoded instructions a block was scheduled with; a block served by the cache
+        keeps none, so they are decoded again from its code here (only for a new edge)."""
+        if not cost.run and cost.ninsn:
+            code = bytes(self.uc.mem_read(cost.address, cost.size))
+            cost.run = [classify(i) for i in self._md.disasm(code, cost.address)]
+        return cost.run
 
     def _split_block_cost(self, insns, address: int, size: int) -> BlockCost | None:
         """Cost of a translated block that is part of a longer straight-line run.
@@ -133,6 +176,7 @@ class _AccountingBase:
             end = full.prefix[first + n]
             cost = BlockCost(address, size, n, end - start, [p - start for p in full.prefix[first:first + n]],
                              full.addresses[first:first + n])
+            cost.run = full.run[first:]         # as the target of a branch: the run it starts
             return cost
         cost = copy.copy(full)
         cost.address, cost.size, cost.ninsn = address, size, n
@@ -235,12 +279,16 @@ class Accounting(_AccountingBase):
         self._st = self._lib.mc_new()
         self._c = ctypes.cast(self._st, ctypes.POINTER(native.Counters)).contents
         self._miss_cb = native.MISS_FN(self._on_miss)
+        self._edge_cb = native.EDGE_FN(self._on_edge)
         uclib = _uclib()
         self._stop_cb = native.STOP_FN(ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value)
-        self._lib.mc_set_callbacks(self._st, self._miss_cb, self._stop_cb)
-        p = self.table.params
-        self._lib.mc_set_predictor(self._st, int(p.get("branch_model") == "btac"),
-                                   int(p.get("btac_entries", 128)), int(p.get("predicted_taken", 0)))
+        self._lib.mc_set_callbacks(self._st, self._miss_cb, self._edge_cb, self._stop_cb)
+        p, btac = self.table.params, Btac(self.table.params)
+        if self._lib.mc_set_predictor(self._st, int(p.get("branch_model") == "btac"), btac.sets * btac.ways,
+                                      btac.ways, btac.predicted_taken, btac.static_taken_penalty,
+                                      int(btac.backward_taken), int(btac.allocate_not_taken)) != 0:
+            raise ConfigError(f"timing table {self.table.name}.toml: a BTAC of {btac.sets * btac.ways} entries "
+                              f"in {btac.ways} ways does not fit the native predictor")
         for r in self.regions:
             if r.read_wait or r.write_wait:
                 self._lib.mc_add_region(self._st, r.start, r.size, r.read_wait, r.write_wait)
@@ -283,8 +331,17 @@ class Accounting(_AccountingBase):
             return 1
         b = out.contents
         b.ninsn, b.cycles, b.kind, b.branch_pc = cost.ninsn, cost.cycles, cost.kind, cost.branch_pc
+        b.branch_target = cost.branch_target
         b.taken_pen, b.nottaken_pen = cost.taken_pen, cost.nottaken_pen
         b.entry_pen, b.mispredict_pen = cost.entry_pen, cost.mispredict_pen
+        return 0
+
+    def _on_edge(self, prev_addr, cur_addr, taken, out) -> int:
+        try:
+            out[0] = self.edge(self._costs[prev_addr], self._costs[cur_addr], bool(taken))
+        except BaseException as err:  # noqa: BLE001 - reported by check()
+            self._error = err
+            return 1
         return 0
 
     @property
@@ -335,9 +392,7 @@ class PyAccounting(_AccountingBase):
     def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
         super().__init__(uc, core, regions, code_ranges, options, data_waits)
         p = self.table.params
-        self._btac = p.get("branch_model") == "btac"
-        self._btac_entries = int(p.get("btac_entries", 128))
-        self._predicted_taken = int(p.get("predicted_taken", 0))
+        self._predictor = Btac(p) if p.get("branch_model") == "btac" else None
         self._hooks: list[int] = []
         self.budget = 0
         self.reset()
@@ -362,12 +417,13 @@ class PyAccounting(_AccountingBase):
         self.budget_exceeded = False
 
     def reset(self) -> None:
-        self.cycles = self.instructions = self.mispredicts = 0
+        self.cycles = self.instructions = 0
         self.budget_exceeded = False
         self._totals: dict[int, list] = {}     # address -> [cycles, instructions]
         self._prev: BlockCost | None = None
         self._base = self._mem = self._cur = 0
-        self._btac: dict | bool = self._btac and {}
+        if self._predictor:
+            self._predictor.reset()
         if self.debug:
             self.debug.reset()
 
@@ -384,18 +440,25 @@ class PyAccounting(_AccountingBase):
                 uc.emu_stop()
                 return
         prev = self._prev
+        totals = self._totals.setdefault(address, [0, 0])
         if prev is not None and prev.kind != KIND_NONE:
-            taken = address != prev.fallthrough
-            if self._btac is not False:
-                pen = self._predict(prev, taken, address)
+            taken = prev.kind != KIND_COND or address != prev.fallthrough
+            flushed = False
+            if self._predictor:
+                outcome = self._predictor.predict(prev.kind, prev.branch_pc, prev.branch_target, taken, address)
+                pen = self._predictor.penalty(outcome, taken, prev.mispredict_pen)
+                flushed = outcome != CORRECT
             else:
                 pen = prev.taken_pen + cost.entry_pen if taken else prev.nottaken_pen
             self.cycles += pen
             self._totals[prev.address][0] += pen
+            if not flushed:
+                corr = self.edge(prev, cost, taken)
+                self.cycles += corr
+                totals[0] += corr
         self._base, self._mem, self._cur = self.cycles, 0, address
         self.cycles += cost.cycles
         self.instructions += cost.ninsn
-        totals = self._totals.setdefault(address, [0, 0])
         totals[0] += cost.cycles
         totals[1] += cost.ninsn
         self._prev = cost
@@ -423,21 +486,9 @@ class PyAccounting(_AccountingBase):
         self._mem += extra
         self._totals[self._cur][0] += extra
 
-    def _predict(self, br: BlockCost, taken: bool, target: int) -> int:
-        """Mirror of predict() in native/accounting.c."""
-        i = (br.branch_pc >> 1) % self._btac_entries
-        tag, ctr, tgt = self._btac.get(i, (None, 0, 0))
-        hit = tag == br.branch_pc
-        pred_taken = hit and ctr >= 2
-        correct = (pred_taken and tgt == target) if taken else not pred_taken
-        if taken:
-            self._btac[i] = (br.branch_pc, 2 if not hit else min(ctr + 1, 3), target)
-        elif hit and ctr > 0:
-            self._btac[i] = (tag, ctr - 1, tgt)
-        if not correct:
-            self.mispredicts += 1
-            return br.mispredict_pen
-        return self._predicted_taken if taken else 0
+    @property
+    def mispredicts(self) -> int:
+        return self._predictor.mispredicts if self._predictor else 0
 
     def _on_mem(self, uc, access, address, size, value, _user):
         wait = self.regions.data_wait(address, access == UC_MEM_WRITE)

@@ -5,15 +5,18 @@ a size limit). Everything that depends only on the block's own instructions is c
 here once: issue cycles, result-latency stalls, M4 load pipelining, M7 dual issue, fetch
 wait states. What depends on execution (branch taken or not, M7 prediction, data wait
 states) is added per execution by the engine (native/accounting.c or ``PyAccounting``).
-Pipeline state does not carry across basic blocks: each starts on an empty pipeline (a
-straight-line run that unicorn cut into two blocks is scheduled whole: engine._split_block_cost).
+Each block is scheduled on an empty pipeline (a straight-line run that unicorn cut into two
+blocks is scheduled whole: engine._split_block_cost); what the previous block leaves in the
+pipeline (latencies in flight, the M7 pairing of a branch with the next block's first
+instruction) is an edge correction, computed once per (previous, next) block pair by
+:func:`edge_correction` and added per execution by the engine.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from simulator.cycles.classify import KIND_COND, KIND_NONE, Insn
+from simulator.cycles.classify import FLAGS, KIND_COND, KIND_NONE, Insn
 from simulator.cycles.table import CoreTable
 from simulator.cycles.regions import Regions
 
@@ -32,6 +35,8 @@ class BlockCost:
     nottaken_pen: int = 0        # extra cycles if it fell through (may be negative: M33 folding)
     entry_pen: int = 0           # extra cycles when this block is entered by a taken branch (M4 target alignment)
     mispredict_pen: int = 0      # M7: cycles lost when the predictor was wrong about the last branch
+    branch_target: int = 0       # a direct branch's target (0: indirect or none)
+    run: list = field(default_factory=list, repr=False)   # instructions scheduled with it (edge corrections)
 
     @property
     def fallthrough(self) -> int:
@@ -39,19 +44,19 @@ class BlockCost:
 
 
 def block_cost(insns: list[Insn], table: CoreTable, regions: Regions, address: int, size: int) -> BlockCost:
-    if table.issue_width == 2:
-        starts, total, flag_cycle = _schedule_dual(insns, table)
-    else:
-        starts, total, flag_cycle = _schedule_single(insns, table)
+    sched = schedule(insns, table)
+    starts, total, flag_cycle = sched.starts, sched.total, sched.flag_cycle
     fetch_bytes = int(table.params.get("fetch_bytes", 4))
     fetch_wait = regions.fetch_wait(address)
     prefix = [s + fetch_wait * _lines(address, ins.address + 1, fetch_bytes) for s, ins in zip(starts, insns)]
     total += fetch_wait * _lines(address, address + size, fetch_bytes)
     cost = BlockCost(address, size, len(insns), total, prefix, [i.address for i in insns])
+    cost.run = insns
     if not insns:
         return cost
     last, p = insns[-1], table.params
     cost.kind, cost.branch_pc = last.kind, last.address
+    cost.branch_target = last.target or 0
     if last.kind != KIND_NONE:
         cost.taken_pen = table.row(last.cls).taken
         if last.kind == KIND_COND and last.size == 2 and last.cls == "branch":
@@ -62,6 +67,23 @@ def block_cost(insns: list[Insn], table: CoreTable, regions: Regions, address: i
     if insns[0].size == 4 and address % 4 == 2:
         cost.entry_pen = int(p.get("unaligned_wide_target", 0))
     return cost
+
+
+def edge_correction(prev: list[Insn], cur: list[Insn], table: CoreTable, taken: bool) -> int:
+    """Cycles to add when ``cur`` runs right after ``prev`` (which ended in a branch) and the
+    branch was handled without a pipeline flush (static cores: always; M7: predicted right).
+
+    Both blocks are charged as if each started on an empty pipeline; scheduled together, the
+    latencies still in flight at the end of ``prev`` can stall ``cur``, and on the M7 the branch
+    can pair with ``cur``'s first instruction (PIPE cortex_m7.md: "Predicted (any direction and
+    length) taken branch is capable of dual issuing with one instruction at destination address";
+    "not-taken branch can dual issue with following instruction"). On a single-issue core a taken
+    branch's refill (its row's ``taken``, charged separately) separates the two."""
+    if not prev or not cur:
+        return 0
+    gap = table.row(prev[-1].cls).taken if taken and table.issue_width == 1 else 0
+    both = schedule(prev + cur, table, gap_at=len(prev), gap=gap).total
+    return both - gap - schedule(prev, table).total - schedule(cur, table).total
 
 
 def _lines(start: int, end: int, width: int) -> int:
@@ -75,27 +97,72 @@ def _issue_cycles(row, ins: Insn) -> int:
     return row.issue
 
 
+@dataclass
+class Schedule:
+    starts: list
+    total: int
+    flag_cycle: int | None
+
+
+@dataclass
+class _Ready:
+    """When a register's new value can be read, and facts about its producer."""
+    at: int
+    from_load: bool = False
+
+
+def schedule(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
+    """Issue cycle of each instruction, the cycles until the pipeline is free, and the cycle the
+    flags were last set. ``gap`` idle cycles are inserted before instruction ``gap_at``."""
+    if table.issue_width == 2:
+        return _schedule_dual(insns, table, gap_at, gap)
+    return _schedule_single(insns, table, gap_at, gap)
+
+
 def _dependency_ready(ins: Insn, row, ready: dict) -> int:
     need = 0
     for reg in ins.reads:
-        if reg not in ready:           # produced before this block: ready
+        r = ready.get(reg)
+        if r is None:                  # produced before this schedule: ready
             continue
-        at = ready[reg]
+        at = r.at
         if reg in ins.addr_regs:
             at += row.agu_early
         if reg in ins.acc_regs:
             at -= row.acc_late
-        elif row.data_late and reg not in ins.addr_regs:
-            at -= row.data_late
+        else:
+            if row.data_late and reg not in ins.addr_regs:
+                at -= row.data_late
+            if r.from_load:
+                at += row.load_use_extra
         need = max(need, at)
     return need
 
 
-def _schedule_single(insns: list[Insn], table: CoreTable):
+def _write_results(ins: Insn, ready: dict, start: int, at: int, flags_at: int, p: dict) -> None:
+    """Record when each written register is readable: ``at`` (the row's latency), the address
+    unit's (``base_writeback_latency`` after ``start``) for a written-back base register, and
+    ``flags_at`` for the flags (PIPE m7: early-ALU flags are not forwarded early)."""
+    wb_latency = p.get("base_writeback_latency")
+    loaded = ins.is_load or ins.cls in ("load_dual", "ldm")
+    for reg in ins.writes:
+        if reg in ins.wb_regs and wb_latency is not None:
+            ready[reg] = _Ready(start + int(wb_latency))
+        elif reg == FLAGS:
+            ready[reg] = _Ready(flags_at)
+        else:
+            ready[reg] = _Ready(at, loaded and reg not in ins.wb_regs)
+
+
+def _schedule_single(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
     """In-order single issue (M0+, M4, M33): start = max(pipeline free, operands ready)."""
     p = table.params
     t, ready, starts, prev, flag_cycle = 0, {}, [], None, None
-    for ins in insns:
+    for k, ins in enumerate(insns):
+        if k == gap_at and gap:
+            # a taken branch's refill: the rules about the immediately preceding instruction
+            # (M4 AGU stall, load pipelining, store then load) need a continuous pipeline
+            t, prev = t + gap, None
         row = table.row(ins.cls)
         issue = full_issue = _issue_cycles(row, ins)
         start = max(t, _dependency_ready(ins, row, ready))
@@ -107,12 +174,11 @@ def _schedule_single(insns: list[Insn], table: CoreTable):
         starts.append(start)
         t = start + issue
         extra = max(0, row.result_latency() - full_issue)
-        for reg in ins.writes:
-            ready[reg] = t + extra
+        _write_results(ins, ready, start, t + extra, t + extra, p)
         if ins.sets_flags:
             flag_cycle = start
         prev = ins
-    return starts, t, flag_cycle
+    return Schedule(starts, t, flag_cycle)
 
 
 def _m4_load_store(prev: Insn, ins: Insn, start: int, issue: int, p: dict):
@@ -120,20 +186,30 @@ def _m4_load_store(prev: Insn, ins: Insn, start: int, issue: int, p: dict):
     depends = bool(prev.writes & ins.addr_regs)
     if p.get("agu_stall") and depends and not prev.is_load:
         start += int(p["agu_stall"])
+    # TRM 3.3.2: the next LDR or STR after an LDR that does not need its result for the address
+    # has one cycle removed: a pipelined load (N+1), or an immediate-offset store whose address
+    # phase overlaps the load's data phase (PIPE cortex_m3m4.md: LDR; STR imm = 2 cycles).
     if p.get("load_pipelining") and prev.is_load and prev.cls != "load_pc" and not depends \
-            and ins.cls not in ("load_dual", "store_dual") and issue > 1:
-        start -= 1              # its address phase overlaps the previous load's data phase
+            and ins.cls not in ("load_dual", "store_dual") and (issue > 1 or ins.cls == "store"):
+        start -= 1
     return start, issue
 
 
-def _schedule_dual(insns: list[Insn], table: CoreTable):
+def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
     """In-order dual issue (M7): an instruction joins the current cycle as the younger op when
     neither op is single-issue, it is not slot-0-only, the pair is allowed, and its operands are ready."""
+    p = table.params
+    early_latency = p.get("early_alu_latency")
     cycle, group, ready, starts, flag_cycle = 0, [], {}, [], None
-    for ins in insns:
+    store_drain = 0                     # when the store buffer has drained the queued narrow stores
+    for k, ins in enumerate(insns):
+        if k == gap_at and gap:
+            cycle, group = cycle + (1 if group else 0) + gap, []
         row = table.row(ins.cls)
         issue = _issue_cycles(row, ins)
         need = _dependency_ready(ins, row, ready)
+        if ins.is_store and ins.name in _NARROW_STORES and p.get("narrow_store_cycles"):
+            need = max(need, store_drain - int(p["narrow_store_cycles"]) * (int(p["store_buffer_depth"]) - 1))
         if len(group) == 1 and _can_pair(group[0], table, ins, row, issue) and need <= cycle:
             start = cycle
             group.append(ins)
@@ -143,12 +219,20 @@ def _schedule_dual(insns: list[Insn], table: CoreTable):
         if row.single or issue > 1:
             cycle, group = start + issue, []
         starts.append(start)
-        for reg in ins.writes:
-            ready[reg] = start + row.result_latency()
+        latency = row.result_latency()
+        if early_latency is not None and ins.early and group and group[0] is ins:
+            latency = int(early_latency)          # older op of its cycle: early ALU
+        _write_results(ins, ready, start, start + latency, start + row.result_latency(), p)
+        if ins.is_store and ins.name in _NARROW_STORES and p.get("narrow_store_cycles"):
+            store_drain = max(store_drain, start) + int(p["narrow_store_cycles"])
         if ins.sets_flags:
             flag_cycle = start
     total = cycle + (1 if group else 0)
-    return starts, total, flag_cycle
+    return Schedule(starts, total, flag_cycle)
+
+
+_NARROW_STORES = {"strb", "strh", "strbt", "strht"}
+_LOADS = ("load", "load_narrow", "fp_load")
 
 
 def _can_pair(first: Insn, table: CoreTable, second: Insn, row, issue: int) -> bool:
@@ -157,4 +241,21 @@ def _can_pair(first: Insn, table: CoreTable, second: Insn, row, issue: int) -> b
         return False
     if second.cls in frow.nopair or first.cls in row.nopair:
         return False
+    p = table.params
+    # Two writes of one register in one cycle; a younger op that also reads it (MOVW; MOVT)
+    # is a forwarding chain instead (PIPE: "movw + movt pair can dual issue with mutual dependency").
+    if not p.get("pair_same_destination", True) and (first.writes & second.writes) - {FLAGS} - second.reads:
+        return False
+    if first.cls in _LOADS and second.cls in _LOADS and p.get("load_banks"):
+        return not _same_bank(first, second, bool(p.get("bank_conflict_unknown")))
     return True
+
+
+def _same_bank(a: Insn, b: Insn, unknown: bool) -> bool:
+    """PIPE cortex_m7.md loads: two loads pair only when they target different banks (even and
+    odd words: address bit 2). Decidable when both use the same base (and index) register: the
+    displacements' word numbers differ by an odd number (literals carry their absolute address,
+    base 0). Otherwise ``unknown`` is the answer."""
+    if not a.mem or not b.mem or a.mem[:2] != b.mem[:2] or a.mem[0] in a.wb_regs:
+        return unknown
+    return ((a.mem[2] >> 2) - (b.mem[2] >> 2)) % 2 == 0

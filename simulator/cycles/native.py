@@ -32,9 +32,11 @@ u64, u32, i32 = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int32
 
 
 class Block(ctypes.Structure):
-    _fields_ = [("addr", u64), ("branch_pc", u64), ("execs", u64), ("insns", u64), ("cycles_acc", u64),
+    _fields_ = [("addr", u64), ("branch_pc", u64), ("branch_target", u64), ("succ_addr", u64),
+                ("execs", u64), ("insns", u64), ("cycles_acc", u64),
                 ("size", u32), ("ninsn", u32), ("cycles", i32), ("taken_pen", i32), ("nottaken_pen", i32),
-                ("entry_pen", i32), ("mispredict_pen", i32), ("kind", u32), ("used", u32), ("pad", u32)]
+                ("entry_pen", i32), ("mispredict_pen", i32), ("succ_corr", i32), ("kind", u32), ("used", u32),
+                ("succ_valid", u32)]
 
 
 class Counters(ctypes.Structure):
@@ -50,6 +52,7 @@ class CheckRecord(ctypes.Structure):
 
 
 MISS_FN = ctypes.CFUNCTYPE(ctypes.c_int, u64, u32, ctypes.POINTER(Block))
+EDGE_FN = ctypes.CFUNCTYPE(ctypes.c_int, u64, u64, i32, ctypes.POINTER(i32))
 STOP_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
 
@@ -102,8 +105,9 @@ def _prototypes(lib: ctypes.CDLL) -> None:
     lib.mc_new.restype = vp
     lib.mc_new.argtypes = []
     lib.mc_free.argtypes = [vp]
-    lib.mc_set_callbacks.argtypes = [vp, MISS_FN, STOP_FN]
-    lib.mc_set_predictor.argtypes = [vp, i32, u32, i32]
+    lib.mc_set_callbacks.argtypes = [vp, MISS_FN, EDGE_FN, STOP_FN]
+    lib.mc_set_predictor.argtypes = [vp, i32, u32, u32, i32, i32, i32, i32]
+    lib.mc_set_predictor.restype = ctypes.c_int
     lib.mc_add_region.argtypes = [vp, u64, u64, i32, i32]
     lib.mc_add_region.restype = ctypes.c_int
     lib.mc_reset.argtypes = [vp, i32]

@@ -31,6 +31,7 @@ class Row:
     agu_early: int = 0
     acc_late: int = 0
     data_late: int = 0
+    load_use_extra: int = 0
     source: str = ""
 
     def result_latency(self) -> int:

@@ -2,8 +2,11 @@
  *
  * Python decodes each translated block once (simulator/cycles/model.py) into a static cost;
  * this file adds it per execution, plus what only execution knows: whether the previous
- * block's branch was taken (the new block is not its fall-through), the M7 branch predictor,
- * data-access wait states, the instruction budget and per-block totals for profiling.
+ * block's branch was taken (an unconditional or indirect branch always is; a conditional one
+ * iff the new block is not its fall-through), the M7 branch predictor (predictor.py), the edge
+ * correction of the (previous, new) block pair (pipeline state carried across the branch,
+ * computed once per pair by Python: model.edge_correction), data-access wait states, the
+ * instruction budget and per-block totals for profiling.
  * engine.py mirrors every rule in Python (PyAccounting); tests check both agree.
  * Built for the host at first use by simulator/cycles/native.py.
  */
@@ -12,13 +15,20 @@
 #include <string.h>
 
 #define KIND_NONE 0
+#define KIND_COND 1
+#define KIND_DIRECT 2
 #define UC_MEM_WRITE 17
 #define MAX_REGIONS 64
 #define MAX_BTAC 4096
+#define CORRECT 0             /* predictor outcomes, as predictor.py */
+#define STATIC_TAKEN 1
+#define MISPREDICT 2
 
 typedef struct {              /* mirrored by native.py Block */
     uint64_t addr;
     uint64_t branch_pc;
+    uint64_t branch_target;   /* a direct branch's target, 0 if none */
+    uint64_t succ_addr;       /* last successor seen and its edge correction (a one-entry cache) */
     uint64_t execs;           /* times executed */
     uint64_t insns;           /* instructions counted for it */
     uint64_t cycles_acc;      /* cycles attributed to it (static + penalties + data waits) */
@@ -29,10 +39,17 @@ typedef struct {              /* mirrored by native.py Block */
     int32_t nottaken_pen;
     int32_t entry_pen;
     int32_t mispredict_pen;
+    int32_t succ_corr;
     uint32_t kind;
     uint32_t used;
-    uint32_t pad;
+    uint32_t succ_valid;
 } mc_block;
+
+typedef struct {              /* one (previous block, next block) edge correction */
+    uint64_t from, to;
+    int32_t corr;
+    uint32_t used;
+} mc_edge;
 
 typedef struct {              /* mirrored by native.py Counters; first member of mc_state */
     uint64_t cycles;
@@ -49,6 +66,7 @@ typedef struct {              /* mirrored by native.py Counters; first member of
 } mc_counters;
 
 typedef int (*miss_fn)(uint64_t addr, uint32_t size, mc_block *out);
+typedef int (*edge_fn)(uint64_t from, uint64_t to, int32_t taken, int32_t *out);
 typedef int (*stop_fn)(void *uc);
 
 typedef struct {
@@ -57,12 +75,20 @@ typedef struct {
     uint64_t cap, count;
     int64_t prev, cur;        /* table indices, -1 = none */
     miss_fn miss;
+    edge_fn edge;
     stop_fn stop;
+    mc_edge *edges;
+    uint64_t edge_cap, edge_count;
     int32_t btac;             /* 1: M7 predictor, 0: static taken/not-taken penalties */
     int32_t predicted_taken;
-    uint32_t btac_entries;
-    uint64_t btac_tag[MAX_BTAC];      /* branch pc + 1, 0 = empty */
+    int32_t static_taken_penalty;
+    int32_t backward_taken;
+    int32_t allocate_not_taken;
+    uint32_t btac_sets, btac_ways;
+    uint64_t clock;
+    uint64_t btac_tag[MAX_BTAC];      /* branch pc + 1, 0 = empty; set s holds ways [s*ways, (s+1)*ways) */
     uint64_t btac_target[MAX_BTAC];
+    uint64_t btac_used[MAX_BTAC];     /* clock of last use (LRU) */
     uint8_t btac_ctr[MAX_BTAC];
     uint32_t nregions;
     uint64_t rstart[MAX_REGIONS], rend[MAX_REGIONS];
@@ -112,26 +138,40 @@ mc_state *mc_new(void) {
     if (!st) return NULL;
     st->cap = 1024;
     st->table = calloc(st->cap, sizeof(mc_block));
+    st->edge_cap = 1024;
+    st->edges = calloc(st->edge_cap, sizeof(mc_edge));
     st->prev = st->cur = -1;
-    st->btac_entries = 128;
+    st->btac_sets = 128;
+    st->btac_ways = 1;
+    if (!st->table || !st->edges) { free(st->table); free(st->edges); free(st); return NULL; }
     return st;
 }
 
 void mc_free(mc_state *st) {
     if (!st) return;
     free(st->table);
+    free(st->edges);
     free(st);
 }
 
-void mc_set_callbacks(mc_state *st, miss_fn miss, stop_fn stop) {
+void mc_set_callbacks(mc_state *st, miss_fn miss, edge_fn edge, stop_fn stop) {
     st->miss = miss;
+    st->edge = edge;
     st->stop = stop;
 }
 
-void mc_set_predictor(mc_state *st, int32_t on, uint32_t entries, int32_t predicted_taken) {
+/* Returns -1 when the table does not fit (entries * ways beyond MAX_BTAC). */
+int mc_set_predictor(mc_state *st, int32_t on, uint32_t entries, uint32_t ways, int32_t predicted_taken,
+                     int32_t static_taken_penalty, int32_t backward_taken, int32_t allocate_not_taken) {
+    if (ways == 0 || entries < ways || entries > MAX_BTAC) return -1;
     st->btac = on;
-    st->btac_entries = entries > 0 && entries <= MAX_BTAC ? entries : 128;
+    st->btac_ways = ways;
+    st->btac_sets = entries / ways;
     st->predicted_taken = predicted_taken;
+    st->static_taken_penalty = static_taken_penalty;
+    st->backward_taken = backward_taken;
+    st->allocate_not_taken = allocate_not_taken;
+    return 0;
 }
 
 int mc_add_region(mc_state *st, uint64_t start, uint64_t size, int32_t read_wait, int32_t write_wait) {
@@ -152,11 +192,17 @@ void mc_reset(mc_state *st, int32_t drop_blocks) {
     st->prev = st->cur = -1;
     memset(st->btac_tag, 0, sizeof(st->btac_tag));
     memset(st->btac_ctr, 0, sizeof(st->btac_ctr));
+    memset(st->btac_used, 0, sizeof(st->btac_used));
+    st->clock = 0;
     for (uint64_t i = 0; i < st->cap; i++) {
         if (drop_blocks) st->table[i].used = 0;
         st->table[i].execs = st->table[i].insns = st->table[i].cycles_acc = 0;
     }
-    if (drop_blocks) st->count = 0;
+    if (drop_blocks) {
+        st->count = 0;
+        memset(st->edges, 0, st->edge_cap * sizeof(mc_edge));
+        st->edge_count = 0;
+    }
 }
 
 /* Copy out the used table entries (for profiling); returns how many were written. */
@@ -169,22 +215,107 @@ uint64_t mc_blocks(const mc_state *st, mc_block *out, uint64_t max) {
 
 uint64_t mc_block_count(const mc_state *st) { return st->count; }
 
-/* M7: direct-mapped, PC-tagged BTAC with 2-bit counters; a miss predicts fall-through. */
-static int32_t predict(mc_state *st, const mc_block *br, int taken, uint64_t target) {
-    uint32_t i = (uint32_t)((br->branch_pc >> 1) % st->btac_entries);
-    int hit = st->btac_tag[i] == br->branch_pc + 1;
-    int pred_taken = hit && st->btac_ctr[i] >= 2;
-    int correct = taken ? (pred_taken && st->btac_target[i] == target) : !pred_taken;
-    if (taken) {
-        if (!hit) { st->btac_tag[i] = br->branch_pc + 1; st->btac_ctr[i] = 2; }
-        else if (st->btac_ctr[i] < 3) st->btac_ctr[i]++;
-        st->btac_target[i] = target;
-    } else if (hit && st->btac_ctr[i] > 0) {
-        st->btac_ctr[i]--;
+/* M7 predictor, as predictor.py Btac: set-associative BTAC with LRU and 2-bit counters,
+ * allocated on a taken execution; on a miss the static predictor. Returns the outcome. */
+static int predict(mc_state *st, const mc_block *br, int taken, uint64_t target) {
+    uint64_t pc = br->branch_pc;
+    uint32_t base = (uint32_t)((pc >> 1) % st->btac_sets) * st->btac_ways;
+    int64_t hit = -1, victim = base;
+    int outcome;
+    st->clock++;
+    for (uint32_t w = 0; w < st->btac_ways; w++) {
+        uint32_t k = base + w;
+        if (st->btac_tag[k] == pc + 1) { hit = k; break; }
+        if (st->btac_tag[victim] != 0 && (st->btac_tag[k] == 0 || st->btac_used[k] < st->btac_used[victim]))
+            victim = k;
+    }
+    if (hit >= 0) {
+        int pred_taken = st->btac_ctr[hit] >= 2;
+        int correct = taken ? (pred_taken && st->btac_target[hit] == target) : !pred_taken;
+        outcome = correct ? CORRECT : MISPREDICT;
+        st->btac_used[hit] = st->clock;
+        if (taken) {
+            if (st->btac_ctr[hit] < 3) st->btac_ctr[hit]++;
+            st->btac_target[hit] = target;
+        } else if (st->btac_ctr[hit] > 0) {
+            st->btac_ctr[hit]--;
+        }
+    } else {
+        if (br->kind == KIND_DIRECT) outcome = STATIC_TAKEN;
+        else if (br->kind == KIND_COND) {
+            int guess = st->backward_taken && br->branch_target > 0 && br->branch_target <= pc;
+            outcome = guess != taken ? MISPREDICT : (taken ? STATIC_TAKEN : CORRECT);
+        } else outcome = MISPREDICT;
+        if (taken || st->allocate_not_taken) {
+            st->btac_tag[victim] = pc + 1;
+            st->btac_ctr[victim] = taken ? 2 : 1;
+            st->btac_target[victim] = taken ? target : br->branch_target;
+            st->btac_used[victim] = st->clock;
+        }
     }
     st->c.branches++;
-    if (!correct) { st->c.mispredicts++; return br->mispredict_pen; }
+    if (outcome == MISPREDICT) st->c.mispredicts++;
+    return outcome;
+}
+
+static int32_t penalty(const mc_state *st, const mc_block *br, int outcome, int taken) {
+    if (outcome == MISPREDICT) return br->mispredict_pen;
+    if (outcome == STATIC_TAKEN) return st->static_taken_penalty;
     return taken ? st->predicted_taken : 0;
+}
+
+static uint64_t edge_slot(uint64_t from, uint64_t to, uint64_t cap) {
+    return (((from >> 1) * 0x9E3779B97F4A7C15ull) ^ ((to >> 1) * 0xC2B2AE3D27D4EB4Full)) >> 20 & (cap - 1);
+}
+
+static int edge_grow(mc_state *st) {
+    mc_edge *old = st->edges;
+    uint64_t oldcap = st->edge_cap;
+    mc_edge *fresh = calloc(oldcap * 2, sizeof(mc_edge));
+    if (!fresh) return -1;
+    st->edges = fresh;
+    st->edge_cap = oldcap * 2;
+    for (uint64_t i = 0; i < oldcap; i++) {
+        if (!old[i].used) continue;
+        uint64_t k = edge_slot(old[i].from, old[i].to, st->edge_cap);
+        while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
+        st->edges[k] = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+/* The correction for running block b right after block p: the one-entry cache in p, else the
+ * edge table, else computed once by Python. Returns 0 and sets error on a failed callback. */
+static int32_t edge_correction(mc_state *st, void *uc, mc_block *p, const mc_block *b, int taken) {
+    if (p->succ_valid && p->succ_addr == b->addr) return p->succ_corr;
+    uint64_t k = edge_slot(p->addr, b->addr, st->edge_cap);
+    while (st->edges[k].used) {
+        if (st->edges[k].from == p->addr && st->edges[k].to == b->addr) break;
+        k = (k + 1) & (st->edge_cap - 1);
+    }
+    if (!st->edges[k].used) {
+        int32_t corr = 0;
+        if (!st->edge || st->edge(p->addr, b->addr, taken, &corr) != 0) {
+            st->c.error = 1;
+            if (st->stop) st->stop(uc);
+            return 0;
+        }
+        if ((st->edge_count + 1) * 4 > st->edge_cap * 3) {
+            if (edge_grow(st) != 0) { st->c.error = 1; if (st->stop) st->stop(uc); return 0; }
+            k = edge_slot(p->addr, b->addr, st->edge_cap);
+            while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
+        }
+        st->edges[k].from = p->addr;
+        st->edges[k].to = b->addr;
+        st->edges[k].corr = corr;
+        st->edges[k].used = 1;
+        st->edge_count++;
+    }
+    p->succ_addr = b->addr;
+    p->succ_corr = st->edges[k].corr;
+    p->succ_valid = 1;
+    return p->succ_corr;
 }
 
 static int64_t lookup_or_decode(mc_state *st, void *uc, uint64_t addr, uint32_t size) {
@@ -199,8 +330,11 @@ static int64_t lookup_or_decode(mc_state *st, void *uc, uint64_t addr, uint32_t 
         if (st->stop) st->stop(uc);
         return -1;
     }
-    if (i >= 0) {             /* retranslated with another size: keep its totals */
+    if (i >= 0) {             /* retranslated with another size: keep its totals, forget its edges */
         mc_block *old = &st->table[i];
+        for (uint64_t j = 0; j < st->cap; j++) st->table[j].succ_valid = 0;
+        memset(st->edges, 0, st->edge_cap * sizeof(mc_edge));
+        st->edge_count = 0;
         nb.execs = old->execs; nb.insns = old->insns; nb.cycles_acc = old->cycles_acc;
         nb.used = 1;
         *old = nb;
@@ -223,11 +357,23 @@ void mc_block_hook(void *uc, uint64_t addr, uint32_t size, void *user) {
     if (st->prev >= 0) {
         mc_block *p = &st->table[st->prev];
         if (p->kind != KIND_NONE) {
-            int taken = addr != p->addr + p->size;
-            int64_t pen = st->btac ? predict(st, p, taken, addr)
-                                   : (taken ? p->taken_pen + b->entry_pen : p->nottaken_pen);
+            int taken = p->kind != KIND_COND || addr != p->addr + p->size;
+            int64_t pen;
+            int flushed = 0;
+            if (st->btac) {
+                int outcome = predict(st, p, taken, addr);
+                pen = penalty(st, p, outcome, taken);
+                flushed = outcome != CORRECT;
+            } else {
+                pen = taken ? p->taken_pen + b->entry_pen : p->nottaken_pen;
+            }
             st->c.cycles += (uint64_t)pen;
             p->cycles_acc += (uint64_t)pen;
+            if (!flushed) {   /* the pipeline carried on from p into b: their edge correction */
+                int64_t corr = edge_correction(st, uc, p, b, taken);
+                st->c.cycles += (uint64_t)corr;
+                b->cycles_acc += (uint64_t)corr;
+            }
         }
     }
     st->c.block_base = st->c.cycles;
