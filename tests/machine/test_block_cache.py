@@ -44,12 +44,12 @@ def test_rerun_from_the_store_counts_the_same(tmp_path, monkeypatch, board):
 
 
 def _tamper(store, code: bool):
-    rows = json.loads(store.read_text())
-    for row in rows:
+    data = json.loads(store.read_text())
+    for row in data["blocks"]:
         row["cycles"] += 1000
         if code:
             row["code"] = "00" * row["size"]
-    store.write_text(json.dumps(rows))
+    store.write_text(json.dumps(data))
 
 
 def test_entries_are_used_only_while_the_code_matches(tmp_path, monkeypatch):
