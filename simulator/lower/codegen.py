@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..cachedir import private_dir
 from ..escape import c_comment_text
 from .emitters import ConstArray
 from .emitters_float import f32_literal
@@ -245,21 +248,46 @@ def sources_digest(texts: dict[str, str]) -> str:
 def write_sources(lm: LoweredModel, out_dir: Path | None, input_q: np.ndarray) -> list[Path]:
     """Write model.h, model.c, main.c into ``out_dir``; returns [model.c, main.c].
 
-    ``out_dir=None`` picks a directory named by the sources' hash under the temp dir, so the
-    compiler command (which holds ``-I<dir>``) is the same for the same model and input and
-    the build cache hits. Files are written to a private name and renamed: concurrent
-    writers of the same content never see a half-written file."""
+    ``out_dir=None`` picks ``gen/<hash of the sources>`` in the user's checked private cache
+    directory (:mod:`simulator.cachedir`), so the compiler command (which holds ``-I<dir>``)
+    is the same for the same model and input and the build cache hits, and no other user can
+    plant a file there. Files are written to a private name and renamed: concurrent writers
+    of the same content never see a half-written file. Anything else found in the directory
+    is removed, so only these three files can ever be included from it (a directory given
+    as ``out_dir`` is the caller's: nothing else in it is touched)."""
     texts = render_sources(lm, input_q)
-    if out_dir is None:
-        out_dir = Path(tempfile.gettempdir()) / f"mcusim-gen-{os.getuid()}" / sources_digest(texts)
+    private = out_dir is None
+    if private:
+        out_dir = private_dir(None, "gen", sources_digest(texts))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         target = out_dir / name
-        if target.is_file() and target.read_text() == text:
+        if _holds(target, text):
             continue
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.")
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
         os.replace(tmp, target)
+    if private:                    # never in a directory the user chose (--keep-sources)
+        _remove_strangers(out_dir, texts)
     return [out_dir / "model.c", out_dir / "main.c"]
+
+
+def _holds(target: Path, text: str) -> bool:
+    """True if ``target`` is a regular file (not a link) with exactly ``text``."""
+    try:
+        return stat.S_ISREG(os.lstat(target).st_mode) and target.read_text() == text
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _remove_strangers(out_dir: Path, texts: dict[str, str]) -> None:
+    # The generated files include each other by name ("model.h") and the compiler looks in
+    # their own directory first: a planted ck_types.h there would be compiled in.
+    for entry in out_dir.iterdir():
+        if entry.name not in texts and not entry.name.startswith("."):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
