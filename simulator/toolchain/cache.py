@@ -54,6 +54,8 @@ class BuildCache:
     def __init__(self, root: Path | None = None, namespace: str = "builds"):
         self.namespace = namespace
         self.root = private_dir(root, namespace)
+        # Beside the entries, not among them: records of the files builds read (read_deps).
+        self.deps_root = private_dir(root, f"{namespace}-deps")
 
     def entry(self, key: str) -> Path:
         return self.root / key
@@ -85,11 +87,41 @@ class BuildCache:
             return None
         return entry
 
+    def read_deps(self, base: str) -> list[Path] | None:
+        """The files the last build with this command-and-sources hash read (``<base>.json``,
+        see :mod:`simulator.toolchain.deps`), or None if unknown, damaged or not trusted."""
+        try:
+            fd = open_checked(self.deps_root / f"{base}.json", MAX_ENTRY_FILE)
+            try:
+                with os.fdopen(os.dup(fd), "rb") as fh:
+                    paths = json.loads(fh.read())
+            finally:
+                os.close(fd)
+        except (OSError, ValueError, CacheError):
+            return None
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            return None
+        return [Path(p) for p in paths]
+
+    def write_deps(self, base: str, paths: list[Path]) -> None:
+        """Record (atomically) the files a build read; a cache that cannot be written skips it."""
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".deps-", dir=self.deps_root)
+            with os.fdopen(fd, "w") as fh:
+                json.dump([str(p) for p in paths], fh)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.deps_root / f"{base}.json")
+        except OSError:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+
     def new_staging_dir(self) -> Path:
         try:
             return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         except OSError as err:                         # read-only or full: build elsewhere
             self.root = private_dir(unavailable(err), self.namespace)
+            self.deps_root = private_dir(self.root.parent, f"{self.namespace}-deps")
             return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
 
     def commit(self, key: str, staging: Path, files: list[str]) -> Path:
