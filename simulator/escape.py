@@ -8,6 +8,7 @@ raw; each target has one function here::
     md_text(name)           Markdown (GitHub-flavoured): no HTML, links, images or table breaks
     html_text(name)         HTML text or a quoted attribute value
     plot_text(name)         a matplotlib label: no mathtext ($...$), one line, bounded length
+    term_text(name)         terminal text: control characters (ESC, CR, ...) shown as \\x1b
 
 Generated code refers to tensors and layers by index (``TENSOR_3``, ``L3``); names appear
 only in comments, for the reader. Board and region names are also checked at load time
@@ -78,3 +79,14 @@ def plot_text(text, limit: int = MD_CHARS) -> str:
     """Text for a matplotlib label: '$' would start mathtext (and a malformed formula makes
     savefig raise), so it is escaped; control characters become spaces."""
     return _CONTROL.sub(" ", shorten(text, limit)).replace("$", r"\$")
+
+
+_TERM_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def term_text(text, limit: int | None = None) -> str:
+    """Text for a terminal: escape sequences, carriage returns and bidi overrides cannot move
+    the cursor, recolour or reorder what is printed; they are shown as ``\\x1b`` / ``\\u202e``."""
+    s = str(text) if limit is None else shorten(text, limit)
+    return _TERM_UNSAFE.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                       else f"\\u{ord(m[0]):04x}"), s)

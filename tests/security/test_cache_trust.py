@@ -279,3 +279,26 @@ def test_two_users_sharing_one_cache_directory(shared_dir, mode):
     if mine.is_dir():
         assert os.stat(mine).st_uid == OTHER_UID and (os.stat(mine).st_mode & 0o777) == 0o700
     assert (entry / "firmware.elf").is_file() and os.stat(entry).st_uid == os.getuid()
+
+
+def test_cli_says_in_one_line_that_it_runs_without_a_cache(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    env = dict(os.environ, MCUSIM_CACHE_DIR=str(blocker / "cache"), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(HELLO), "--board",
+                           "generic-m4"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == HELLO_EXIT, done.stderr
+    warning = [ln for ln in done.stderr.splitlines() if "warning" in ln]
+    assert len(warning) == 1 and warning[0].startswith("mcusim: warning: the cache directory "
+                                                       "cannot be used")
+    assert "Traceback" not in done.stderr
+
+
+@as_root
+def test_cli_refuses_another_users_cache_entry_in_one_line(built):
+    _, entry = built
+    os.chown(entry, OTHER_UID, OTHER_UID)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "simulator.cli", "run", str(HELLO), "--board",
+                           "generic-m4"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.startswith("mcusim: error: refusing cache entry")

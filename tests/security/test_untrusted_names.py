@@ -19,6 +19,7 @@ from simulator.boards import get_board
 from simulator.errors import BoardError
 from simulator.escape import c_comment_text, md_text
 from simulator.frontend import ModelBuilder, save_tflite
+from simulator.report.analysis import render_analysis, render_memory_plan
 from simulator.report.html import render_analysis_html
 from simulator.report.markdown import render_analysis_markdown
 from simulator.toolchain.linker import render_linker_script
@@ -43,6 +44,7 @@ DANGEROUS = [
     "pipe | in | cell",
     "`code` *em* _em_ ~~s~~ $x$",
     "bidi \u202e override",
+    "esc \x1b[2J\x1b[31mred\x1b]0;title\x07",
     "line\u2028separator",
     BIG,
 ]
@@ -256,6 +258,13 @@ def test_html_report_has_no_active_markup(evil_tflite):
     assert p.tags.count("img") in (0, 2)                      # the two charts, or none
     text = "".join(p.text)
     assert "<script>alert(1)</script>" in text                 # shown as text, not run
+
+
+def test_text_report_has_no_terminal_controls(evil_tflite):
+    a = evil_tflite[0]
+    text = render_analysis(a) + "\n" + render_memory_plan(a)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", text)
+    assert "esc \\x1b[2J" in text                           # shown, escaped
 
 
 def test_c_comment_text_is_inert_for_every_character():
