@@ -16,8 +16,10 @@ private temporary directory instead, so the run proceeds without caching.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
 import warnings
@@ -33,8 +35,10 @@ def cache_root() -> Path:
     env = os.environ.get("MCUSIM_CACHE_DIR")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mcusim"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG base directory spec: a relative value is invalid and must be ignored.
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "mcusim"
 
 
 def _uid() -> int:
@@ -87,9 +91,9 @@ def _checked_root(root: Path) -> Path:
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
         # Without the sticky bit anyone who can write here can rename our subdirectory away
         # and put theirs in its place between a check and a use.
-        raise CacheError(f"refusing cache directory {root}: it is writable by others "
-                         f"(mode {stat.S_IMODE(st.st_mode):o}) without the sticky bit; set "
-                         f"MCUSIM_CACHE_DIR to a private directory or chmod +t it")
+        raise CacheError(f"refusing cache directory {root}: it {_insecure(st)} without the "
+                         "sticky bit; chmod go-w it (or chmod +t for a cache shared on purpose), "
+                         "or set MCUSIM_CACHE_DIR to a private directory")
     own = _make_private(root / f"u{_uid()}")
     check_owned(own, "cache directory")
     return own
@@ -99,6 +103,7 @@ def _temporary(reason: str) -> Path:
     global _fallback
     if _fallback is None or not _fallback.is_dir():
         _fallback = Path(tempfile.mkdtemp(prefix="mcusim-nocache-"))
+        atexit.register(shutil.rmtree, _fallback, ignore_errors=True)
         warnings.warn(CacheWarning(f"the cache directory cannot be used ({reason}); running "
                                    f"without a persistent cache in {_fallback}"), stacklevel=3)
     return _fallback
