@@ -17,6 +17,7 @@ only in comments, through :func:`simulator.escape.c_comment_text`.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -271,6 +272,8 @@ def write_sources(lm: LoweredModel, out_dir: Path | None, input_q: np.ndarray) -
         os.replace(tmp, target)
     if private:                    # never in a directory the user chose (--keep-sources)
         _remove_strangers(out_dir, texts)
+        os.utime(out_dir)          # in use: clean_generated leaves it alone
+        _prune_once(out_dir.parent)
     return [out_dir / "model.c", out_dir / "main.c"]
 
 
@@ -291,3 +294,10 @@ def _remove_strangers(out_dir: Path, texts: dict[str, str]) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+
+
+@functools.cache
+def _prune_once(gen_root: Path) -> None:
+    """Once a process: drop generated sources unused for a day (each input is a directory)."""
+    from ..toolchain.cache_gc import clean_generated
+    clean_generated(gen_root)

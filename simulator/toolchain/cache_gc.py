@@ -76,3 +76,24 @@ def clean_stale(cache: BuildCache | Path, max_age_s: float = 3600.0, *, now: flo
             if not path.exists():
                 removed.append(path)
     return removed
+
+
+def clean_generated(gen_root: Path, max_age_s: float = 86400.0, *, now: float | None = None) -> list[Path]:
+    """Remove generated-source directories (``<cache>/gen/<digest>``) unused for ``max_age_s``.
+
+    ``write_sources`` touches its directory on every use, and a directory is rewritten in full
+    whenever it is needed again, so removing an old one costs nothing but a rewrite."""
+    now = time.time() if now is None else now
+    removed = []
+    for path in sorted(gen_root.iterdir()) if gen_root.is_dir() else []:
+        if not owned_by_me(path) or not _is_real_dir(path):
+            continue
+        try:
+            if now - path.stat().st_mtime < max_age_s:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed

@@ -68,3 +68,15 @@ def test_a_generated_source_directory_of_another_user_is_refused(cache):
     os.chown(gen, 12345, 12345)
     with pytest.raises(CacheError, match="uid 12345"):
         analyze(g, "stm32h743")
+
+
+def test_generated_sources_unused_for_a_day_are_pruned(cache):
+    from simulator.lower import codegen
+    old = cache / "gen" / ("0" * 20)
+    old.mkdir(parents=True, mode=0o700)
+    (old / "model.c").write_text("/* old */\n")
+    os.utime(old, (1, 1))
+    codegen._prune_once.cache_clear()
+    g = _graph()
+    assert analyze(g, "stm32h743").bit_exact
+    assert not old.exists() and _gen_dir(cache, g).is_dir()
