@@ -43,6 +43,7 @@ DANGEROUS = [
     "[link](javascript:alert(1))",
     "pipe | in | cell",
     "`code` *em* _em_ ~~s~~ $x$",
+    r"math $\frac{1$ unbalanced",
     "bidi \u202e override",
     "esc \x1b[2J\x1b[31mred\x1b]0;title\x07",
     "line\u2028separator",
@@ -258,6 +259,14 @@ def test_html_report_has_no_active_markup(evil_tflite):
     assert p.tags.count("img") in (0, 2)                      # the two charts, or none
     text = "".join(p.text)
     assert "<script>alert(1)</script>" in text                 # shown as text, not run
+
+
+def test_charts_render_hostile_names_as_text(evil_tflite):
+    plots = pytest.importorskip("simulator.report.plots")
+    pytest.importorskip("matplotlib")
+    a = evil_tflite[0].to_dict()
+    for render in plots.CHARTS.values():                      # malformed mathtext would raise
+        assert render(a).startswith(b"\x89PNG")
 
 
 def test_text_report_has_no_terminal_controls(evil_tflite):
