@@ -54,8 +54,11 @@ class BuildCache:
     def __init__(self, root: Path | None = None, namespace: str = "builds"):
         self.namespace = namespace
         self.root = private_dir(root, namespace)
-        # Beside the entries, not among them: records of the files builds read (read_deps).
-        self.deps_root = private_dir(root, f"{namespace}-deps")
+
+    @property
+    def deps_root(self) -> Path:
+        """Beside the entries, not among them: records of the files builds read (read_deps)."""
+        return private_dir(self.root.parent, f"{self.namespace}-deps")
 
     def entry(self, key: str) -> Path:
         return self.root / key
@@ -121,7 +124,6 @@ class BuildCache:
             return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         except OSError as err:                         # read-only or full: build elsewhere
             self.root = private_dir(unavailable(err), self.namespace)
-            self.deps_root = private_dir(self.root.parent, f"{self.namespace}-deps")
             return Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
 
     def commit(self, key: str, staging: Path, files: list[str]) -> Path:
