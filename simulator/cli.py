@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 from . import __version__
 from .errors import McusimError
@@ -95,6 +96,10 @@ def cmd_boards(args) -> int:
     return 0
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"mcusim: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -102,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     from .cli_commands import EXTRA_HANDLERS
     handlers.update(EXTRA_HANDLERS)
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning     # restored when the block ends
+            return handlers[args.command](args)
     except McusimError as exc:
         print(f"mcusim: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -164,3 +164,12 @@ class InstructionBudgetExceeded(SimulationError):
 
 class ExitFailure(McusimError):
     """The firmware exited with a non-zero status (the CLI passes the status through)."""
+
+
+class CacheError(ConfigError):
+    """The cache directory or an entry in it could have been written by someone else (another
+    user owns it, or it is writable by group/others): it is not used."""
+
+
+class CacheWarning(UserWarning):
+    """The cache cannot be written (read-only, full, in the way): the run goes on without it."""

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import BoardError, ConfigError
+from ..escape import BOARD_NAME
 from ..sizes import format_size, parse_size
 
 BOARD_DIR = Path(__file__).resolve().parent
@@ -114,10 +115,21 @@ def _parse_board(path: Path) -> Board:
                       caches=d.get("caches", ""), source=d.get("source", ""), path=str(path))
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise BoardError(f"{path}: malformed board description ({type(exc).__name__}: {exc})") from None
+    _check_names(path, board)
     board.flash  # validates code_region
     for name in board.ram_regions:
         board.region(name)
     return board
+
+
+def _check_names(path: Path, board: Board) -> None:
+    """Board and region names reach the linker script, generated C and reports: only a plain
+    identifier is accepted (they are escaped there too)."""
+    names = [("board name", board.name)] + [("region name", r.name) for r in board.regions]
+    for what, name in names:
+        if not isinstance(name, str) or not BOARD_NAME.fullmatch(name):
+            raise BoardError(f"{path}: {what} {str(name)[:80]!r} is not an identifier "
+                             f"(letters, digits, '_', '.', '-'; at most 64 characters)")
 
 
 @lru_cache(maxsize=None)

@@ -3,15 +3,21 @@
 Every C file in ``native/`` is compiled into one shared object: the cycle accounting
 (``accounting.c``) and whatever other per-access work must stay out of Python hooks.
 
-The shared object is cached under ``$MCUSIM_CACHE_DIR`` (default ``~/.cache/mcusim``), named
-by a hash of the source, and written atomically (temporary file + ``os.replace``) so parallel
-test workers never load a half-written library. The compiler is zig's clang
-(``python -m ziglang cc``), falling back to the host ``cc``.
+The shared object is cached in the user's checked cache directory (:mod:`simulator.cachedir`:
+``$MCUSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/mcusim``, else ``~/.cache/mcusim``), named by a
+hash of the sources, and written atomically (temporary file + ``os.replace``) so parallel
+test workers never load a half-written library. Beside it, ``accounting-<tag>.sha256`` (also
+written atomically) holds its SHA-256: the library is loaded only through the very descriptor
+whose contents matched that hash, owned by this user and writable by no one else. Anything
+else (missing, truncated, empty, a hash mismatch) is rebuilt; a file of another user is
+refused (CacheError). The compiler is zig's clang (``python -m ziglang cc``), falling back to
+the host ``cc``.
 """
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +25,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from simulator.errors import ToolchainError
+from simulator.cachedir import open_checked, owned_by_me, private_dir, sha256_fd, unavailable
+from simulator.errors import CacheError, ToolchainError
 
 NATIVE_DIR = Path(__file__).with_name("native")
 
@@ -56,48 +63,123 @@ EDGE_FN = ctypes.CFUNCTYPE(ctypes.c_int, u64, u64, i32, ctypes.POINTER(i32))
 STOP_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
 
+MAX_LIBRARY = 64 << 20
+
+
 def cache_dir() -> Path:
-    return Path(os.environ.get("MCUSIM_CACHE_DIR") or Path.home() / ".cache" / "mcusim")
+    """The user's checked private cache directory (a temporary one if it cannot be written)."""
+    return private_dir()
+
+
+def _tag() -> str:
+    h = hashlib.sha256(sys.platform.encode())
+    for src in sources():
+        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)
 def library() -> ctypes.CDLL:
-    """The loaded accounting library, compiled on first use."""
-    h = hashlib.sha256(sys.platform.encode())
-    for src in sources():
-        h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
-    tag = h.hexdigest()[:16]
-    target = cache_dir() / f"accounting-{tag}.so"
-    if not target.exists():
-        _compile(target)
-    lib = ctypes.CDLL(str(target))
+    """The loaded accounting library, compiled on first use (and whenever the cached copy does
+    not match its recorded hash)."""
+    target = cache_dir() / f"accounting-{_tag()}.so"
+    lib = _load_verified(target) or _build_and_load(target)
     _prototypes(lib)
     _check_prototypes(lib)
     return lib
 
 
-def _compile(target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp.so", dir=target.parent)
-    os.close(fd)
-    commands = [[sys.executable, "-m", "ziglang", "cc"], ["cc"]]
-    errors = []
+def _manifest(target: Path) -> Path:
+    return target.with_suffix(".sha256")
+
+
+def _dlopen(fd: int, path: Path) -> ctypes.CDLL:
+    # Load the descriptor that was hashed, not the name: the file cannot change in between.
+    by_fd = f"/proc/self/fd/{fd}"
+    return ctypes.CDLL(by_fd if os.path.exists(by_fd) else str(path))
+
+
+def _load_verified(target: Path) -> ctypes.CDLL | None:
+    """Load ``target`` if it matches its manifest; None if it does not (it is rebuilt).
+    CacheError if either file belongs to another user or others can write it."""
+    manifest = _manifest(target)
+    fd = None
     try:
-        for cc in commands:
-            cmd = cc + ["-shared", "-fPIC", "-O2", *map(str, sources()), "-o", tmp]
-            try:
-                done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-            except (OSError, subprocess.TimeoutExpired) as err:
-                errors.append(f"{' '.join(cmd)}: {err}")
-                continue
-            if done.returncode == 0:
-                os.replace(tmp, target)
-                return
-            errors.append(f"{' '.join(cmd)}:\n{done.stderr.strip()}")
-        raise ToolchainError("cannot build the native cycle-accounting library:\n" + "\n".join(errors))
+        mfd = open_checked(manifest, 4096)
+        try:
+            want = json.loads(os.read(mfd, 4096))["sha256"]
+        finally:
+            os.close(mfd)
+        fd = open_checked(target, MAX_LIBRARY)
+        if sha256_fd(fd) != want:
+            raise ValueError(f"{target} does not match its recorded hash")
+        return _dlopen(fd, target)
+    except CacheError:
+        if any(os.path.lexists(p) and not owned_by_me(p) for p in (target, manifest)):
+            raise                                        # another user's file: refuse it
+        return None                                      # ours, but writable: rebuilt over it
+    except (OSError, ValueError, KeyError, TypeError):  # absent, corrupt, truncated, empty
+        return None                                      # rebuilt and replaced atomically
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _build_and_load(target: Path) -> ctypes.CDLL:
+    """Build the library in a private temporary file, record its hash, publish both, and load
+    the descriptor that was hashed. If the cache cannot be written the library is built in a
+    temporary directory instead (CacheWarning)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp.so", dir=target.parent)
+    except OSError as err:
+        target = unavailable(err) / target.name
+        fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp.so", dir=target.parent)
+    os.close(fd)
+    fd = None
+    try:
+        _run_compiler(tmp)
+        os.chmod(tmp, 0o755)
+        fd = open_checked(Path(tmp), MAX_LIBRARY)
+        digest = sha256_fd(fd)
+        try:
+            _write_manifest(target, digest)
+            os.replace(tmp, target)
+        except OSError as err:                           # full or read-only: not cached
+            unavailable(err)
+        return _dlopen(fd, Path(tmp) if os.path.exists(tmp) else target)
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_manifest(target: Path, digest: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=target.stem + ".", suffix=".tmp.sha256", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"file": target.name, "sha256": digest}, fh)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, _manifest(target))
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _run_compiler(out: str) -> None:
+    commands = [[sys.executable, "-m", "ziglang", "cc"], ["cc"]]
+    errors = []
+    for cc in commands:
+        cmd = cc + ["-shared", "-fPIC", "-O2", *map(str, sources()), "-o", out]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            errors.append(f"{' '.join(cmd)}: {err}")
+            continue
+        if done.returncode == 0:
+            return
+        errors.append(f"{' '.join(cmd)}:\n{done.stderr.strip()}")
+    raise ToolchainError("cannot build the native cycle-accounting library:\n" + "\n".join(errors))
 
 
 def _prototypes(lib: ctypes.CDLL) -> None:

@@ -1,6 +1,7 @@
 """An :class:`simulator.analyze.Analysis` as terminal text, in the spirit of stm32ai analyze."""
 from __future__ import annotations
 
+from ..escape import term_text
 from ..sizes import format_size
 from .text import table
 
@@ -17,7 +18,7 @@ def _summary(a) -> list[str]:
     timing = (f"{a.cycles:,} cycles, {a.latency_ms:.3f} ms at {a.clock_hz / 1e6:g} MHz"
               if a.cycles is not None else "cycles: not modelled (instructions shown)")
     lines = [
-        f"model      {a.model}",
+        f"model      {term_text(a.model)}",
         f"target     {a.board} ({a.core}, {a.clock_hz / 1e6:g} MHz), toolchain "
         f"{a.toolchain_version or a.toolchain}",
         f"params     {a.params:,}",
@@ -54,14 +55,19 @@ def _layers(a) -> str:
                  rows, "rllrrrrrl")
 
 
+def _lines(message: str) -> str:
+    # Messages quote tensor names: keep their own line breaks, neutralise the names' controls.
+    return "\n".join(term_text(line) for line in message.split("\n"))
+
+
 def render_analysis(a) -> str:
     out = _summary(a)
     out.append("")
     out.append(_layers(a))
     if a.overflow:
-        out += ["", "RAM overflow (not run): " + a.overflow]
+        out += ["", "RAM overflow (not run): " + _lines(a.overflow)]
     if a.mismatch:
-        out += ["", "bit mismatch: " + a.mismatch]
+        out += ["", "bit mismatch: " + _lines(a.mismatch)]
     return "\n".join(out)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from ..escape import md_text
 from .markdown import md_table
 from .schema import cost_metric, layer_cost
 from .text import table
@@ -108,9 +109,9 @@ def render_comparison_text(cmp: Comparison) -> str:
 
 def render_comparison_markdown(cmp: Comparison, failures: list[str] | None = None) -> str:
     totals, layers = _rows(cmp)
-    out = [f"### mcusim compare: {_title(cmp)}", ""]
+    out = [f"### mcusim compare: {md_text(_title(cmp))}", ""]
     if failures:
-        out += [f"- ❌ {f}" for f in failures] + [""]
+        out += [f"- ❌ {md_text(f)}" for f in failures] + [""]
     out += [md_table(["total", "old", "new", "change", "%"], totals, "lrrrr"), "",
             "<details><summary>per-layer</summary>", "",
             md_table(["#", "layer", "op", f"old {cmp.metric}", f"new {cmp.metric}", "change", "%"], layers,

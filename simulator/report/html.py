@@ -3,8 +3,8 @@ and both charts as inline base64 PNGs (no external assets: the file can be maile
 from __future__ import annotations
 
 import base64
-from html import escape
 
+from ..escape import html_text as escape
 from .markdown import layer_rows, summary_rows
 from .plots import CHARTS, PlotsUnavailable
 

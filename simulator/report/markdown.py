@@ -1,6 +1,7 @@
 """An analysis (``mcusim.analysis/1`` dict) or a comparison as GitHub-flavoured Markdown, for a PR comment."""
 from __future__ import annotations
 
+from ..escape import md_text
 from ..sizes import format_size
 from .schema import cost_metric
 
@@ -14,7 +15,8 @@ def _bytes(n) -> str:
 
 
 def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    # Every cell may hold a name from the model or the analysis JSON: escaped, one line.
+    return md_text(text)
 
 
 def md_table(headers: list[str], rows: list[list], align: str) -> str:
@@ -73,7 +75,7 @@ def layer_rows(a: dict) -> tuple[list[str], list[list], str]:
 
 def render_analysis_markdown(a: dict) -> str:
     headers, rows, align = layer_rows(a)
-    out = [f"### mcusim: `{a['model']}` on {a['board']}", "",
+    out = [f"### mcusim: {md_text(a['model'])} on {md_text(a['board'])}", "",
            md_table(["", "value"], summary_rows(a), "ll"), "",
            "<details><summary>per-layer cost</summary>", "",
            md_table(headers, rows, align), "", "</details>"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 from ..errors import ConfigError
+from ..escape import plot_text
 from ..sizes import format_size
 from .schema import cost_metric, layer_cost
 
@@ -39,10 +40,11 @@ def _png(fig, plt) -> bytes:
 
 
 def _short(text: str, limit: int = MAX_LABEL) -> str:
+    text = str(text)
     if len(text) <= limit:
-        return text
+        return plot_text(text)
     tail = 3 if limit >= 8 else 0                  # keep the distinguishing suffix (conv2d_1 vs conv2d_3)
-    return text[:max(limit - 1 - tail, 1)] + "…" + (text[-tail:] if tail else "")
+    return plot_text(text[:max(limit - 1 - tail, 1)] + "…" + (text[-tail:] if tail else ""))
 
 
 def layer_cost_png(a: dict) -> bytes:
@@ -50,14 +52,14 @@ def layer_cost_png(a: dict) -> bytes:
     metric = cost_metric(a)
     layers = a["layers"]
     values = [layer_cost(layer, metric) for layer in layers]
-    labels = [f"{layer['index']}  {_short(layer['name'])} ({layer['op']})" for layer in layers]
+    labels = [f"{layer['index']}  {_short(layer['name'])} ({plot_text(layer['op'])})" for layer in layers]
     fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.32 * max(len(layers), 1)))
     ys = range(len(layers))
     bars = ax.barh(list(ys), values, color="#4C72B0", height=0.7)
     ax.set_yticks(list(ys), labels, fontsize=8)
     ax.invert_yaxis()                              # layer 0 at the top, like the table
     ax.set_xlabel(metric)
-    ax.set_title(f"{a['model']} on {a['board']}: {metric} per layer", fontsize=10)
+    ax.set_title(f"{plot_text(a['model'])} on {plot_text(a['board'])}: {metric} per layer", fontsize=10)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
     total = sum(values) or 1
     for bar, v in zip(bars, values):
@@ -96,7 +98,7 @@ def memory_timeline_png(a: dict) -> bytes:
     ax.set_xlabel("op index")
     ax.set_ylabel("arena offset (bytes)")
     ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:,.0f}")
-    ax.set_title(f"{a['model']}: arena use by tensor lifetime", fontsize=10)
+    ax.set_title(f"{plot_text(a['model'])}: arena use by tensor lifetime", fontsize=10)
     ax.grid(alpha=0.25)
     return _png(fig, plt)
 

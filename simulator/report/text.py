@@ -1,12 +1,13 @@
 """Results as terminal text. Computation happens elsewhere; this only describes."""
 from __future__ import annotations
 
+from ..escape import term_text
 from ..sizes import format_size
 
 
 def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
     """A plain fixed-width table; ``align`` is one char per column, 'l' or 'r'."""
-    cells = [[str(c) for c in r] for r in rows]
+    cells = [[term_text(c) for c in r] for r in rows]      # cells may hold model names
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     align = align or "l" * len(headers)
 

@@ -13,12 +13,14 @@ parse, or one that does not list the firmware.
 """
 from __future__ import annotations
 
-import json
+import os
 import shutil
+import stat
 import time
 from pathlib import Path
 
-from .cache import MANIFEST, BuildCache
+from ..cachedir import owned_by_me
+from .cache import BuildCache, read_manifest
 
 STAGING_PREFIX = ".staging-"
 REQUIRED_FILES = ("firmware.elf",)
@@ -34,12 +36,18 @@ def _newest_mtime(path: Path) -> float:
     return newest
 
 
+def _is_real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _entry_is_hopeless(entry: Path) -> bool:
     """True for an entry no lookup can ever accept (it would be rebuilt on every use)."""
     try:
-        manifest = json.loads((entry / MANIFEST).read_text())
-        files = manifest["files"]
-        return not isinstance(files, dict) or any(name not in files for name in REQUIRED_FILES)
+        files = read_manifest(entry)
+        return any(name not in files for name in REQUIRED_FILES)
     except (OSError, ValueError, KeyError, TypeError):
         return True
 
@@ -54,7 +62,8 @@ def clean_stale(cache: BuildCache | Path, max_age_s: float = 3600.0, *, now: flo
     now = time.time() if now is None else now
     removed = []
     for path in sorted(root.iterdir()) if root.is_dir() else []:
-        if not path.is_dir():
+        # Only this user's own directories (never a symbolic link, never someone else's).
+        if not owned_by_me(path) or not _is_real_dir(path):
             continue
         try:
             age = now - _newest_mtime(path)
@@ -66,4 +75,25 @@ def clean_stale(cache: BuildCache | Path, max_age_s: float = 3600.0, *, now: flo
             shutil.rmtree(path, ignore_errors=True)
             if not path.exists():
                 removed.append(path)
+    return removed
+
+
+def clean_generated(gen_root: Path, max_age_s: float = 86400.0, *, now: float | None = None) -> list[Path]:
+    """Remove generated-source directories (``<cache>/gen/<digest>``) unused for ``max_age_s``.
+
+    ``write_sources`` touches its directory on every use, and a directory is rewritten in full
+    whenever it is needed again, so removing an old one costs nothing but a rewrite."""
+    now = time.time() if now is None else now
+    removed = []
+    for path in sorted(gen_root.iterdir()) if gen_root.is_dir() else []:
+        if not owned_by_me(path) or not _is_real_dir(path):
+            continue
+        try:
+            if now - path.stat().st_mtime < max_age_s:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
     return removed

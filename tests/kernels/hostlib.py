@@ -2,7 +2,7 @@
 
 Fast validation of the portable C paths before (and beside) emulation. Builds are cached by
 a hash of the compiler command and of every source and header they can see, under
-``$TMPDIR/mcusim-hostlib-<uid>/``; concurrent test workers share the cache safely (each
+``hostlib/`` in the user's checked cache directory; concurrent test workers share the cache safely (each
 writes a private file and renames it into place).
 
     lib = hostlib.build(["conv/ck_conv_s8.c", "conv/ck_conv_check_args.c"])
@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.boards import load_cores
+from simulator.cachedir import private_dir
 from simulator.errors import CompileError
 
 KERNELS = Path(__file__).resolve().parents[2] / "cross_kernels"
@@ -45,10 +46,9 @@ CORES = {f"cortex-{name}": _zig_target(name) for name in ("m0plus", "m4", "m7")}
 
 
 def cache_dir() -> Path:
-    uid = os.getuid() if hasattr(os, "getuid") else "user"
-    d = Path(tempfile.gettempdir()) / f"mcusim-hostlib-{uid}"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    # The user's checked private cache (simulator/cachedir.py): a predictable directory in
+    # /tmp would let another local user plant the .so this module dlopens.
+    return private_dir(None, "hostlib")
 
 
 def _resolve(sources) -> list[Path]:

@@ -19,7 +19,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def test_markdown_has_summary_and_every_layer(analysis):
     md = render_analysis_markdown(analysis)
-    assert "### mcusim: `kws_tiny` on stm32h743" in md
+    assert "### mcusim: kws_tiny on stm32h743" in md
     assert "✅ fits, bit-exact" in md
     assert "| 1 | depthwise_conv2d_1 | DEPTHWISE_CONV_2D | ck_depthwise_conv_s8_wrapper | 1x8x8x16 | 9,216 | 20,000 |" in md
     assert "| # | name | op | kernel | output | MACC | cycles | share | bits |" in md
