@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from .boards import get_board
-from .errors import BitMismatch, ConfigError, ModelError, RamOverflow
+from .budget import HostBudget, check_geometry, check_host
+from .errors import BitMismatch, ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
 from .lower.planner import TensorSlot, align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
-from .reference.graph import run_graph
+from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
 from .sizes import format_size
 
@@ -207,6 +208,18 @@ def overflow_error(lm: LoweredModel, need: dict, limit: int, board: str) -> RamO
     return RamOverflow(msg, limit=limit, needed=total, sections=dict(need))
 
 
+def check_flash(lm: LoweredModel, board) -> None:
+    """FlashOverflow if the model's constants and input alone exceed the board's flash (the
+    linker checks the exact total, code included, after the build)."""
+    flash = board.flash
+    need = lm.weights_bytes + lm.graph.tensor(lm.input).nbytes
+    if need > flash.size:
+        raise FlashOverflow(
+            f"model {lm.graph.name} does not fit the flash of {board.name}: its constants and "
+            f"input need {need} B ({format_size(need)}) before any code, region '{flash.name}' "
+            f"has {flash.size} B ({format_size(flash.size)}): over by {need - flash.size} B")
+
+
 def check_ram(lm: LoweredModel, limit: int, stack_size: int, board: str) -> dict:
     """Raise RamOverflow if arena + scratch + stack + static exceed ``limit``."""
     need = ram_need(lm, stack_size)
@@ -285,18 +298,27 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
-            work_dir=None, caches: bool = True, progress=None) -> Analysis:
+            work_dir=None, caches: bool = True, progress=None,
+            host_budget: HostBudget | None = None, wall_seconds: float | None = None,
+            max_output: int | None = None) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
     a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
     ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
     cache assumption (see docs/cycle-model.md). ``progress(text)``, if given, is told each stage
-    and each layer as the emulated run passes it (the CLI shows it on a terminal)."""
+    and each layer as the emulated run passes it (the CLI shows it on a terminal).
+
+    Resources are checked before the NumPy reference runs: the model's geometry (ModelError),
+    the board's RAM (returned as ``fits=False``) and flash (FlashOverflow), and the host
+    (HostBudgetExceeded, ``host_budget``: default :meth:`HostBudget.from_env`).
+    ``wall_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
+    (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, caches=caches,
-                        progress=progress or (lambda text: None))
+                        progress=progress or (lambda text: None), host_budget=host_budget,
+                        wall_seconds=wall_seconds, max_output=max_output)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -304,25 +326,42 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             caches, progress) -> Analysis:
+             caches, progress, host_budget, wall_seconds, max_output) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
     if isinstance(model, (str, Path)):
         graph.name = Path(model).stem if graph.name in ("", "model") else graph.name
-    x = prepare_input(graph, input)
-    progress("running the NumPy reference")
-    reference = run_graph(graph, [x])
     kwargs = {} if max_instructions is None else {"max_instructions": max_instructions}
+    if wall_seconds is not None:
+        kwargs["max_seconds"] = wall_seconds
+    if max_output is not None:
+        kwargs["max_output"] = max_output
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,
                       **kwargs)
+    # Resources first (simulator/budget.py): the declared shapes are checked against the kernels'
+    # geometry, the board and the host before the reference allocates or computes anything.
+    check_geometry(graph)
+    for op in graph.ops:
+        adapter_for(op, graph)          # "no NumPy reference" before "no C kernel"
     progress("lowering to C")
     lm = lower_graph(graph, machine.board)
     need = ram_need(lm, machine.stack_size)
     result = _base(lm, machine, machine.toolchain.name, need)
-    result.reference_output = reference[lm.output]
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
+    except RamOverflow as err:
+        result.fits = False
+        result.overflow = str(err)
+        result.wall_seconds = time.perf_counter() - t0
+        return result
+    check_flash(lm, machine.board)
+    check_host(graph, host_budget)
+    x = prepare_input(graph, input)
+    progress("running the NumPy reference")
+    reference = run_graph(graph, [x])
+    result.reference_output = reference[lm.output]
+    try:
         _build_and_run(lm, machine, x, reference, result, work_dir, progress)
     except RamOverflow as err:
         result.fits = False

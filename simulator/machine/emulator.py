@@ -14,6 +14,7 @@ unicorn 2.1.4 facts this relies on (measured here, see the developers' brief):
 from __future__ import annotations
 
 import struct
+import time
 from dataclasses import dataclass, field
 
 import capstone
@@ -27,9 +28,9 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
-from . import alignment, divzero
+from . import alignment, divzero, hints
 from .elf import ElfImage
-from .semihosting import Semihost, SemihostingError
+from .semihosting import OutputLimit, Semihost, SemihostingError
 
 PAGE = 0x400                      # unicorn's ARM page: 1 KiB (mappings must be multiples)
 STACK_PAINT = 0xCD
@@ -50,7 +51,7 @@ def _round_up(n: int, to: int = PAGE) -> int:
 @dataclass
 class Stop:
     """Why the emulator stopped: exactly one of these is the reason."""
-    kind: str                       # "exit", "returned", "fault", "budget", "breakpoint"
+    kind: str      # "exit", "returned", "fault", "budget", "breakpoint", "wfi", "wallclock", "output"
     detail: str = ""
     pc: int | None = None
     address: int | None = None
@@ -60,8 +61,10 @@ class Stop:
 
 
 class Emulator:
-    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory):
-        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles)."""
+    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory,
+                 max_output: int | None = None):
+        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles);
+        ``max_output`` bounds the semihosting output in bytes (OutputLimitExceeded)."""
         self.board = board
         self.layout = layout
         self.image = image
@@ -75,8 +78,9 @@ class Emulator:
             self.uc.mem_write(addr, data)
         self.stop: Stop | None = None
         self._pending_access: tuple[str, int, int] | None = None
+        limits = {} if max_output is None else {"max_output": max_output}
         self.semihost = Semihost(self._read_mem, now_cycles=self._now_cycles, clock_hz=board.clock_hz,
-                                 on_region=self._on_region)
+                                 on_region=self._on_region, **limits)
         # Regions marked by ck_region_begin/end: name -> {"instructions", "cycles", "count"}.
         self.region_totals: dict[str, dict] = {}
         self._region_open: dict[str, tuple[int, int | None]] = {}
@@ -87,6 +91,7 @@ class Emulator:
         self.counter.attach()
         divzero.install(self)             # CCR.DIV_0_TRP, which unicorn does not implement
         alignment.install(self)           # LDRD/LDM/... alignment faults, which unicorn skips on v7-M
+        hints.install(self)               # WFI ends the run (named); WFE/YIELD/SEV run as NOPs
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
@@ -170,6 +175,9 @@ class Emulator:
         r1 = self.uc.reg_read(A.UC_ARM_REG_R1)
         try:
             ret = self.semihost.handle(op, r1)
+        except OutputLimit as exc:
+            self._halt(Stop("output", str(exc), pc=pc, registers=self.registers()))
+            return
         except (SemihostingError, UcError) as exc:
             self._halt(Stop("fault", f"semihosting: {exc}", pc=pc, registers=self.registers()))
             return
@@ -184,28 +192,46 @@ class Emulator:
     def registers(self) -> dict[str, int]:
         return {n: self.uc.reg_read(r) for n, r in zip(REG_NAMES, _REG_IDS)}
 
-    def run(self, entry: int, sp: int, until: int, budget: int | None) -> Stop:
+    def run(self, entry: int, sp: int, until: int, budget: int | None,
+            max_seconds: float | None = None) -> Stop:
+        """Run from ``entry`` until ``until``, an exit, a fault, the instruction ``budget`` or
+        ``max_seconds`` of wall-clock time. The time limit is unicorn's own ``emu_start``
+        timeout (a timer thread that stops the engine): no per-instruction cost."""
         self.uc.reg_write(A.UC_ARM_REG_SP, sp)
         self.budget = budget
+        self.max_seconds = max_seconds
         self.counter.set_budget(budget)
+        timeout = 0 if max_seconds is None else max(1, int(max_seconds * 1e6))
+        started = time.monotonic()
         try:
-            self.uc.emu_start(entry | 1, until)
+            self.uc.emu_start(entry | 1, until, timeout=timeout)
             self.counter.check()
         except UcError as exc:
-            pc = self.uc.reg_read(A.UC_ARM_REG_PC)
-            regs = self.registers()
-            if exc.errno == UC_ERR_INSN_INVALID:
-                return Stop("fault", "undefined", pc=pc, registers=regs)
-            if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
-                             UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT) and self._pending_access:
-                access, addr, size = self._pending_access
-                return Stop("fault", "memory", pc=pc, address=addr, access=access, size=size, registers=regs)
-            return Stop("fault", f"unicorn: {exc}", pc=pc, registers=regs)
+            return self._error_stop(exc)
         if self.stop is not None:
             return self.stop
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
         if self.counter.budget_exceeded:
-            return Stop("budget", pc=self.uc.reg_read(A.UC_ARM_REG_PC), registers=self.registers())
-        return Stop("returned", pc=self.uc.reg_read(A.UC_ARM_REG_PC))
+            return Stop("budget", pc=pc, registers=self.registers())
+        if pc != until and timeout and time.monotonic() - started >= max_seconds:
+            return Stop("wallclock", pc=pc, registers=self.registers())
+        wfi = hints.wfi_before(self._read_mem, pc) if pc != until else None
+        fn = self.image.function_at(wfi) if wfi is not None else None
+        if wfi is not None and not (fn and fn.size):     # a WFI in a sized function was hooked
+            return Stop("wfi", "WFI with no interrupt that could wake the core", pc=wfi,
+                        registers=self.registers())
+        return Stop("returned", pc=pc)
+
+    def _error_stop(self, exc: UcError) -> Stop:
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        regs = self.registers()
+        if exc.errno == UC_ERR_INSN_INVALID:
+            return Stop("fault", "undefined", pc=pc, registers=regs)
+        if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
+                         UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT) and self._pending_access:
+            access, addr, size = self._pending_access
+            return Stop("fault", "memory", pc=pc, address=addr, access=access, size=size, registers=regs)
+        return Stop("fault", f"unicorn: {exc}", pc=pc, registers=regs)
 
     def disassemble_around(self, pc: int, before: int = 3, after: int = 3) -> list[str]:
         fn = self.image.function_at(pc)
