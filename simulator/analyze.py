@@ -13,6 +13,7 @@ tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 dif
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -409,6 +410,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     result.ram_total = lay.ram_used
     mismatch = None
     if run.exit_code != 0:
+        _raise_rejected_layer(lm, run.stdout)
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
     for lr, layer in zip(result.layers, lm.layers):
         region = run.regions.get(layer.region, {})
@@ -435,6 +437,27 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
                     "reference")
     result.mismatch = mismatch
     result.bit_exact = mismatch is None
+
+
+# main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
+# cross_kernels/include/ck_types.h) means a parameter is outside the kernel's documented range:
+# the model's numbers, not a simulation result, so it is a ModelError rather than a mismatch.
+_KERNEL_FAILED = re.compile(r"model_invoke failed: status (-?\d+) at layer (-?\d+)")
+CK_ARG_ERROR = -1
+
+
+def _raise_rejected_layer(lm, stdout: str) -> None:
+    m = _KERNEL_FAILED.search(stdout)
+    if not m or int(m.group(1)) != CK_ARG_ERROR:
+        return
+    layer = next((l for l in lm.layers if l.index == int(m.group(2))), None)
+    if layer is None:
+        return
+    raise ModelError(f"layer {layer.index} (output {layer.name!r}): kernel "
+                     f"{layer.kernel} rejected the layer's parameters (CK_ARG_ERROR: a "
+                     f"parameter is outside the range its header documents, "
+                     f"cross_kernels/include/)", op_index=layer.index, opcode=layer.opcode,
+                     tensor_index=layer.output)
 
 
 def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:
