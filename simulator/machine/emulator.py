@@ -14,7 +14,7 @@ unicorn 2.1.4 facts this relies on (measured here, see the developers' brief):
 from __future__ import annotations
 
 import struct
-import time
+import threading
 from dataclasses import dataclass, field
 
 import capstone
@@ -58,6 +58,32 @@ class Stop:
     access: str = ""
     size: int = 0
     registers: dict = field(default_factory=dict)
+
+
+class _Watchdog:
+    """Stops the engine once ``seconds`` of wall-clock time have passed, from a timer thread
+    that sleeps until then. (unicorn's own ``emu_start`` timeout polls every 2 us in a thread
+    of its own, uc.c ``_timeout_fn``: CPU taken from a loaded host for every run.) ctypes
+    releases the GIL inside ``emu_start``, and ``uc_emu_stop`` is meant to be called from
+    another thread (it is how that timeout works)."""
+
+    def __init__(self, uc, seconds: float | None):
+        self.fired = False
+        self._uc = uc
+        self._timer = None
+        if seconds is not None:
+            self._timer = threading.Timer(seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        self._uc.emu_stop()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer.join()
 
 
 class Emulator:
@@ -195,25 +221,25 @@ class Emulator:
     def run(self, entry: int, sp: int, until: int, budget: int | None,
             max_seconds: float | None = None) -> Stop:
         """Run from ``entry`` until ``until``, an exit, a fault, the instruction ``budget`` or
-        ``max_seconds`` of wall-clock time. The time limit is unicorn's own ``emu_start``
-        timeout (a timer thread that stops the engine): no per-instruction cost."""
+        ``max_seconds`` of wall-clock time (None: no time limit, e.g. under gdb)."""
         self.uc.reg_write(A.UC_ARM_REG_SP, sp)
         self.budget = budget
         self.max_seconds = max_seconds
         self.counter.set_budget(budget)
-        timeout = 0 if max_seconds is None else max(1, int(max_seconds * 1e6))
-        started = time.monotonic()
+        watchdog = _Watchdog(self.uc, max_seconds)
         try:
-            self.uc.emu_start(entry | 1, until, timeout=timeout)
+            self.uc.emu_start(entry | 1, until)
             self.counter.check()
         except UcError as exc:
             return self._error_stop(exc)
+        finally:
+            watchdog.cancel()
         if self.stop is not None:
             return self.stop
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)
         if self.counter.budget_exceeded:
             return Stop("budget", pc=pc, registers=self.registers())
-        if pc != until and timeout and time.monotonic() - started >= max_seconds:
+        if watchdog.fired and pc != until:
             return Stop("wallclock", pc=pc, registers=self.registers())
         wfi = hints.wfi_before(self._read_mem, pc) if pc != until else None
         fn = self.image.function_at(wfi) if wfi is not None else None
