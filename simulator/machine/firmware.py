@@ -9,7 +9,7 @@ import numpy as np
 from unicorn import arm_const as A
 
 from ..boards import Board, get_board
-from ..errors import ConfigError, ExitFailure, RamOverflow
+from ..errors import BoardError, ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
 from ..cycles import Accounting, PyAccounting
@@ -242,6 +242,12 @@ class Machine:
         semihosting output) bound every run (simulator/limits.py: there is no
         unlimited; InstructionBudgetExceeded, WallClockExceeded, OutputLimitExceeded)."""
         self.board = get_board(board)
+        # Every run's latency divides by the clock: refuse a clock no board has, whatever the
+        # board loader let through (board-file validation lives in simulator/boards).
+        clock = self.board.clock_hz
+        if isinstance(clock, bool) or not isinstance(clock, int) or clock <= 0:
+            raise BoardError(f"board {self.board.name}: clock_hz must be a positive integer "
+                             f"(Hz), got {clock!r}")
         limit = parse_size(ram, what="--ram") if ram is not None else self.board.default_ram.size
         self.ram_region = self.board.pick_ram_region(limit)
         self.ram_limit = limit

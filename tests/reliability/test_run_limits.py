@@ -182,3 +182,14 @@ def test_region_count_is_bounded():
     sh.handle(0x100, offsets[0])        # a name seen before is no new region
     with pytest.raises(SemihostingError, match="distinct region names"):
         sh.handle(0x100, offsets[MAX_REGIONS])
+
+
+@pytest.mark.parametrize("clock", [0, -5])
+def test_a_board_clock_that_would_divide_by_zero_is_refused_by_the_machine(tmp_path, clock):
+    import dataclasses
+
+    from simulator.boards import get_board
+    from simulator.errors import BoardError
+    board = dataclasses.replace(get_board("stm32h743"), clock_hz=clock)
+    with pytest.raises(BoardError, match=f"clock_hz must be a positive integer .*got {clock}"):
+        Machine(board)
