@@ -300,7 +300,7 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
             work_dir=None, caches: bool = True, progress=None,
-            host_budget: HostBudget | None = None, wall_seconds: float | None = None,
+            host_budget: HostBudget | None = None, max_seconds: float | None = None,
             max_output: int | None = None) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
@@ -313,13 +313,13 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     Resources are checked before the NumPy reference runs: the model's geometry (ModelError),
     the board's RAM (returned as ``fits=False``) and flash (FlashOverflow), and the host
     (HostBudgetExceeded, ``host_budget``: default :meth:`HostBudget.from_env`).
-    ``wall_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
+    ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, caches=caches,
                         progress=progress or (lambda text: None), host_budget=host_budget,
-                        wall_seconds=wall_seconds, max_output=max_output)
+                        max_seconds=max_seconds, max_output=max_output)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -327,15 +327,15 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             caches, progress, host_budget, wall_seconds, max_output) -> Analysis:
+             caches, progress, host_budget, max_seconds, max_output) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
     if isinstance(model, (str, Path)):
         graph.name = Path(model).stem if graph.name in ("", "model") else graph.name
     kwargs = {} if max_instructions is None else {"max_instructions": max_instructions}
-    if wall_seconds is not None:
-        kwargs["max_seconds"] = wall_seconds
+    if max_seconds is not None:
+        kwargs["max_seconds"] = max_seconds
     if max_output is not None:
         kwargs["max_output"] = max_output
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,

@@ -193,3 +193,13 @@ def test_a_board_clock_that_would_divide_by_zero_is_refused_by_the_machine(tmp_p
     board = dataclasses.replace(get_board("stm32h743"), clock_hz=clock)
     with pytest.raises(BoardError, match=f"clock_hz must be a positive integer .*got {clock}"):
         Machine(board)
+
+
+@pytest.mark.parametrize("kw, name", [({"max_instructions": 0}, "max_instructions"),
+                                      ({"max_instructions": 2**64}, "max_instructions"),
+                                      ({"max_seconds": -1}, "max_seconds"),
+                                      ({"max_output": 0}, "max_output")])
+def test_analyze_validates_its_limits_before_any_work(kw, name):
+    from simulator.analyze import analyze
+    with pytest.raises(ConfigError, match=f"^{name} / --"):
+        analyze(REPO / "models" / "digits_cnn.tflite", "stm32h743", **kw)
