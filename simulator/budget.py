@@ -7,7 +7,8 @@ checked here, in integers, first:
 - geometry (:func:`check_geometry`): every conv-family op's padded extent must fit the int32
   index arithmetic the C kernels use (the same rule ``ck_conv_check_args`` applies:
   ``(out - 1) * stride + (k - 1) * dilation <= INT32_MAX``) and its taps
-  ``CK_CONV_MAX_TAPS``; a model breaking it is absurd -> ModelError naming the op;
+  ``CK_CONV_MAX_TAPS``; PAD's paddings and broadcasting must give the declared output size;
+  a model breaking these is absurd -> ModelError naming the op;
 - the host (:func:`check_host`): the reference keeps every activation and works on int64
   copies of an op's operands; the estimate of that, and the model's multiply-accumulates,
   must stay within a :class:`HostBudget` -> HostBudgetExceeded;
@@ -126,10 +127,58 @@ def check_op_geometry(op: Op, graph: Graph) -> None:
                              opcode=op.opcode)
 
 
+PAD_OPS = ("PAD", "PADV2")
+BROADCAST_OPS = ("ADD", "MUL", "SUB")
+
+
+def _derived_shape(op: Op, graph: Graph):
+    """The output shape the reference would build from an op's operands, for the ops whose
+    output size comes from operand values or broadcasting rather than from the declaration
+    (None when it cannot be told from the declarations)."""
+    ins = [graph.tensor(i) for i in op.inputs if i >= 0]
+    if op.opcode in PAD_OPS and len(ins) >= 2 and ins[1].data is not None:
+        pads = ins[1].data.astype("int64").reshape(-1)
+        if pads.size != 2 * len(ins[0].shape) or (pads < 0).any():
+            raise ModelError(f"paddings {pads.tolist()} do not fit an input of rank "
+                             f"{len(ins[0].shape)}", path=graph.source, op_index=op.index,
+                             opcode=op.opcode, tensor_index=ins[1].index)
+        return tuple(int(d) + int(pads[2 * k]) + int(pads[2 * k + 1])
+                     for k, d in enumerate(ins[0].shape))
+    if op.opcode in BROADCAST_OPS and len(ins) == 2:
+        a, b = ins[0].shape, ins[1].shape
+        out = []
+        for k in range(1, max(len(a), len(b)) + 1):
+            da = a[-k] if k <= len(a) else 1
+            db = b[-k] if k <= len(b) else 1
+            if da != db and 1 not in (da, db):
+                raise ModelError(f"input shapes {list(a)} and {list(b)} do not broadcast",
+                                 path=graph.source, op_index=op.index, opcode=op.opcode)
+            out.append(max(da, db) if 0 not in (da, db) else 0)
+        return tuple(reversed(out))
+    return None
+
+
+def check_op_shape(op: Op, graph: Graph) -> None:
+    """ModelError if the reference would build an output of another size than declared
+    (PAD's paddings, broadcasting): said before it allocates that size."""
+    derived = _derived_shape(op, graph)
+    if derived is None or not op.outputs:
+        return
+    out = graph.tensor(op.outputs[0])
+    n = 1
+    for d in derived:
+        n *= d
+    if n != out.num_elements:
+        raise ModelError(f"the operands give an output of shape {list(derived)}, the output "
+                         f"tensor declares {list(out.shape)}", path=graph.source,
+                         op_index=op.index, opcode=op.opcode, tensor_index=out.index)
+
+
 def check_geometry(graph: Graph) -> None:
     for op in graph.ops:
         if op.opcode in CONV_OPS + POOL_OPS:
             check_op_geometry(op, graph)
+        check_op_shape(op, graph)
 
 
 # ---- host memory and work -------------------------------------------------------------------

@@ -249,3 +249,30 @@ def test_quantize_with_a_board_refuses_what_cannot_fit_before_calibrating(tmp_pa
     assert len(lines) == 1 and "does not fit the RAM of nrf52840" in lines[0], p.stderr
     assert "op #0 (CONV_2D)" in lines[0]
     assert not (tmp_path / "q.tflite").exists()
+
+
+# ---- ops whose output size comes from operand values -------------------------------------------
+
+def test_paddings_larger_than_the_declared_output_are_refused_before_np_pad():
+    """Paddings of 60,000 on a [1, 4, 4, 2] tensor declared [1, 4, 4, 2]: np.pad used to try
+    a 6.7 GiB array before the size check."""
+    b = ModelBuilder("pad_bomb")
+    x = b.input((1, 4, 4, 2), scale=0.05, zero_point=0)
+    p = b.const(np.array([[0, 0], [0, 60000], [0, 60000], [0, 0]], np.int32), "int32")
+    y = b.tensor((1, 4, 4, 2), scale=0.05, zero_point=0)
+    b.op("PAD", [x, p], [y])
+    b.output(y)
+    with pytest.raises(ModelError, match=r"op #0 \(PAD\).*shape \[1, 60004, 60004, 2\], the "
+                                         r"output tensor declares \[1, 4, 4, 2\]"):
+        analyze(b.build(), "stm32h743")
+
+
+def test_a_broadcast_larger_than_the_declared_output_is_refused():
+    b = ModelBuilder("broadcast_bomb")
+    x = b.input((1, 1, 1, 3000), scale=0.05, zero_point=0)
+    c = b.const(np.zeros((1, 1, 3000, 1), np.int8), "int8", scale=0.05)
+    y = b.tensor((1, 1, 1, 3000), scale=0.05, zero_point=0)
+    b.op("ADD", [x, c], [y])
+    b.output(y)
+    with pytest.raises(ModelError, match=r"op #0 \(ADD\).*shape \[1, 1, 3000, 3000\]"):
+        analyze(b.build(), "stm32h743")
