@@ -154,6 +154,21 @@ def measure_elementwise(board: str) -> list[dict]:
     return rows
 
 
+def summary(rows: list[dict], ew_rows: list[dict]) -> str:
+    """A Markdown table of one board's figures (the README quotes the stm32h743 one)."""
+    out = ["| layer (int8) | kernel | cycles per MAC, whole layer | MAC loop alone |",
+           "|---|---|---:|---:|"]
+    for r in rows:
+        inner = "-" if r["inner_per_mac"] is None else f"{r['inner_per_mac']:.2f}"
+        flag = "" if r["bit_exact"] else " (NOT bit-exact)"
+        out.append(f"| {r['layer']} | `{r['kernel']}` | {r['per_mac']:.2f}{flag} | {inner} |")
+    out += ["", "| layer (int8) | kernel | cycles per output element |", "|---|---|---:|"]
+    for r in ew_rows:
+        flag = "" if r["bit_exact"] else " (NOT bit-exact)"
+        out.append(f"| {r['layer']} | `{r['kernel']}` | {r['per_element']:.2f}{flag} |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--boards", nargs="+", default=["stm32h743", "nrf52840", "rp2040"])

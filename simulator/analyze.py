@@ -371,14 +371,29 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
     return result
 
 
-def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress) -> None:
+def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,
+                   stack=DEFAULT_STACK, work_dir=None, caches: bool = True):
+    """The firmware ``analyze`` would run for ``model`` on ``board``, built but not run
+    (benchmarks/sim_speed.py times it). Raises RamOverflow when it does not fit."""
+    graph = _load(model)
+    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches)
+    lm = lower_graph(graph, machine.board)
+    check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
+    return _build(lm, machine, prepare_input(graph, input), work_dir, lambda text: None)
+
+
+def _build(lm, machine, x, work_dir, progress):
     files = write_sources(lm, work_dir, x)
     progress(f"compiling with {machine.toolchain.name}")
     try:
-        fw = machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False)
+        return machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False)
     except RamOverflow as err:        # the linker's own check: say which layer sets the peak
         raise RamOverflow(f"{err}\n{peak_explanation(lm)}", limit=err.limit,
                           needed=err.needed, sections=err.sections) from None
+
+
+def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress) -> None:
+    fw = _build(lm, machine, x, work_dir, progress)
     arena = fw.symbol_address("g_arena")
     slots = lm.memory.slots
     captured: dict[int, bytes] = {}

@@ -30,7 +30,13 @@ _MASK32, _MASK24 = 0xFFFFFFFF, 0x00FFFFFF
 class DebugRegisters:
     def __init__(self, accounting):
         self.acc = accounting
+        self._watchers: dict = {}
         self.reset()
+
+    def watch(self, address: int, on_write) -> None:
+        """Call ``on_write(value)`` after every firmware write to the stored word at ``address``
+        (e.g. CCR, whose DIV_0_TRP bit the native divide check must know)."""
+        self._watchers[address & ~3] = on_write
 
     def reset(self) -> None:
         self.stored: dict[int, int] = {}
@@ -103,6 +109,8 @@ class DebugRegisters:
             self._syst_start, self._syst_origin, self._syst_flag_seen = 0, now, 0
         elif address != DWT_LAR:
             self.stored[address & ~3] = value
+            if address & ~3 in self._watchers:
+                self._watchers[address & ~3](value)
 
     # -- counters ---------------------------------------------------------------------------
     def _cyccnt(self, now: int) -> int:

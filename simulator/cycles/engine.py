@@ -20,9 +20,12 @@ import copy
 import ctypes
 import weakref
 
-from unicorn import UC_HOOK_BLOCK, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE
+from unicorn import arm_const as A
 
+from simulator.cycles import blockcache
 from simulator.cycles.classify import KIND_NONE, classify, make_disassembler
+from simulator.cycles.divide import divide_cycles, divide_rule
 from simulator.cycles.model import BlockCost, block_cost
 from simulator.cycles.regions import Regions
 from simulator.cycles.table import load_table
@@ -36,6 +39,7 @@ class _AccountingBase:
         self.uc = uc
         self.core = core
         self.table = load_table(core, tuple(options))
+        self.divide_rule = divide_rule(self.table)     # None: divides cost their fixed row
         self.regions = Regions(regions)
         self.code_ranges = list(code_ranges or [])
         self.data_waits = data_waits and self.regions.has_data_waits
@@ -45,12 +49,48 @@ class _AccountingBase:
         self._error: BaseException | None = None
         self.debug = None
         self.attached = False
+        self._options = tuple(options)
+        # callable(address, size) -> bool, asked before a block never seen is decoded: True
+        # stops emulation before the block runs and leaves it uncounted (machine/checks.py).
+        self.translation_listener = None
+        self._cache_key: str | None = None
+        self._cached: dict = {}                 # see use_block_cache
+        self._fresh: dict = {}
+
+    # -- decoded blocks kept between runs ----------------------------------------------------
+    def use_block_cache(self, image_digest: str) -> None:
+        """Reuse the block costs decoded by earlier runs of the image with this digest
+        (blockcache.py), and keep this run's for the next."""
+        self._cache_key = blockcache.cache_key(image_digest, self.table.name, self._options, self.regions)
+        self._cached = blockcache.load(self._cache_key)
+
+    def save_block_cache(self) -> None:
+        if self._cache_key is not None and self._fresh:
+            self._cached.update(self._fresh)
+            self._fresh = {}
+            blockcache.save(self._cache_key, self._cached)
+
+    def _cached_cost(self, address: int, size: int) -> BlockCost | None:
+        """The stored cost, if the code is unchanged and no cut block is handing this one its
+        share of a schedule (_split_block_cost): then the cost is what decoding would give."""
+        hit = self._cached.get((address, size))
+        if hit is None or address in self._carry or bytes(self.uc.mem_read(address, size)) != hit[0]:
+            return None
+        code, cost, missing = hit
+        self.table.missing.update(missing)
+        self._costs[address] = cost
+        return cost
 
     # -- decoding ---------------------------------------------------------------------------
     def decode(self, address: int, size: int) -> BlockCost:
+        if self._cached:
+            hit = self._cached_cost(address, size)
+            if hit is not None:
+                return hit
         code = bytes(self.uc.mem_read(address, size)) if size else b""
         insns = [classify(i) for i in self._md.disasm(code, address)]
         cost = self._split_block_cost(insns, address, size)
+        split = cost is not None
         if cost is None:
             cost = block_cost(insns, self.table, self.regions, address, size)
         undecoded = size - sum(i.size for i in insns)
@@ -58,6 +98,9 @@ class _AccountingBase:
             cost.cycles += undecoded // 2
             cost.ninsn += undecoded // 2
         self._costs[address] = cost
+        if self._cache_key is not None and not split and (address, size) not in self._cached:
+            missing = tuple(sorted({i.cls for i in insns if i.cls not in self.table.rows}))
+            self._fresh[(address, size)] = (code, cost, missing)
         return cost
 
     def _split_block_cost(self, insns, address: int, size: int) -> BlockCost | None:
@@ -231,6 +274,8 @@ class Accounting(_AccountingBase):
         self._finalizer()
 
     def _on_miss(self, address, size, out) -> int:
+        if self.translation_listener is not None and self.translation_listener(address, size):
+            return 1                            # C stops before the block runs, uncounted
         try:
             cost = self.decode(address, size)
         except BaseException as err:  # noqa: BLE001 - reported by check()
@@ -267,8 +312,15 @@ class Accounting(_AccountingBase):
         if self.debug:
             self.debug.reset()
 
+    def time_divides(self, checks) -> None:
+        """Apply the core's data-dependent divide rule from the native checks hook, which
+        already stops at every divide (``checks``: simulator.machine.checks.NativeChecks)."""
+        if self.divide_rule is not None:
+            checks.set_divide_timing(self._st, self.divide_rule)
+
     def _block_position(self):
-        return self._c.block_base, self._c.block_mem, self._c.cur_addr
+        mem = self._c.block_mem        # a signed count in a uint64: a fast divide subtracts
+        return self._c.block_base, mem - (1 << 64) if mem >> 63 else mem, self._c.cur_addr
 
     def _block_totals(self):
         n = self._lib.mc_block_count(self._st)
@@ -322,6 +374,9 @@ class PyAccounting(_AccountingBase):
     def _on_block(self, uc, address, size, _user):
         cost = self._costs.get(address)
         if cost is None or cost.size != size:
+            if self.translation_listener is not None and self.translation_listener(address, size):
+                uc.emu_stop()
+                return
             try:
                 cost = self.decode(address, size)
             except BaseException as err:  # noqa: BLE001 - reported by check()
@@ -347,6 +402,26 @@ class PyAccounting(_AccountingBase):
         if self.budget and self.instructions > self.budget and not self.budget_exceeded:
             self.budget_exceeded = True
             uc.emu_stop()
+
+    def time_divides(self, checks) -> None:
+        """Apply the core's data-dependent divide rule in a Python code hook on each of
+        ``checks.divide_sites`` (the oracle of the native path in checks.c)."""
+        if self.divide_rule is None:
+            return
+        for addr in checks.divide_sites:
+            self._hooks.append(self.uc.hook_add(UC_HOOK_CODE, self._on_divide, None, addr, addr))
+
+    def _on_divide(self, uc, address, size, _user):
+        if size != 4:
+            return
+        hw1, hw2 = (int.from_bytes(uc.mem_read(address + k, 2), "little") for k in (0, 2))
+        if (hw1 & 0xFFD0) != 0xFB90 or (hw2 & 0xF0F0) != 0xF0F0:     # SDIV/UDIV T1, as checks.c
+            return
+        n, d = uc.reg_read(_GPR[hw1 & 0xF]), uc.reg_read(_GPR[hw2 & 0xF])
+        extra = divide_cycles(n, d, not hw1 & 0x20, self.divide_rule) - self.divide_rule.static
+        self.cycles += extra
+        self._mem += extra
+        self._totals[self._cur][0] += extra
 
     def _predict(self, br: BlockCost, taken: bool, target: int) -> int:
         """Mirror of predict() in native/accounting.c."""
@@ -376,6 +451,9 @@ class PyAccounting(_AccountingBase):
 
     def _block_totals(self):
         return [(a, c, n) for a, (c, n) in self._totals.items()]
+
+
+_GPR = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC]
 
 
 def _uclib():

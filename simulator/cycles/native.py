@@ -43,6 +43,12 @@ class Counters(ctypes.Structure):
                 ("cur_addr", u64), ("budget_exceeded", i32), ("error", i32)]
 
 
+class CheckRecord(ctypes.Structure):
+    """checks.c ck_record: the first member of its state."""
+    _fields_ = [("fault", i32), ("div_trap", i32), ("fault_pc", u64), ("fault_addr", u64),
+                ("align_checks", u64), ("divides", u64)]
+
+
 MISS_FN = ctypes.CFUNCTYPE(ctypes.c_int, u64, u32, ctypes.POINTER(Block))
 STOP_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 
@@ -63,6 +69,7 @@ def library() -> ctypes.CDLL:
         _compile(target)
     lib = ctypes.CDLL(str(target))
     _prototypes(lib)
+    _check_prototypes(lib)
     return lib
 
 
@@ -104,3 +111,17 @@ def _prototypes(lib: ctypes.CDLL) -> None:
     lib.mc_blocks.restype = u64
     lib.mc_block_count.argtypes = [vp]
     lib.mc_block_count.restype = u64
+
+
+def _check_prototypes(lib: ctypes.CDLL) -> None:
+    """checks.c: the per-instruction alignment / divide hook (simulator/machine/checks.py)."""
+    vp = ctypes.c_void_p
+    lib.ck_new.restype = vp
+    lib.ck_new.argtypes = [vp, vp, vp, ctypes.POINTER(i32)]
+    lib.ck_free.argtypes = [vp]
+    lib.ck_add_site.argtypes = [vp, u64, i32, i32, i32, u32]
+    lib.ck_add_site.restype = ctypes.c_int
+    lib.ck_set_divide_timing.argtypes = [vp, vp, i32, i32, i32]
+    lib.ck_divide_cycles.argtypes = [u32, u32, i32, i32, i32]
+    lib.ck_divide_cycles.restype = i32
+    lib.mc_add_cycles.argtypes = [vp, ctypes.c_int64]

@@ -5,12 +5,13 @@ returns 0, unless CCR.DIV_0_TRP (bit 4 of 0xE000ED14) is set, in which case it r
 UsageFault (DIVBYZERO). Unicorn keeps its own CCR, which firmware cannot reach (we map the
 SCS as a register file), so the trap never fires there: the result is always 0.
 
-We implement the trap: at load, every SDIV/UDIV in the loaded code gets a code hook on
-exactly its address (``begin == end``: unicorn decides at translation time which
-instructions carry a hook, so nothing else slows down). The hook runs before the
-instruction; when the firmware has set DIV_0_TRP in the SCS registers and the divisor
-register (Rm) is 0, it stops with ``Stop("fault", "divzero")``, which ``faults.py`` turns
-into :class:`DivideByZero` with symbol and source line.
+We implement the trap: at load, every SDIV/UDIV in the loaded code gets a native code hook
+on exactly its address (checks.py, ``begin == end``: unicorn decides at translation time
+which instructions carry a hook, so nothing else slows down). The hook runs before the
+instruction; when the firmware has set DIV_0_TRP in the SCS registers (the SCS tells the
+hook on every CCR write) and the divisor register (Rm) is 0, it stops with
+``Stop("fault", "divzero")``, which ``faults.py`` turns into :class:`DivideByZero` with
+symbol and source line. The same hook applies the core's data-dependent divide timing.
 
 The sites are found by the T1 encodings themselves (``FB9x Fxfx`` SDIV, ``FBBx Fxfx`` UDIV,
 ARMv7-M ARM A7.7.127 / A7.7.195) at every halfword of the executable load chunks, rather than
@@ -24,13 +25,9 @@ trap to model on those cores.
 from __future__ import annotations
 
 import numpy as np
-from unicorn import UC_HOOK_CODE
-from unicorn import arm_const as A
 
 CCR_ADDR = 0xE000ED14
 CCR_DIV_0_TRP = 1 << 4
-_RM_REGS = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR,
-                                                                   A.UC_ARM_REG_PC]
 _SITES_ATTR = "_mcusim_divide_sites"
 
 
@@ -54,7 +51,7 @@ def divide_sites(chunks) -> list[int]:
     return sorted(set(sites))
 
 
-def _sites_for(emu) -> list[int]:
+def sites_for(emu) -> list[int]:
     image = emu.image
     sites = getattr(image, _SITES_ATTR, None)
     if sites is None:
@@ -68,25 +65,3 @@ def _code_chunks(emu) -> list[tuple[int, bytes]]:
     chunks = emu.image.get_load_chunks()
     code = [(a, d) for a, d in chunks if any(r.origin <= a < r.end for r in flash)]
     return code or chunks   # RAM-only boards run code from RAM
-
-
-def install(emu) -> int:
-    """Hook every divide of ``emu``'s image; returns how many sites were hooked."""
-    if emu.board.core.arch == "armv6-m":      # no SDIV/UDIV: they are undefined instructions there
-        return 0
-    sites = _sites_for(emu)
-    for addr in sites:
-        emu.uc.hook_add(UC_HOOK_CODE, _on_divide, emu, addr, addr)
-    return len(sites)
-
-
-def _on_divide(uc, address, size, emu) -> None:
-    if size != 4 or not emu.scs.read(CCR_ADDR, 4) & CCR_DIV_0_TRP:
-        return
-    code = bytes(uc.mem_read(address, 4))
-    hw1, hw2 = int.from_bytes(code[:2], "little"), int.from_bytes(code[2:], "little")
-    if not is_divide(hw1, hw2):
-        return
-    if uc.reg_read(_RM_REGS[hw2 & 0xF]) == 0:
-        from .emulator import Stop
-        emu._halt(Stop("fault", "divzero", pc=address, registers=emu.registers()))

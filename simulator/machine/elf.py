@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,11 @@ class ElfImage:
 
     def close(self) -> None:
         self._fh.close()
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the ELF file: names its decoded block costs in the cache (cycles/blockcache.py)."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def file_offset(self, addr: int) -> int | None:
         """Where the byte loaded at ``addr`` lies in the file (None if no section holds it)."""

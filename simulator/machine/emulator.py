@@ -28,7 +28,7 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
-from . import alignment, divzero, hints
+from . import checks, hints
 from .elf import ElfImage
 from .semihosting import OutputLimit, Semihost, SemihostingError
 
@@ -87,9 +87,11 @@ class _Watchdog:
 
 
 class Emulator:
-    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory,
+    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory, hooks: bool = True,
                  max_output: int | None = None):
-        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles);
+        """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles).
+        ``hooks=False`` runs bare Unicorn (no accounting, no checks; semihosting still works):
+        the baseline of benchmarks/sim_speed.py, not a way to run firmware for results.
         ``max_output`` bounds the semihosting output in bytes (OutputLimitExceeded)."""
         self.board = board
         self.layout = layout
@@ -114,10 +116,14 @@ class Emulator:
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
                          self._on_bad_access)
-        self.counter.attach()
-        divzero.install(self)             # CCR.DIV_0_TRP, which unicorn does not implement
-        alignment.install(self)           # LDRD/LDM/... alignment faults, which unicorn skips on v7-M
-        hints.install(self)               # WFI ends the run (named); WFE/YIELD/SEV run as NOPs
+        self.checks = None
+        if hooks:
+            self.counter.use_block_cache(image.digest)   # decoded block costs of earlier runs
+            self.counter.attach()
+            # LDRD/LDM/... alignment faults and CCR.DIV_0_TRP, which unicorn does not raise on
+            # v7-M, and the data-dependent divide timing: one native hook on those sites only.
+            self.checks = checks.install(self)
+            hints.install(self)           # WFI ends the run (named); WFE/YIELD run as NOPs
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
@@ -229,6 +235,10 @@ class Emulator:
         watchdog = _Watchdog(self.uc, max_seconds)
         try:
             self.uc.emu_start(entry | 1, until)
+            while (self.checks is not None and self.stop is None and not watchdog.fired
+                   and (resume := self.checks.resume_point()) is not None):
+                self.uc.emu_start(resume | 1, until)     # a block stopped to get its check hooks
+            self.counter.save_block_cache()
             self.counter.check()
         except UcError as exc:
             return self._error_stop(exc)
@@ -236,6 +246,11 @@ class Emulator:
             watchdog.cancel()
         if self.stop is not None:
             return self.stop
+        fault = self.checks.fault() if self.checks is not None else None
+        if fault is not None:
+            detail, pc, address = fault
+            return Stop("fault", detail, pc=pc, address=address if detail == "unaligned" else None,
+                        registers=self.registers())
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)
         if self.counter.budget_exceeded:
             return Stop("budget", pc=pc, registers=self.registers())

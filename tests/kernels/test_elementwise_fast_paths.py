@@ -11,6 +11,7 @@ the near-INT32_MIN output of test_kernels_emulated.py's regression.
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -133,6 +134,8 @@ BOARDS = ["rp2040", "nrf52840", "stm32h743"]
 def fw(request):
     from simulator.machine import Machine
     board, toolchain = request.param
+    if toolchain == "gcc" and shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     src = hostlib.SRC
     with tempfile.TemporaryDirectory() as tmp:
         stub = Path(tmp) / "main.c"

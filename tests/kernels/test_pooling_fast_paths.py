@@ -10,6 +10,7 @@ reciprocal's proven range (361 taps). The reciprocal itself is checked exhaustiv
 from __future__ import annotations
 
 import ctypes
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -113,6 +114,8 @@ BOARDS = ["rp2040", "nrf52840", "stm32h743"]
 def fw(request):
     from simulator.machine import Machine
     board, toolchain = request.param
+    if toolchain == "gcc" and shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
     src = hostlib.SRC
     with tempfile.TemporaryDirectory() as tmp:
         stub = Path(tmp) / "main.c"

@@ -259,3 +259,13 @@ void mc_mem_hook(void *uc, int type, uint64_t addr, int size, int64_t value, voi
         }
     }
 }
+
+/* Cycles known only while a block executes (a data-dependent divide: checks.c), charged to
+ * the running block; n < 0 when the instruction is cheaper than its static charge. Counted in
+ * block_mem too, so a DWT read later in the same block sees them. */
+void mc_add_cycles(void *state, int64_t n) {
+    mc_state *st = (mc_state *)state;
+    st->c.cycles += (uint64_t)n;
+    st->c.block_mem += (uint64_t)n;
+    if (st->cur >= 0) st->table[st->cur].cycles_acc += (uint64_t)n;
+}

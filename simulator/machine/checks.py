@@ -1,0 +1,133 @@
+"""The per-instruction checks unicorn does not do, as one native code hook.
+
+Two architectural faults are missing from unicorn 2.1.4 on ARMv7-M / ARMv8-M: alignment
+faults of LDRD/STRD/LDM/STM/exclusives/VFP loads and stores (alignment.py says which and
+why) and CCR.DIV_0_TRP for SDIV/UDIV (divzero.py). Those modules find the sites once per
+image; here each site gets a code hook on exactly its address, and the hook is C
+(``cycles/native/checks.c``): a Python callback per execution cost more than the whole rest of
+the emulation (VWW: 237,352 callbacks, 0.75 s of 1.42 s). The same hook applies the core's
+data-dependent divide timing when its table has one (``cycles/divide.py``).
+
+Hooks are added only for code that runs. Unicorn 2.1.4 dispatches every hooked instruction by
+walking its whole list of code hooks (helper_uc_tracecode), so each hook in the list costs
+every call: measured ~4.5 ns per list entry per call against ~5 ns for the call itself (300,000
+calls: 1 hook 1.4 ms, 71 hooks 92 ms), and VWW runs only 35 of its 73 sites. So a site gets its
+hook when the accounting first meets a block holding it (:meth:`NativeChecks.on_translated`):
+the block is stopped before it runs (a stop in the block hook leaves the PC on the block and
+runs none of it), its translation dropped, and emulation resumed there with the hook in place.
+
+The C hook records a violation (kind, pc, address) and stops emulation; :meth:`stop` turns
+the record into the :class:`Stop` that faults.py reports as UnalignedAccess / DivideByZero.
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import weakref
+
+from unicorn import UC_HOOK_CODE
+from unicorn import arm_const as A
+
+from . import alignment, divzero
+
+SITE_ALIGN, SITE_DIVIDE = 1, 2
+FAULT_UNALIGNED, FAULT_DIVZERO = 1, 2
+_FAULT_DETAIL = {FAULT_UNALIGNED: "unaligned", FAULT_DIVZERO: "divzero"}
+_GPR = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR,
+                                                               A.UC_ARM_REG_PC]
+
+
+class NativeChecks:
+    """The checks of one Unicorn engine: sites, the C state, the hooks."""
+
+    def __init__(self, uc):
+        from simulator.cycles import native
+        from simulator.cycles.engine import _uclib
+        self.uc = uc
+        self._lib = native.library()
+        uclib = _uclib()
+        fn = [ctypes.cast(getattr(uclib, name), ctypes.c_void_p) for name in
+              ("uc_reg_read", "uc_mem_read", "uc_emu_stop")]
+        gpr = (ctypes.c_int32 * 16)(*_GPR)
+        self._st = self._lib.ck_new(*fn, gpr)
+        if not self._st:
+            raise MemoryError("checks: cannot allocate the native state")
+        self.record = ctypes.cast(self._st, ctypes.POINTER(native.CheckRecord)).contents
+        self._finalizer = weakref.finalize(uc, self._lib.ck_free, self._st)
+        self.alignment_sites: list[int] = []
+        self.divide_sites: list[int] = []
+        self._unhooked: list[int] = []          # sorted; see on_translated
+        self._restart: tuple[int, int] | None = None
+        self._hooks: list[int] = []
+
+    def add_alignment_site(self, address: int, base_reg: int, disp: int, align: int) -> None:
+        self._add(address, SITE_ALIGN, base_reg, disp, align)
+        self.alignment_sites.append(address)
+
+    def add_divide_site(self, address: int) -> None:
+        self._add(address, SITE_DIVIDE, 0, 0, 0)
+        self.divide_sites.append(address)
+
+    def _add(self, address, kind, base_reg, disp, align) -> None:
+        if self._lib.ck_add_site(self._st, address, kind, base_reg, disp, align) != 0:
+            raise MemoryError(f"checks: cannot add the site at 0x{address:08x}")
+        bisect.insort(self._unhooked, address)
+
+    def set_divide_timing(self, accounting_state, rule) -> None:
+        """Charge divides by ``rule`` (cycles.divide.DivideRule) into that native accounting."""
+        self._lib.ck_set_divide_timing(self._st, accounting_state, rule.div_min, rule.div_max, rule.static)
+
+    def set_divide_trap(self, ccr: int) -> None:
+        self.record.div_trap = int(bool(ccr & divzero.CCR_DIV_0_TRP))
+
+    def on_translated(self, address: int, size: int) -> bool:
+        """The accounting met a block it has not seen, ``size`` bytes at ``address``, before
+        running it. If the block holds sites without a hook yet, hook them and return True:
+        the block is then stopped before it runs, and :meth:`resume_point` has it translated
+        again, now with the hooks (Emulator.run). Otherwise False: run it."""
+        lo = bisect.bisect_left(self._unhooked, address)
+        hi = bisect.bisect_left(self._unhooked, address + size)
+        if lo == hi:
+            return False
+        from simulator.cycles.engine import _native_hook
+        for addr in self._unhooked[lo:hi]:
+            self._hooks.append(_native_hook(self.uc, UC_HOOK_CODE, self._lib.ck_code_hook, self._st, addr, addr))
+        del self._unhooked[lo:hi]
+        self._restart = (address, size)
+        return True
+
+    def resume_point(self) -> int | None:
+        """Where to start again after :meth:`on_translated` stopped a block (its stale
+        translation dropped), or None when emulation stopped for another reason."""
+        if self._restart is None:
+            return None
+        address, size = self._restart
+        self._restart = None
+        self.uc.ctl_remove_cache(address, address + size)
+        return address
+
+    @property
+    def hooked_sites(self) -> int:
+        return len(self._hooks)
+
+    def fault(self) -> tuple[str, int, int] | None:
+        """``(detail, pc, address)`` of the violation that stopped emulation, or None."""
+        r = self.record
+        if not r.fault:
+            return None
+        return _FAULT_DETAIL[r.fault], r.fault_pc, r.fault_addr
+
+
+def install(emu) -> NativeChecks:
+    """Hook every checked site of ``emu``'s image; divides also get the core's timing rule."""
+    checks = NativeChecks(emu.uc)
+    if not emu.board.core.unaligned_faults:          # ARMv6-M: unicorn faults by itself
+        for addr, base_reg, disp, need, _post in alignment.sites_for(emu.image):
+            checks.add_alignment_site(addr, base_reg, disp, need)
+    if emu.board.core.arch != "armv6-m":              # no SDIV/UDIV there (divzero.py)
+        for addr in divzero.sites_for(emu):
+            checks.add_divide_site(addr)
+    emu.scs.watch(divzero.CCR_ADDR, checks.set_divide_trap)
+    emu.counter.time_divides(checks)
+    emu.counter.translation_listener = checks.on_translated
+    return checks
