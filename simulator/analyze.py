@@ -13,6 +13,7 @@ tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 dif
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from .boards import get_board
-from .errors import BitMismatch, ConfigError, ModelError, RamOverflow
+from .budget import HostBudget, check_geometry, check_host
+from .errors import BitMismatch, ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
 from .lower.planner import TensorSlot, align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
-from .reference.graph import run_graph
+from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
 from .sizes import format_size
 
@@ -207,6 +209,18 @@ def overflow_error(lm: LoweredModel, need: dict, limit: int, board: str) -> RamO
     return RamOverflow(msg, limit=limit, needed=total, sections=dict(need))
 
 
+def check_flash(lm: LoweredModel, board) -> None:
+    """FlashOverflow if the model's constants and input alone exceed the board's flash (the
+    linker checks the exact total, code included, after the build)."""
+    flash = board.flash
+    need = lm.weights_bytes + lm.graph.tensor(lm.input).nbytes
+    if need > flash.size:
+        raise FlashOverflow(
+            f"model {lm.graph.name} does not fit the flash of {board.name}: its constants and "
+            f"input need {need} B ({format_size(need)}) before any code, region '{flash.name}' "
+            f"has {flash.size} B ({format_size(flash.size)}): over by {need - flash.size} B")
+
+
 def check_ram(lm: LoweredModel, limit: int, stack_size: int, board: str) -> dict:
     """Raise RamOverflow if arena + scratch + stack + static exceed ``limit``."""
     need = ram_need(lm, stack_size)
@@ -285,18 +299,27 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
-            work_dir=None, caches: bool = True, progress=None) -> Analysis:
+            work_dir=None, caches: bool = True, progress=None,
+            host_budget: HostBudget | None = None, max_seconds: float | None = None,
+            max_output: int | None = None) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
     a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
     ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
     cache assumption (see docs/cycle-model.md). ``progress(text)``, if given, is told each stage
-    and each layer as the emulated run passes it (the CLI shows it on a terminal)."""
+    and each layer as the emulated run passes it (the CLI shows it on a terminal).
+
+    Resources are checked before the NumPy reference runs: the model's geometry (ModelError),
+    the board's RAM (returned as ``fits=False``) and flash (FlashOverflow), and the host
+    (HostBudgetExceeded, ``host_budget``: default :meth:`HostBudget.from_env`).
+    ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
+    (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, caches=caches,
-                        progress=progress or (lambda text: None))
+                        progress=progress or (lambda text: None), host_budget=host_budget,
+                        max_seconds=max_seconds, max_output=max_output)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -304,25 +327,42 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             caches, progress) -> Analysis:
+             caches, progress, host_budget, max_seconds, max_output) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
     if isinstance(model, (str, Path)):
         graph.name = Path(model).stem if graph.name in ("", "model") else graph.name
-    x = prepare_input(graph, input)
-    progress("running the NumPy reference")
-    reference = run_graph(graph, [x])
     kwargs = {} if max_instructions is None else {"max_instructions": max_instructions}
+    if max_seconds is not None:
+        kwargs["max_seconds"] = max_seconds
+    if max_output is not None:
+        kwargs["max_output"] = max_output
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,
                       **kwargs)
+    # Resources first (simulator/budget.py): the declared shapes are checked against the kernels'
+    # geometry, the board and the host before the reference allocates or computes anything.
+    check_geometry(graph)
+    for op in graph.ops:
+        adapter_for(op, graph)          # "no NumPy reference" before "no C kernel"
     progress("lowering to C")
     lm = lower_graph(graph, machine.board)
     need = ram_need(lm, machine.stack_size)
     result = _base(lm, machine, machine.toolchain.name, need)
-    result.reference_output = reference[lm.output]
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
+    except RamOverflow as err:
+        result.fits = False
+        result.overflow = str(err)
+        result.wall_seconds = time.perf_counter() - t0
+        return result
+    check_flash(lm, machine.board)
+    check_host(graph, host_budget)
+    x = prepare_input(graph, input)
+    progress("running the NumPy reference")
+    reference = run_graph(graph, [x])
+    result.reference_output = reference[lm.output]
+    try:
         _build_and_run(lm, machine, x, reference, result, work_dir, progress)
     except RamOverflow as err:
         result.fits = False
@@ -385,6 +425,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     result.ram_total = lay.ram_used
     mismatch = None
     if run.exit_code != 0:
+        _raise_rejected_layer(lm, run.stdout)
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
     for lr, layer in zip(result.layers, lm.layers):
         region = run.regions.get(layer.region, {})
@@ -411,6 +452,27 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
                     "reference")
     result.mismatch = mismatch
     result.bit_exact = mismatch is None
+
+
+# main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
+# cross_kernels/include/ck_types.h) means a parameter is outside the kernel's documented range:
+# the model's numbers, not a simulation result, so it is a ModelError rather than a mismatch.
+_KERNEL_FAILED = re.compile(r"model_invoke failed: status (-?\d+) at layer (-?\d+)")
+CK_ARG_ERROR = -1
+
+
+def _raise_rejected_layer(lm, stdout: str) -> None:
+    m = _KERNEL_FAILED.search(stdout)
+    if not m or int(m.group(1)) != CK_ARG_ERROR:
+        return
+    layer = next((l for l in lm.layers if l.index == int(m.group(2))), None)
+    if layer is None:
+        return
+    raise ModelError(f"layer {layer.index} (output {layer.name!r}): kernel "
+                     f"{layer.kernel} rejected the layer's parameters (CK_ARG_ERROR: a "
+                     f"parameter is outside the range its header documents, "
+                     f"cross_kernels/include/)", op_index=layer.index, opcode=layer.opcode,
+                     tensor_index=layer.output)
 
 
 def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:

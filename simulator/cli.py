@@ -8,8 +8,23 @@ import warnings
 
 from . import __version__
 from .errors import McusimError
+from .limits import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_SECONDS, MAX_INSTRUCTIONS
 
 EXIT_INTERNAL = 70      # EX_SOFTWARE: a bug in mcusim itself
+
+
+def _int_arg(text: str) -> int:
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _float_arg(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def _add_target_options(p: argparse.ArgumentParser) -> None:
@@ -20,8 +35,15 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--caches", choices=["on", "off"], default="on",
                    help="on: steady state with caches hitting, no wait states (default); "
                         "off: every access pays its memory region's wait states")
-    p.add_argument("--max-instructions", type=int, default=2_000_000_000,
-                   help="stop a runaway program after this many instructions")
+    p.add_argument("--max-instructions", type=_int_arg, default=DEFAULT_MAX_INSTRUCTIONS,
+                   help="stop a runaway program after this many instructions "
+                        f"(1 to {MAX_INSTRUCTIONS:.0e}; default {DEFAULT_MAX_INSTRUCTIONS:,})")
+    p.add_argument("--max-seconds", type=_float_arg, default=DEFAULT_MAX_SECONDS,
+                   help=f"stop the emulated run after this much wall-clock time "
+                        f"(default {DEFAULT_MAX_SECONDS:g} s)")
+    p.add_argument("--max-output", type=_int_arg, default=DEFAULT_MAX_OUTPUT,
+                   help=f"stop the run when its output passes this many bytes "
+                        f"(default {DEFAULT_MAX_OUTPUT:,})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
@@ -61,7 +83,8 @@ def cmd_run(args) -> int:
     from .report.text import render_run
 
     m = Machine(args.board, ram=args.ram, stack=args.stack, toolchain=args.toolchain,
-                max_instructions=args.max_instructions, caches=args.caches == "on")
+                max_instructions=args.max_instructions, caches=args.caches == "on",
+                max_seconds=args.max_seconds, max_output=args.max_output)
     fw = m.build(args.sources, defines=_parse_defines(args.defines), include_dirs=args.include_dirs,
                  opt=f"-O{args.opt}")
     if args.gdb is not None:

@@ -72,7 +72,8 @@ def cmd_analyze(args) -> int:
     try:
         a = analyze(args.model, args.board, ram=args.ram, toolchain=args.toolchain, input=args.input,
                     stack=args.stack, max_instructions=args.max_instructions,
-                    work_dir=args.keep_sources, caches=args.caches == "on", progress=progress)
+                    work_dir=args.keep_sources, caches=args.caches == "on", progress=progress,
+                    max_seconds=args.max_seconds, max_output=args.max_output)
     finally:
         if progress is not None:
             progress.done()        # clear the status line, also before an error message

@@ -94,6 +94,11 @@ class ModelError(McusimError):
                           tensor_index=self.tensor_index)
 
 
+class HostBudgetExceeded(McusimError):
+    """Running the model's NumPy reference would take more host memory or work than allowed
+    (simulator.budget.HostBudget); checked from the declared shapes before anything runs."""
+
+
 class QuantizationError(McusimError):
     """Calibration data or a float model cannot be quantized as asked."""
 
@@ -160,6 +165,23 @@ class StackOverflow(SimulationError):
 
 class InstructionBudgetExceeded(SimulationError):
     """The program ran longer than its instruction budget (a runaway loop)."""
+
+
+class WallClockExceeded(SimulationError):
+    """The program ran longer than its wall-clock limit (max_seconds / --max-seconds)."""
+
+
+class OutputLimitExceeded(SimulationError):
+    """The program's semihosting output passed its limit (max_output / --max-output)."""
+
+
+class WaitForInterrupt(SimulationError):
+    """The program executed WFI: mcusim delivers no interrupts, so the core would sleep forever
+    (see simulator/machine/hints.py). ``stdout`` holds what the program printed before."""
+
+    def __init__(self, message: str, *, stdout: str = "", **kw):
+        self.stdout = stdout
+        super().__init__(message, **kw)
 
 
 class ExitFailure(McusimError):

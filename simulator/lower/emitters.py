@@ -65,7 +65,31 @@ def _tensors(ctx, n_in: int):
     return ins, g.tensor(op.outputs[0])
 
 
+# The conv and fully connected kernels take shifts in -31..31 (ck_conv_check_args.c,
+# ck_fc_check_args.c) and return CK_ARG_ERROR otherwise; TFLite's own kernels refuse such a
+# layer at Prepare. A scale ratio that needs more is the model's error, said before any build.
+SHIFT_RANGE = (-31, 31)
+
+
+def check_shifts(ctx, shifts) -> None:
+    bad = [(c, int(s)) for c, s in enumerate(np.ravel(shifts))
+           if not SHIFT_RANGE[0] <= int(s) <= SHIFT_RANGE[1]]
+    if not bad:
+        return
+    channel, shift = bad[0]
+    op, g = ctx.op, ctx.graph
+    x_t, w_t, out_t = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    w_scale = np.ravel(w_t.quant.scale)[min(channel, np.size(w_t.quant.scale) - 1)]
+    raise ModelError(
+        f"output {out_t.name!r}: the requantization multiplier "
+        f"input scale {x_t.quant.scalar_scale:.6g} x weight scale {w_scale:.6g} / output scale "
+        f"{out_t.quant.scalar_scale:.6g} needs a shift of {shift:+d} (output channel {channel}); "
+        f"the kernels take {SHIFT_RANGE[0]}..{SHIFT_RANGE[1]}: the output tensor's scale is "
+        f"not usable", op_index=op.index, opcode=op.opcode, tensor_index=out_t.index)
+
+
 def _requant_arrays(ctx, q) -> tuple[str, str, list[ConstArray]]:
+    check_shifts(ctx, q["shift"])
     p = ctx.prefix
     mult = ConstArray(f"{p}_multiplier", "int32_t", _i32(q["multiplier"]))
     shift = ConstArray(f"{p}_shift", "int32_t", _i32(q["shift"]))

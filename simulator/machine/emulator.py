@@ -14,6 +14,8 @@ unicorn 2.1.4 facts this relies on (measured here, see the developers' brief):
 from __future__ import annotations
 
 import struct
+import threading
+import time
 from dataclasses import dataclass, field
 
 import capstone
@@ -27,9 +29,9 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
-from . import checks
+from . import checks, hints
 from .elf import ElfImage
-from .semihosting import Semihost, SemihostingError
+from .semihosting import OutputLimit, Semihost, SemihostingError
 
 PAGE = 0x400                      # unicorn's ARM page: 1 KiB (mappings must be multiples)
 STACK_PAINT = 0xCD
@@ -50,7 +52,7 @@ def _round_up(n: int, to: int = PAGE) -> int:
 @dataclass
 class Stop:
     """Why the emulator stopped: exactly one of these is the reason."""
-    kind: str                       # "exit", "returned", "fault", "budget", "breakpoint"
+    kind: str      # "exit", "returned", "fault", "budget", "breakpoint", "wfi", "wallclock", "output"
     detail: str = ""
     pc: int | None = None
     address: int | None = None
@@ -59,11 +61,74 @@ class Stop:
     registers: dict = field(default_factory=dict)
 
 
+class _Watch:
+    """One armed wall-clock limit; ``fired`` once the watchdog has stopped its engine."""
+
+    def __init__(self, uc, deadline: float):
+        self.uc = uc
+        self.deadline = deadline
+        self.fired = False
+
+
+class _Watchdog:
+    """Stops an engine when its run passes its wall-clock deadline.
+
+    One daemon thread for the whole process sleeps until the earliest deadline, so arming and
+    disarming a run is a lock and a dict entry: no thread per run (a thread start and join cost
+    ~0.5 ms of CPU per ``fw.call`` here), and no polling (unicorn's own ``emu_start`` timeout
+    wakes every 2 us, uc.c ``_timeout_fn``). ctypes releases the GIL inside ``emu_start``, and
+    ``uc_emu_stop`` is meant to be called from another thread (that timeout does it)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._armed: dict[int, _Watch] = {}
+        self._thread: threading.Thread | None = None
+        self._wake: float | None = None      # when the thread wakes next (None: when told)
+
+    def arm(self, uc, seconds: float | None) -> _Watch:
+        watch = _Watch(uc, time.monotonic() + seconds if seconds is not None else None)
+        if seconds is None:
+            return watch
+        with self._cond:
+            self._armed[id(watch)] = watch
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="mcusim-watchdog",
+                                                daemon=True)
+                self._thread.start()
+            elif self._wake is None or watch.deadline < self._wake:
+                # Only a deadline earlier than the thread's next wake-up needs it woken: runs
+                # armed one after another with the same limit never do (no thread switch).
+                self._cond.notify()
+        return watch
+
+    def disarm(self, watch: _Watch) -> None:
+        if watch.deadline is not None:
+            with self._cond:
+                self._armed.pop(id(watch), None)
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, watch in list(self._armed.items()):
+                    if watch.deadline <= now:
+                        del self._armed[key]
+                        watch.fired = True
+                        watch.uc.emu_stop()
+                self._wake = min((w.deadline for w in self._armed.values()), default=None)
+                self._cond.wait(None if self._wake is None else self._wake - now)
+
+
+_WATCHDOG = _Watchdog()
+
+
 class Emulator:
-    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory, hooks: bool = True):
+    def __init__(self, board: Board, layout: Layout, image: ElfImage, counter_factory, hooks: bool = True,
+                 max_output: int | None = None):
         """``counter_factory(uc, board)`` returns the cycle accounting (simulator.cycles).
         ``hooks=False`` runs bare Unicorn (no accounting, no checks; semihosting still works):
-        the baseline of benchmarks/sim_speed.py, not a way to run firmware for results."""
+        the baseline of benchmarks/sim_speed.py, not a way to run firmware for results.
+        ``max_output`` bounds the semihosting output in bytes (OutputLimitExceeded)."""
         self.board = board
         self.layout = layout
         self.image = image
@@ -77,8 +142,9 @@ class Emulator:
             self.uc.mem_write(addr, data)
         self.stop: Stop | None = None
         self._pending_access: tuple[str, int, int] | None = None
+        limits = {} if max_output is None else {"max_output": max_output}
         self.semihost = Semihost(self._read_mem, now_cycles=self._now_cycles, clock_hz=board.clock_hz,
-                                 on_region=self._on_region)
+                                 on_region=self._on_region, **limits)
         # Regions marked by ck_region_begin/end: name -> {"instructions", "cycles", "count"}.
         self.region_totals: dict[str, dict] = {}
         self._region_open: dict[str, tuple[int, int | None]] = {}
@@ -93,6 +159,7 @@ class Emulator:
             # LDRD/LDM/... alignment faults and CCR.DIV_0_TRP, which unicorn does not raise on
             # v7-M, and the data-dependent divide timing: one native hook on those sites only.
             self.checks = checks.install(self)
+            hints.install(self)           # WFI ends the run (named); WFE/YIELD run as NOPs
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
@@ -176,6 +243,9 @@ class Emulator:
         r1 = self.uc.reg_read(A.UC_ARM_REG_R1)
         try:
             ret = self.semihost.handle(op, r1)
+        except OutputLimit as exc:
+            self._halt(Stop("output", str(exc), pc=pc, registers=self.registers()))
+            return
         except (SemihostingError, UcError) as exc:
             self._halt(Stop("fault", f"semihosting: {exc}", pc=pc, registers=self.registers()))
             return
@@ -190,26 +260,26 @@ class Emulator:
     def registers(self) -> dict[str, int]:
         return {n: self.uc.reg_read(r) for n, r in zip(REG_NAMES, _REG_IDS)}
 
-    def run(self, entry: int, sp: int, until: int, budget: int | None) -> Stop:
+    def run(self, entry: int, sp: int, until: int, budget: int | None,
+            max_seconds: float | None = None) -> Stop:
+        """Run from ``entry`` until ``until``, an exit, a fault, the instruction ``budget`` or
+        ``max_seconds`` of wall-clock time (None: no time limit, e.g. under gdb)."""
         self.uc.reg_write(A.UC_ARM_REG_SP, sp)
         self.budget = budget
+        self.max_seconds = max_seconds
         self.counter.set_budget(budget)
+        watchdog = _WATCHDOG.arm(self.uc, max_seconds)
         try:
             self.uc.emu_start(entry | 1, until)
-            while self.checks is not None and (resume := self.checks.resume_point()) is not None:
+            while (self.checks is not None and self.stop is None and not watchdog.fired
+                   and (resume := self.checks.resume_point()) is not None):
                 self.uc.emu_start(resume | 1, until)     # a block stopped to get its check hooks
             self.counter.save_block_cache()
             self.counter.check()
         except UcError as exc:
-            pc = self.uc.reg_read(A.UC_ARM_REG_PC)
-            regs = self.registers()
-            if exc.errno == UC_ERR_INSN_INVALID:
-                return Stop("fault", "undefined", pc=pc, registers=regs)
-            if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
-                             UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT) and self._pending_access:
-                access, addr, size = self._pending_access
-                return Stop("fault", "memory", pc=pc, address=addr, access=access, size=size, registers=regs)
-            return Stop("fault", f"unicorn: {exc}", pc=pc, registers=regs)
+            return self._error_stop(exc)
+        finally:
+            _WATCHDOG.disarm(watchdog)
         if self.stop is not None:
             return self.stop
         fault = self.checks.fault() if self.checks is not None else None
@@ -217,9 +287,28 @@ class Emulator:
             detail, pc, address = fault
             return Stop("fault", detail, pc=pc, address=address if detail == "unaligned" else None,
                         registers=self.registers())
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
         if self.counter.budget_exceeded:
-            return Stop("budget", pc=self.uc.reg_read(A.UC_ARM_REG_PC), registers=self.registers())
-        return Stop("returned", pc=self.uc.reg_read(A.UC_ARM_REG_PC))
+            return Stop("budget", pc=pc, registers=self.registers())
+        if watchdog.fired and pc != until:
+            return Stop("wallclock", pc=pc, registers=self.registers())
+        wfi = hints.wfi_before(self._read_mem, pc) if pc != until else None
+        fn = self.image.function_at(wfi) if wfi is not None else None
+        if wfi is not None and not (fn and fn.size):     # a WFI in a sized function was hooked
+            return Stop("wfi", "WFI with no interrupt that could wake the core", pc=wfi,
+                        registers=self.registers())
+        return Stop("returned", pc=pc)
+
+    def _error_stop(self, exc: UcError) -> Stop:
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        regs = self.registers()
+        if exc.errno == UC_ERR_INSN_INVALID:
+            return Stop("fault", "undefined", pc=pc, registers=regs)
+        if exc.errno in (UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_UNMAPPED, UC_ERR_FETCH_UNMAPPED,
+                         UC_ERR_READ_PROT, UC_ERR_WRITE_PROT, UC_ERR_FETCH_PROT) and self._pending_access:
+            access, addr, size = self._pending_access
+            return Stop("fault", "memory", pc=pc, address=addr, access=access, size=size, registers=regs)
+        return Stop("fault", f"unicorn: {exc}", pc=pc, registers=regs)
 
     def disassemble_around(self, pc: int, before: int = 3, after: int = 3) -> list[str]:
         fn = self.image.function_at(pc)

@@ -53,6 +53,19 @@ def fault_error(emu: Emulator, stop: Stop) -> E.SimulationError:
         return E.InstructionBudgetExceeded(
             f"instruction budget exceeded: more than {emu.budget:,} instructions "
             f"(a runaway loop? raise it with max_instructions / --max-instructions)", **kw)
+    if stop.kind == "wallclock":
+        return E.WallClockExceeded(
+            f"wall-clock limit exceeded: the program ran for more than {emu.max_seconds:g} s "
+            f"({emu.counter.instructions:,} instructions; raise it with max_seconds / "
+            f"--max-seconds)", **kw)
+    if stop.kind == "output":
+        return E.OutputLimitExceeded(stop.detail, **kw)
+    if stop.kind == "wfi":
+        return E.WaitForInterrupt(
+            f"WFI in {fname}: the core waits for an interrupt, and mcusim delivers none "
+            f"(SysTick and the DWT count but never interrupt), so the run ends here after "
+            f"{emu.counter.instructions:,} instructions",
+            stdout=emu.semihost.stdout.decode(errors="replace"), **kw)
     if stop.kind == "breakpoint":
         return E.HardFault(stop.detail, **kw)
     detail = stop.detail

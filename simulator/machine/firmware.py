@@ -9,16 +9,17 @@ import numpy as np
 from unicorn import arm_const as A
 
 from ..boards import Board, get_board
-from ..errors import ConfigError, ExitFailure, RamOverflow
+from ..errors import BoardError, ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
+from .. import limits
+from ..limits import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_SECONDS
 from .emulator import Emulator, Stop
 from .faults import fault_error
 
 DEFAULT_STACK = 4096
-DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
 ARG_ALIGN = 8
 
 
@@ -107,7 +108,8 @@ class Firmware:
         return sym.addr
 
     def _emulator(self, region_listener=None) -> Emulator:
-        emu = Emulator(self.board, self.layout, self.image, self.machine.make_counter)
+        emu = Emulator(self.board, self.layout, self.image, self.machine.make_counter,
+                       max_output=self.machine.max_output)
         emu.region_listener = region_listener
         emu.paint_stack()
         return emu
@@ -131,8 +133,16 @@ class Firmware:
                    profile=self._profile(emu) if profile else {},
                    untimed=sorted(emu.counter.table.missing), **extra)
 
+    def _limits(self, max_instructions, max_seconds) -> dict:
+        """The run's instruction budget and wall-clock limit: the machine's unless given."""
+        m = self.machine
+        return {"budget": m.max_instructions if max_instructions is None
+                else limits.instruction_budget(max_instructions),
+                "max_seconds": m.max_seconds if max_seconds is None
+                else limits.wall_seconds(max_seconds)}
+
     def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False,
-            region_listener=None) -> RunResult:
+            region_listener=None, max_seconds: float | None = None) -> RunResult:
         """Run from Reset_Handler until main() returns or the firmware exits.
 
         ``profile=True`` also counts instructions (and cycles, with the cycle model) per function.
@@ -141,15 +151,17 @@ class Firmware:
         emu = self._emulator(region_listener)
         entry = self.symbol_address("Reset_Handler")
         stop = emu.run(entry, self.layout.stack_top, until=0xFFFF_FFFE,
-                       budget=max_instructions or self.machine.max_instructions)
+                       **self._limits(max_instructions, max_seconds))
         result = self._result(RunResult, emu, stop, profile)
         if check and result.exit_code:
             raise ExitFailure(f"firmware exited with status {result.exit_code}")
         return result
 
-    def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False) -> CallResult:
+    def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False,
+             max_seconds: float | None = None) -> CallResult:
         """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
         (after .bss) and passed by pointer; they are read back into ``result.arrays``."""
+        run_limits = self._limits(max_instructions, max_seconds)
         emu = self._emulator()
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
@@ -164,7 +176,7 @@ class Firmware:
         if stack_words:
             emu.uc.mem_write(sp, struct.pack(f"<{len(stack_words)}I", *stack_words))
         emu.uc.reg_write(A.UC_ARM_REG_LR, ret_addr | 1)
-        stop = emu.run(entry, sp, until=ret_addr, budget=max_instructions or self.machine.max_instructions)
+        stop = emu.run(entry, sp, until=ret_addr, **run_limits)
         value = emu.uc.reg_read(A.UC_ARM_REG_R0)
         value = value - (1 << 32) if value & 0x8000_0000 else value
         fval = None
@@ -224,8 +236,18 @@ class Machine:
     def __init__(self, board: str | Board = "generic-m7", ram: str | int | None = None,
                  stack: str | int = DEFAULT_STACK, toolchain: str = "zig",
                  max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, caches: bool = True,
-                 engine: str = "native"):
+                 engine: str = "native", max_seconds: float = DEFAULT_MAX_SECONDS,
+                 max_output: int = DEFAULT_MAX_OUTPUT):
+        """``max_instructions``, ``max_seconds`` (wall clock) and ``max_output`` (bytes of
+        semihosting output) bound every run (simulator/limits.py: there is no
+        unlimited; InstructionBudgetExceeded, WallClockExceeded, OutputLimitExceeded)."""
         self.board = get_board(board)
+        # Every run's latency divides by the clock: refuse a clock no board has, whatever the
+        # board loader let through (board-file validation lives in simulator/boards).
+        clock = self.board.clock_hz
+        if isinstance(clock, bool) or not isinstance(clock, int) or clock <= 0:
+            raise BoardError(f"board {self.board.name}: clock_hz must be a positive integer "
+                             f"(Hz), got {clock!r}")
         limit = parse_size(ram, what="--ram") if ram is not None else self.board.default_ram.size
         self.ram_region = self.board.pick_ram_region(limit)
         self.ram_limit = limit
@@ -233,7 +255,9 @@ class Machine:
         if self.stack_size % 8:
             raise ConfigError(f"--stack {stack}: must be a multiple of 8 bytes (AAPCS stack alignment)")
         self.toolchain = get_toolchain(toolchain)
-        self.max_instructions = max_instructions
+        self.max_instructions = limits.instruction_budget(max_instructions)
+        self.max_seconds = limits.wall_seconds(max_seconds)
+        self.max_output = limits.output_bytes(max_output)
         if engine not in ("native", "python"):
             raise ConfigError(f"engine must be 'native' or 'python', got {engine!r}")
         self.caches = caches

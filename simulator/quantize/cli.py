@@ -63,6 +63,8 @@ def cmd_quantize(args) -> int:
         if not Path(path).is_file():
             raise ConfigError(f"{path}: no such file")
     graph = load_model(args.model)
+    if args.board is not None:
+        _check_board_fits(graph, args.board, args.ram)
     data = load_calibration(graph, args.calibration)
     q = quantize_graph(graph, data, per_channel=not args.per_tensor,
                        calibration=args.calibration_method, int8_io=args.int8_io)
@@ -80,6 +82,18 @@ def cmd_quantize(args) -> int:
             print(line, file=sys.stderr)
         return 0
     return _analyze(args, summary, line, data)
+
+
+def _check_board_fits(graph, board_name: str, ram) -> None:
+    """RamOverflow before calibration if even the int8 model (1 byte an activation) could not
+    hold one op's live tensors in the board's RAM: the answer is known from the shapes."""
+    from simulator.boards import get_board
+    from simulator.budget import check_activations_fit
+    from simulator.sizes import parse_size
+
+    board = get_board(board_name)
+    limit = parse_size(ram, what="--ram") if ram is not None else board.default_ram.size
+    check_activations_fit(graph, limit, board.name, dtype_bytes=1)
 
 
 def _analyze(args, summary: dict, line: str, data: list[np.ndarray]) -> int:

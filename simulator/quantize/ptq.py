@@ -23,6 +23,7 @@ import copy
 
 import numpy as np
 
+from simulator.budget import HostBudget, check_geometry, check_host
 from simulator.errors import ModelError, QuantizationError
 from simulator.ir import Graph, Op, QuantParams, Tensor
 from simulator.quantize.calibration import METHODS, choose_range, qparams_for_range
@@ -147,15 +148,21 @@ def _const_int8(data: np.ndarray) -> tuple[np.ndarray, float, int]:
 
 
 def quantize_graph(float_graph: Graph, calibration_data, *, per_channel: bool = True,
-                   calibration: str = "minmax", int8_io: bool = False) -> Graph:
+                   calibration: str = "minmax", int8_io: bool = False,
+                   host_budget: HostBudget | None = None) -> Graph:
     """Quantize ``float_graph`` with the calibration batch(es) ``calibration_data``
-    (float ``[N, *input_shape[1:]]``, or a list of them, one per input)."""
+    (float ``[N, *input_shape[1:]]``, or a list of them, one per input). The geometry and
+    the host memory/work of running every sample (simulator/budget.py) are checked before
+    calibration runs: ModelError, HostBudgetExceeded."""
     if calibration not in METHODS:
         raise QuantizationError(f"unknown calibration method {calibration!r}; expected one of "
                                 f"{', '.join(METHODS)}")
     g = float_graph
     check_supported(g)
     batches = check_calibration(g, calibration_data)
+    # Calibration keeps every activation of every sample: bound it by the declared shapes first.
+    check_geometry(g)
+    check_host(g, host_budget, batch=int(batches[0].shape[0]))
     values = float_ops.run_graph(g, batches, keep_all=True)
     act = activation_params(g, values, calibration)
 

@@ -15,7 +15,6 @@ Layouts: x ``[N, H, W, C_in]``; conv w ``[C_out, KH, KW, C_in]``; depthwise w
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from simulator.errors import ModelError
 from simulator.reference import quant
@@ -36,18 +35,35 @@ def requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max) -> 
     return quant.clamp_s8(out + int(output_zp), act_min, act_max)
 
 
-def _windows(x, k_hw, stride, dilation, pad, out_hw, input_zp):
-    """``[N, OH, OW, KH, KW, C]`` int64 view of ``x - input_zp``, zeros where padded."""
-    n, h, w, c = x.shape
+def _tap_range(out_size: int, in_size: int, stride: int, offset: int) -> tuple[int, int]:
+    """Outputs ``[lo, hi)`` whose input position ``o * stride + offset`` lies in the image."""
+    lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
+    hi = (in_size - 1 - offset) // stride + 1 if offset < in_size else 0
+    lo = min(lo, out_size)
+    return lo, max(lo, min(hi, out_size))
+
+
+def _taps(x_shape, k_hw, stride, dilation, pad, out_hw):
+    """Per tap (ky, kx) inside the image somewhere: (ky, kx, output slices, input slices).
+
+    Padding is never materialised: a tap contributes only where it reads the image, so memory
+    stays proportional to the input and output whatever the dilation (reference semantics
+    unchanged: padded positions contribute nothing)."""
+    _, h, w, _ = x_shape
     (kh, kw), (sh, sw), (dh, dw), (pt, pl), (oh, ow) = k_hw, stride, dilation, pad, out_hw
-    need_h = (oh - 1) * sh + (kh - 1) * dh + 1
-    need_w = (ow - 1) * sw + (kw - 1) * dw + 1
-    xp = np.zeros((n, max(need_h, pt + h), max(need_w, pl + w), c), dtype=np.int64)
-    xp[:, pt:pt + h, pl:pl + w, :] = x.astype(np.int64) - int(input_zp)
-    s = xp.strides
-    return as_strided(xp, shape=(n, oh, ow, kh, kw, c),
-                      strides=(s[0], s[1] * sh, s[2] * sw, s[1] * dh, s[2] * dw, s[3]),
-                      writeable=False)
+    for ky in range(kh):
+        y0, y1 = _tap_range(oh, h, sh, ky * dh - pt)
+        if y0 == y1:
+            continue
+        iy = y0 * sh + ky * dh - pt
+        for kx in range(kw):
+            x0, x1 = _tap_range(ow, w, sw, kx * dw - pl)
+            if x0 == x1:
+                continue
+            ix = x0 * sw + kx * dw - pl
+            yield (ky, kx, (slice(y0, y1), slice(x0, x1)),
+                   (slice(iy, iy + (y1 - y0 - 1) * sh + 1, sh),
+                    slice(ix, ix + (x1 - x0 - 1) * sw + 1, sw)))
 
 
 def conv2d_s8(x, w, bias, *, input_zp, output_zp, multiplier, shift, stride=(1, 1),
@@ -56,12 +72,12 @@ def conv2d_s8(x, w, bias, *, input_zp, output_zp, multiplier, shift, stride=(1, 
     c_out, kh, kw, c_in = w.shape
     if x.ndim != 4 or x.shape[3] != c_in:
         raise ModelError(f"conv input {x.shape} does not match filter {w.shape}")
-    win = _windows(x, (kh, kw), stride, dilation, pad, out_hw, input_zp)
-    n, oh, ow = win.shape[:3]
-    cols = win.reshape(n * oh * ow, kh * kw * c_in)
-    acc = cols @ w.reshape(c_out, -1).astype(np.int64).T
-    out = requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max)
-    return out.reshape(n, oh, ow, c_out)
+    xs = x.astype(np.int64) - int(input_zp)
+    wk = w.astype(np.int64)
+    acc = np.zeros((x.shape[0], *out_hw, c_out), dtype=np.int64)
+    for ky, kx, (oy, ox), (iy, ix) in _taps(x.shape, (kh, kw), stride, dilation, pad, out_hw):
+        acc[:, oy, ox, :] += xs[:, iy, ix, :] @ wk[:, ky, kx, :].T
+    return requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max)
 
 
 def depthwise_conv2d_s8(x, w, bias, *, input_zp, output_zp, multiplier, shift,
@@ -72,9 +88,11 @@ def depthwise_conv2d_s8(x, w, bias, *, input_zp, output_zp, multiplier, shift,
     if x.ndim != 4 or x.shape[3] * depth_multiplier != c_out:
         raise ModelError(f"depthwise input {x.shape} x depth_multiplier {depth_multiplier} "
                          f"does not match filter {w.shape}")
-    win = _windows(x, (kh, kw), stride, dilation, pad, out_hw, input_zp)
-    win = win[..., np.arange(c_out) // depth_multiplier]
-    acc = np.einsum("nhwijc,ijc->nhwc", win, w[0].astype(np.int64))
+    xs = (x.astype(np.int64) - int(input_zp))[..., np.arange(c_out) // depth_multiplier]
+    wk = w[0].astype(np.int64)
+    acc = np.zeros((x.shape[0], *out_hw, c_out), dtype=np.int64)
+    for ky, kx, (oy, ox), (iy, ix) in _taps(x.shape, (kh, kw), stride, dilation, pad, out_hw):
+        acc[:, oy, ox, :] += xs[:, iy, ix, :] * wk[ky, kx]
     return requantize_s8(acc, bias, multiplier, shift, output_zp, act_min, act_max)
 
 

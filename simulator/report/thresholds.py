@@ -1,6 +1,8 @@
 """Regression thresholds such as ``cycles:5%,flash:1%``, shared by ``mcusim compare`` and the pytest gate."""
 from __future__ import annotations
 
+import math
+
 from ..errors import ConfigError
 
 
@@ -21,8 +23,11 @@ def parse_thresholds(text: str | list[str] | None, allowed: tuple[str, ...], wha
                 pct = float(limit.strip()[:-1])
             except ValueError:
                 raise ConfigError(f"{what} {part!r}: {limit.strip()!r} is not a percentage") from None
-            if pct < 0:
-                raise ConfigError(f"{what} {part!r}: the percentage must not be negative")
+            # NaN compares false with everything and inf exceeds every change: either would let
+            # any regression pass, so both are refused like a negative limit.
+            if not math.isfinite(pct) or pct < 0:
+                raise ConfigError(f"{what} {part!r}: the percentage must be a finite number "
+                                  f">= 0, got {limit.strip()}")
             out[metric] = pct
     return out
 

@@ -148,3 +148,13 @@ def test_bad_marker_under_xdist_errors_the_test(pytester):
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*UsageError*unknown argument(s) maxx*"])
     result.assert_outcomes(errors=1)
+
+
+@pytest.mark.parametrize("spec", ["cycles:nan%", "cycles:inf%", "instructions:-1%"])
+def test_compare_fail_refuses_limits_that_could_never_fail(pytester, spec):
+    pytester.makepyfile("def test_x(): pass")
+    (pytester.path / "b.json").write_text("{}")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--mcu-compare", "b.json",
+                                f"--mcu-compare-fail={spec}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "the percentage must be a finite number >= 0" in result.stderr.str()
