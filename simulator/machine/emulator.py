@@ -105,20 +105,33 @@ class Emulator:
     def _read_mem(self, addr: int, size: int) -> bytes:
         return bytes(self.uc.mem_read(addr, size))
 
-    def _counter_snapshot(self) -> tuple[int, int | None]:
+    def _counter_snapshot(self) -> tuple[int, int | None, dict | None]:
         c = self.counter
-        return c.instructions, c.cycles
+        return c.instructions, c.cycles, self._memory_counters()
+
+    def _memory_counters(self) -> dict | None:
+        get = getattr(self.counter, "memory_counters", None)
+        return get() if get is not None else None
 
     def _on_region(self, kind: str, name: str) -> None:
         now = self._counter_snapshot()
         if kind == "begin":
             self._region_open[name] = now
         elif name in self._region_open:
-            i0, c0 = self._region_open.pop(name)
+            i0, c0, m0 = self._region_open.pop(name)
             row = self.region_totals.setdefault(name, {"instructions": 0, "cycles": 0, "count": 0})
             row["instructions"] += now[0] - i0
-            row["cycles"] = None if c0 is None or row["cycles"] is None else row["cycles"] + now[1] - c0
+            cycles = None if c0 is None or row["cycles"] is None else now[1] - c0
+            row["cycles"] = None if cycles is None else row["cycles"] + cycles
             row["count"] += 1
+            # each pass on its own too: the first is the cold one (caches as reset left them)
+            row.setdefault("passes", []).append({"instructions": now[0] - i0, "cycles": cycles})
+            if m0 is not None:
+                memory = {k: now[2][k] - m0[k] for k in m0}
+                row["passes"][-1]["memory"] = memory
+                total = row.setdefault("memory", dict.fromkeys(memory, 0))
+                for k, v in memory.items():
+                    total[k] += v
         if self.region_listener is not None:
             self.region_listener(kind, name, self)
 

@@ -16,6 +16,7 @@ from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .emulator import Emulator, Stop
 from .faults import fault_error
+from .memory_model import DEFAULT_MODEL, accounting_regions, check_model, from_caches_flag, memory_spec
 
 DEFAULT_STACK = 4096
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
@@ -66,23 +67,9 @@ class CallResult(RunResult):
         return self.value & 0xFFFFFFFF
 
 
-def accounting_regions(board: Board, caches: bool) -> list[dict]:
-    """The board's regions with the wait states the cycle model should charge.
-
-    With ``caches`` (the default) the model assumes the steady state the boards describe
-    (``Board.caches``): instruction and data accesses hit the caches / flash accelerator, so
-    no region costs wait states. Without, every access pays its region's wait states."""
-    out = []
-    for r in board.regions:
-        w = 0 if caches else r.wait_states
-        out.append({"name": r.name, "start": r.origin, "size": r.size,
-                    "read_wait": w, "write_wait": w if r.kind == "ram" else 0, "fetch_wait": w})
-    return out
-
-
-def make_accounting(uc, board: Board, *, engine: str = "native", caches: bool = True):
+def make_accounting(uc, board: Board, *, engine: str = "native", memory: str = DEFAULT_MODEL):
     cls = {"native": Accounting, "python": PyAccounting}[engine]
-    return cls(uc, board.core.name, accounting_regions(board, caches))
+    return cls(uc, board.core.name, accounting_regions(board, memory), memory=memory_spec(board, memory))
 
 
 class Firmware:
@@ -223,8 +210,10 @@ class Machine:
 
     def __init__(self, board: str | Board = "generic-m7", ram: str | int | None = None,
                  stack: str | int = DEFAULT_STACK, toolchain: str = "zig",
-                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, caches: bool = True,
-                 engine: str = "native"):
+                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, memory: str | None = None,
+                 engine: str = "native", caches: bool | None = None):
+        """``memory``: "realistic" (default), "ideal" or "uncached" (see machine/memory_model.py).
+        ``caches`` is the deprecated spelling: True = "ideal", False = "uncached"."""
         self.board = get_board(board)
         limit = parse_size(ram, what="--ram") if ram is not None else self.board.default_ram.size
         self.ram_region = self.board.pick_ram_region(limit)
@@ -236,11 +225,14 @@ class Machine:
         self.max_instructions = max_instructions
         if engine not in ("native", "python"):
             raise ConfigError(f"engine must be 'native' or 'python', got {engine!r}")
-        self.caches = caches
+        if caches is not None and memory is not None:
+            raise ConfigError("give memory= or the deprecated caches=, not both")
+        self.memory = check_model(memory) if memory is not None else (
+            from_caches_flag(caches) if caches is not None else DEFAULT_MODEL)
         self.engine = engine
 
     def make_counter(self, uc, board: Board):
-        return make_accounting(uc, board, engine=self.engine, caches=self.caches)
+        return make_accounting(uc, board, engine=self.engine, memory=self.memory)
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
               extra_flags=(), keep_all: bool = True) -> Firmware:
