@@ -117,6 +117,7 @@ class RefMemory:
     def reset(self) -> None:
         self.caches = [RefCache(c) for c in self.spec.caches]
         self.c = dict.fromkeys(COUNTERS, 0)
+        self.stalls = dict.fromkeys((r.name for r in self.spec.ranges), 0)
 
     def _range(self, address: int) -> RangeSpec | None:
         return next((r for r in self.spec.ranges if r.start <= address < r.end), None)
@@ -134,6 +135,7 @@ class RefMemory:
                 self.c["i_misses"] += 1
                 stall += r.fill
         self.c["i_stall"] += stall
+        self.stalls[r.name] += stall
         return stall
 
     def data(self, address: int, size: int, write: bool) -> int:
@@ -156,12 +158,14 @@ class RefMemory:
             else:
                 wait = r.write_wait if write else r.read_wait
             self.c["d_stall"] += wait
+            self.stalls[r.name] += wait
             stall += wait
         return stall
 
     def counters(self) -> dict:
         out = dict(self.c)
         out["writebacks"] = sum(c.writebacks for c in self.caches)
+        out.update({f"stall:{name}": v for name, v in self.stalls.items()})
         return out
 
 
@@ -202,7 +206,15 @@ class NativeMemory:
         return self.lib.ms_access(self.st, cache, address, int(write)) == 1
 
     def counters(self) -> dict:
-        return {name: getattr(self._c, name) for name in COUNTERS}
+        """COUNTERS, plus ``stall:<range>``: stall cycles spent on each memory range."""
+        out = {name: getattr(self._c, name) for name in COUNTERS}
+        if self.st:
+            n = len(self.spec.ranges)
+            buf = (ctypes.c_uint64 * max(n, 1))()
+            self.lib.ms_region_stalls(self.st, buf, n)
+            self._stalls = list(buf[:n])
+        out.update({f"stall:{r.name}": v for r, v in zip(self.spec.ranges, getattr(self, "_stalls", ()))})
+        return out
 
 
 _DONE: set[int] = set()
@@ -224,6 +236,8 @@ def _prototypes(lib) -> None:
     lib.ms_reset.argtypes = [vp]
     lib.ms_access.argtypes = [vp, i32, u64, i32]
     lib.ms_access.restype = ctypes.c_int
+    lib.ms_region_stalls.argtypes = [vp, ctypes.POINTER(u64), u32]
+    lib.ms_region_stalls.restype = u32
     lib.mc_set_memsys.argtypes = [vp, vp]
     _DONE.add(id(lib))
 

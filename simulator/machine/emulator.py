@@ -124,14 +124,16 @@ class Emulator:
             cycles = None if c0 is None or row["cycles"] is None else now[1] - c0
             row["cycles"] = None if cycles is None else row["cycles"] + cycles
             row["count"] += 1
-            # each pass on its own too: the first is the cold one (caches as reset left them)
-            row.setdefault("passes", []).append({"instructions": now[0] - i0, "cycles": cycles})
+            # the first and the last pass on their own: the first ran with the caches as reset
+            # left them (cold), the last after earlier passes warmed them
+            this = {"instructions": now[0] - i0, "cycles": cycles}
             if m0 is not None:
-                memory = {k: now[2][k] - m0[k] for k in m0}
-                row["passes"][-1]["memory"] = memory
-                total = row.setdefault("memory", dict.fromkeys(memory, 0))
-                for k, v in memory.items():
+                this["memory"] = {k: now[2][k] - m0[k] for k in m0}
+                total = row.setdefault("memory", dict.fromkeys(this["memory"], 0))
+                for k, v in this["memory"].items():
                     total[k] += v
+            row.setdefault("first", this)
+            row["last"] = this
         if self.region_listener is not None:
             self.region_listener(kind, name, self)
 

@@ -12,11 +12,13 @@ from ..boards import Board, get_board
 from ..errors import ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
+from ..toolchain.linker import check_placement
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .emulator import Emulator, Stop
 from .faults import fault_error
-from .memory_model import DEFAULT_MODEL, accounting_regions, check_model, from_caches_flag, memory_spec
+from .memory_model import (DEFAULT_MODEL, accounting_regions, check_model, from_caches_flag, memory_spec,
+                           describe as describe_memory)
 
 DEFAULT_STACK = 4096
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
@@ -41,6 +43,7 @@ class RunResult:
     regions: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)     # function -> {"instructions": n, "cycles": c}
     untimed: list = field(default_factory=list)     # instruction classes the timing table lacks (should be empty)
+    memory: dict = field(default_factory=dict)      # the memory model, its caches and whole-run counters
 
     @property
     def time_us(self) -> float | None:
@@ -53,7 +56,7 @@ class RunResult:
                 "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
                 "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
                 "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile,
-                "untimed_classes": self.untimed}
+                "untimed_classes": self.untimed, "memory": self.memory}
 
 
 @dataclass
@@ -116,7 +119,14 @@ class Firmware:
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
                    regions=emu.region_totals,
                    profile=self._profile(emu) if profile else {},
-                   untimed=sorted(emu.counter.table.missing), **extra)
+                   untimed=sorted(emu.counter.table.missing), memory=self._memory(emu), **extra)
+
+    def _memory(self, emu: Emulator) -> dict:
+        out = describe_memory(self.board, self.machine.memory)
+        counters = emu._memory_counters()
+        if counters is not None:
+            out["counters"] = counters
+        return out
 
     def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False,
             region_listener=None) -> RunResult:
@@ -234,14 +244,23 @@ class Machine:
     def make_counter(self, uc, board: Board):
         return make_accounting(uc, board, engine=self.engine, memory=self.memory)
 
+    def placement(self, placement: dict | None = None) -> dict[str, str]:
+        """Which board region holds code, weights (``.ck_weights``), arena (``.bss.ck_arena``) and
+        stack for a build with ``placement`` (checked: unknown or read-only regions are errors)."""
+        placed = check_placement(self.board, self.ram_region, placement)
+        return {"code": self.board.flash.name, "weights": placed.get("weights", self.board.flash).name,
+                "arena": placed.get("arena", self.ram_region).name, "stack": self.ram_region.name}
+
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
-              extra_flags=(), keep_all: bool = True) -> Firmware:
+              extra_flags=(), keep_all: bool = True, placement: dict | None = None) -> Firmware:
         """``keep_all=False`` drops every function nothing references (a product build: what
-        `analyze` reports as code size); the default keeps them all for ``fw.call``."""
+        `analyze` reports as code size); the default keeps them all for ``fw.call``.
+        ``placement``: ``{"weights": region, "arena": region}`` for sections ``.ck_weights`` and
+        ``.bss.ck_arena`` (see simulator/toolchain/linker.py)."""
         if isinstance(sources, (str, Path)):
             sources = [sources]
         result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
                                 self.stack_size, self.toolchain, defines=defines,
                                 include_dirs=[Path(d) for d in include_dirs], opt=opt,
-                                extra_flags=list(extra_flags), keep_all=keep_all)
+                                extra_flags=list(extra_flags), keep_all=keep_all, placement=placement)
         return Firmware(self, result)

@@ -13,8 +13,8 @@ from ..boards import Board, Region
 from ..errors import CompileError, ConfigError
 from .cache import BuildCache
 from .drivers import Toolchain, run_tool
-from .layout import Layout, check_layout, read_layout
-from .linker import render_linker_script
+from .layout import Layout, check_layout, check_placed, read_layout
+from .linker import check_placement, render_linker_script
 
 RUNTIME_SOURCES = ("startup.c", "semihost.c", "ck_libc.c", "newlib_syscalls.c")
 MAX_HEADERS_HASHED = 5000
@@ -90,7 +90,7 @@ def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Bo
 def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: int, stack_size: int,
                    toolchain: Toolchain, *, defines: dict | None = None, include_dirs: list[Path] = (),
                    opt: str = "-O2", extra_flags: list[str] = (), cache: BuildCache | None = None,
-                   keep_all: bool = True) -> BuildResult:
+                   keep_all: bool = True, placement: dict | None = None) -> BuildResult:
     sources = [Path(s).resolve() for s in sources]
     for src in sources:
         if not src.is_file():
@@ -103,7 +103,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     src_dirs = sorted({s.parent for s in sources})
     inc = user_dirs + [cross_kernels.INCLUDE_DIR, cross_kernels.RUNTIME_DIR]
     flags = _flags(defines, inc, opt, list(extra_flags))
-    script = render_linker_script(board, ram, stack_size, keep_all)
+    script = render_linker_script(board, ram, stack_size, keep_all, placement)
 
     h = hashlib.sha256()
     # The whole command lines (with placeholder paths) go into the key, so any change of
@@ -128,4 +128,5 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     elf_path = entry / "firmware.elf"
     layout = read_layout(elf_path, board, ram, ram_limit, stack_size)
     check_layout(layout, board)
+    check_placed(layout, board, check_placement(board, ram, placement))
     return BuildResult(elf_path=elf_path, layout=layout, toolchain=toolchain.ident, cached=cached, flags=flags)

@@ -46,6 +46,7 @@ typedef struct {
     int32_t rwait[MS_MAX_REGIONS], wwait[MS_MAX_REGIONS];      /* per access where no D-cache */
     int32_t ua_load[3], ua_store[3];  /* [halfword, word at +2, word at +1/+3] */
     int32_t last;                     /* region of the previous lookup */
+    uint64_t rstall[MS_MAX_REGIONS];  /* stall cycles per region (fills from it, its waits) */
 } ms_state;
 
 ms_state *ms_new(void) {
@@ -100,6 +101,7 @@ void ms_set_accounting(ms_state *ms, void *acc) { ms->acc = acc; }
 /* Empty every cache and zero the counters: the state at power-on, after invalidation. */
 void ms_reset(ms_state *ms) {
     memset(&ms->c, 0, sizeof(ms->c));
+    memset(ms->rstall, 0, sizeof(ms->rstall));
     for (uint32_t i = 0; i < ms->ncaches; i++) {
         ms_cache *k = &ms->cache[i];
         size_t n = (size_t)k->sets * k->ways;
@@ -147,6 +149,13 @@ static int lookup(ms_state *ms, ms_cache *k, uint64_t addr, int write) {
     return 0;
 }
 
+/* Stall cycles per region, in ms_add_region order; returns how many were written. */
+uint32_t ms_region_stalls(const ms_state *ms, uint64_t *out, uint32_t max) {
+    uint32_t n = ms->nregions < max ? ms->nregions : max;
+    memcpy(out, ms->rstall, n * sizeof(uint64_t));
+    return n;
+}
+
 /* For the property test: one access to cache ``idx`` without charging time. */
 int ms_access(ms_state *ms, int32_t idx, uint64_t addr, int32_t write) {
     if (idx < 0 || (uint32_t)idx >= ms->ncaches) return -1;
@@ -170,6 +179,7 @@ uint64_t ms_fetch(ms_state *ms, uint64_t addr, uint32_t size) {
         }
     }
     ms->c.i_stall += stall;
+    ms->rstall[r] += stall;
     return stall;
 }
 
@@ -210,6 +220,7 @@ void ms_mem_hook(void *uc, int type, uint64_t addr, int size, int64_t value, voi
             wait = (uint64_t)(write ? ms->wwait[r] : ms->rwait[r]);
         }
         ms->c.d_stall += wait;
+        ms->rstall[r] += wait;
         stall += wait;
     }
     if (stall && ms->acc) mc_charge(ms->acc, stall);
