@@ -239,6 +239,8 @@ def _prototypes(lib) -> None:
     lib.ms_region_stalls.argtypes = [vp, ctypes.POINTER(u64), u32]
     lib.ms_region_stalls.restype = u32
     lib.mc_set_memsys.argtypes = [vp, vp]
+    lib.ms_fetch.argtypes = [vp, u64, u32]
+    lib.ms_fetch.restype = u64
     _DONE.add(id(lib))
 
 

@@ -3,8 +3,9 @@
 - ``realistic`` (default): the board's caches as its vendor startup enables them
   (``[memory]`` in the board file), cold at reset; misses pay line fills, accesses no cache
   serves pay their region's wait states, unaligned accesses the core's penalty.
-- ``ideal``: every access hits; no wait state anywhere (the old ``--caches on``).
-- ``uncached``: no cache; every access pays its region's wait states (the old ``--caches off``).
+- ``ideal``: every access hits; no wait state, no penalty anywhere (the old ``--caches on``).
+- ``uncached``: no cache; every access pays its region's wait states (the old ``--caches off``,
+  plus the core's unaligned-access penalty, so that uncached >= realistic >= ideal).
 """
 from __future__ import annotations
 
@@ -33,36 +34,40 @@ def from_caches_flag(caches: bool | str) -> str:
 
 
 def accounting_regions(board: Board, memory: str) -> list[dict]:
-    """Regions with the wait states the accounting itself charges: per fetch chunk in the
-    static block cost, and per data access in its flat wait hook. Under ``realistic`` the
-    memory system charges data accesses; the static cost keeps only the fetch waits of code
-    regions no instruction cache serves."""
+    """Regions with the fetch wait states the accounting's static block cost charges (per fetch
+    chunk). Data-access time is the memory system's (:func:`memory_spec`), so no data waits here.
+    ``ideal``: none; ``uncached``: every region's; ``realistic``: only code regions that no
+    instruction cache serves."""
     out = []
     for r in board.regions:
-        w = r.wait_states
         if memory == "ideal":
-            fetch = data = 0
+            fetch = 0
         elif memory == "uncached":
-            fetch = data = w
+            fetch = r.wait_states
         else:
-            fetch, data = (0 if board.memory.cache_for(r.name, "instruction") else w), 0
-        out.append({"name": r.name, "start": r.origin, "size": r.size, "read_wait": data,
-                    "write_wait": data if r.kind == "ram" else 0, "fetch_wait": fetch})
+            fetch = 0 if board.memory.cache_for(r.name, "instruction") else r.wait_states
+        out.append({"name": r.name, "start": r.origin, "size": r.size, "read_wait": 0,
+                    "write_wait": 0, "fetch_wait": fetch})
     return out
 
 
 def memory_spec(board: Board, memory: str) -> MemorySpec | None:
-    """What the memory system simulates under ``memory`` (None: nothing, the accounting's
-    own wait states are the whole model)."""
-    if check_model(memory) != "realistic":
+    """What the memory system simulates under ``memory`` (None: nothing).
+
+    ``realistic``: the board's caches; an access no cache serves pays its region's wait states.
+    ``uncached``: no cache; every data access pays its region's wait states. Both charge the
+    core's unaligned-access penalty (a cost of the access, not of a cache), ``ideal`` nothing."""
+    if check_model(memory) == "ideal":
         return None
     ms = board.memory
+    cached = memory == "realistic"
     caches = tuple(CacheSpec(c.name, c.sets, c.ways, c.line, c.write_policy == "write-back", c.write_allocate)
-                   for c in ms.caches)
+                   for c in ms.caches) if cached else ()
     index = {c.name: i for i, c in enumerate(ms.caches)}
     ranges = []
     for r in board.regions:
-        ic, dc = ms.cache_for(r.name, "instruction"), ms.cache_for(r.name, "data")
+        ic = ms.cache_for(r.name, "instruction") if cached else None
+        dc = ms.cache_for(r.name, "data") if cached else None
         ranges.append(RangeSpec(r.name, r.origin, r.size, icache=index[ic.name] if ic else -1,
                                 dcache=index[dc.name] if dc else -1, fill=ms.fills.get(r.name, 0),
                                 read_wait=0 if dc else r.wait_states,
