@@ -105,7 +105,12 @@ def cmd_boards(args) -> int:
     if args.json:
         print(json.dumps([{"name": b.name, "title": b.title, "core": b.core.name, "clock_hz": b.clock_hz,
                            "regions": [{"name": r.name, "kind": r.kind, "origin": r.origin, "size": r.size,
-                                        "wait_states": r.wait_states} for r in b.regions]}
+                                        "wait_states": r.wait_states} for r in b.regions],
+                           "memory": {"caches": [c.to_dict() for c in b.memory.caches],
+                                      "line_fill_cycles": b.memory.fills,
+                                      "unaligned_load": list(b.memory.unaligned_load),
+                                      "unaligned_store": list(b.memory.unaligned_store),
+                                      "startup": b.memory.startup}}
                           for b in boards], indent=2))
     else:
         print(render_boards(boards))
