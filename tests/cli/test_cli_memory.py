@@ -107,3 +107,11 @@ def test_weights_that_do_not_fit_their_region_are_a_located_overflow():
     assert d["fits"] is False
     assert "does not fit region 'itcm' of stm32h743: weights" in p.stderr
     assert "but the region has 65536 B (64 KB): over by" in p.stderr
+
+
+def test_run_text_report_shows_the_memory_counters():
+    p = mcusim("run", TABLE, "--board", "stm32h743")
+    assert p.returncode == 0, p.stderr
+    assert "memory realistic: I-cache misses" in p.stderr and "D-miss" in p.stderr
+    p = mcusim("run", TABLE, "--board", "stm32h743", "--memory", "ideal")
+    assert "  memory ideal\n" in p.stderr and "D-miss" not in p.stderr
