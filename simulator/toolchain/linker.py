@@ -20,7 +20,8 @@ Placement: a model's constant arrays are emitted in section ``.ck_weights`` and 
 ``.bss.ck_arena`` (simulator/lower/codegen.py). By default they land in flash and in .bss;
 ``placement={"weights": "dtcm", "arena": "axi_sram"}`` moves them to other board regions:
 weights in the data RAM join .data (copied from flash at reset), weights elsewhere get their
-own section loaded from flash, an arena elsewhere is a NOLOAD section there.
+own section with its load image in flash (mcusim's ELF loader writes it at its run address too,
+as it does .data; startup.c copies only .data), an arena elsewhere is a NOLOAD section there.
 """
 from __future__ import annotations
 
