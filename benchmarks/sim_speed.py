@@ -7,7 +7,8 @@ branch per iteration, ~12 instructions per iteration: ~6 M instructions by defau
 Configurations: raw Unicorn (no hooks), native accounting (block hook in C), native accounting
 with data wait states (adds a C memory hook on every load/store), and the Python fallback.
 
-Whole-model rows: the firmware `analyze` builds for VWW and ResNet-8 on the STM32H743, emulated
+Whole-model rows: the firmware `analyze` builds (two inferences: cold and warm) for VWW and
+ResNet-8 on the STM32H743, for each memory model (realistic and ideal), emulated
 (a) with no hooks at all (raw Unicorn; semihosting still answered, it is an interrupt, not a
 hook) and (b) as `analyze` runs it: native accounting (a fresh engine each run, so the one-time
 decode of every translated block is included) plus every fault check (alignment, DIV_0_TRP).
@@ -25,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from simulator.cycles.engine import Accounting, PyAccounting  # noqa: E402
 from simulator.cycles.testing import FLASH, SRAM, TCM, assemble, new_uc  # noqa: E402
@@ -33,6 +35,7 @@ from simulator.analyze import model_firmware  # noqa: E402
 from simulator.machine.emulator import Emulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+MEMORY_MODELS = ("realistic", "ideal")   # the default, and the old steady-state assumption
 MODELS = [("vww", "models/vww_mobilenet_v1_025.tflite"), ("resnet8", "models/resnet8.tflite")]
 MODEL_BOARD = "stm32h743"
 
@@ -91,8 +94,8 @@ def emulate(fw, hooks: bool) -> tuple[float, float, Emulator]:
     return seconds, cpu, emu
 
 
-def model_row(name: str, path: str, repeats: int) -> dict:
-    fw = model_firmware(ROOT / path, MODEL_BOARD)
+def model_row(name: str, path: str, repeats: int, memory: str) -> dict:
+    fw = model_firmware(ROOT / path, MODEL_BOARD, memory=memory)
     cold, _, _ = emulate(fw, hooks=True)   # stores the decoded blocks if this ELF never ran
     raw, checked, fractions, cpu_fractions = [], [], [], []
     for _ in range(repeats):
@@ -103,7 +106,7 @@ def model_row(name: str, path: str, repeats: int) -> dict:
         fractions.append(t_raw / t_checked)
         cpu_fractions.append(c_raw / c_checked)
     rec = emu.checks.record
-    return {"model": name, "board": MODEL_BOARD, "instructions": emu.counter.instructions,
+    return {"model": name, "board": MODEL_BOARD, "memory": memory, "instructions": emu.counter.instructions,
             "cycles": emu.counter.cycles, "repeats": repeats,
             "alignment_sites": len(emu.checks.alignment_sites), "divide_sites": len(emu.checks.divide_sites),
             "hooked_sites": emu.checks.hooked_sites, "alignment_checks": rec.align_checks, "divides": rec.divides,
@@ -127,7 +130,8 @@ def main(argv=None) -> int:
     raw = rows[0]["mips"]
     for row in rows:
         row["fraction_of_raw"] = round(row["mips"] / raw, 3)
-    models = [] if args.no_models else [model_row(name, path, args.repeats) for name, path in MODELS]
+    models = [] if args.no_models else [model_row(name, path, args.repeats, memory)
+                                         for name, path in MODELS for memory in MEMORY_MODELS]
     if args.json:
         print(json.dumps({"core": args.core, "iterations": args.iterations, "runs": rows, "models": models},
                          indent=2))
@@ -137,7 +141,7 @@ def main(argv=None) -> int:
             print(f"  {row['mode']:<18} {row['seconds']:8.3f} s  {row['mips']:8.2f} MIPS  "
                   f"{row['fraction_of_raw']:6.1%} of raw  cycles={row['cycles']}")
         for m in models:
-            print(f"{m['model']} on {m['board']} ({m['instructions']:,} instructions; {m['hooked_sites']} of "
+            print(f"{m['model']} on {m['board']}, memory {m['memory']} ({m['instructions']:,} instructions; {m['hooked_sites']} of "
                   f"{m['alignment_sites'] + m['divide_sites']} check sites ran: {m['alignment_checks']:,} "
                   f"alignment checks, {m['divides']:,} divides): raw {m['raw_seconds']:.3f} s, accounting + "
                   f"checks {m['checked_seconds']:.3f} s, {m['fraction_of_raw']:.1%} of raw "

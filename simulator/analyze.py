@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,8 @@ class LayerResult:
     cycles: int | None = None
     share: float = 0.0
     bit_exact: bool = False
+    cycles_warm: int | None = None       # the second inference (caches warm)
+    memory: dict = field(default_factory=dict)   # cold pass: I/D misses, stall cycles (memory model)
 
 
 @dataclass
@@ -85,6 +87,9 @@ class Analysis:
     reference_output: np.ndarray | None = None
     wall_seconds: float = 0.0
     toolchain_version: str = ""
+    cycles_warm: int | None = None       # the second inference: steady state, caches warm
+    memory: dict = field(default_factory=dict)   # memory model, caches, cold/warm counters
+    placement: dict = field(default_factory=dict)   # what lives in which board region
 
     @property
     def flash_total(self) -> int:
@@ -93,6 +98,10 @@ class Analysis:
     @property
     def latency_ms(self) -> float | None:
         return None if self.cycles is None else self.cycles * 1e3 / self.clock_hz
+
+    @property
+    def latency_warm_ms(self) -> float | None:
+        return None if self.cycles_warm is None else self.cycles_warm * 1e3 / self.clock_hz
 
     @property
     def exit_code(self) -> int:
@@ -120,14 +129,18 @@ class Analysis:
             "ram_limit_bytes": self.ram_limit, "fits": self.fits,
             "instructions": self.instructions, "cycles": self.cycles,
             "latency_ms": self.latency_ms, "bit_exact": self.bit_exact,
+            "cycles_warm": self.cycles_warm, "latency_warm_ms": self.latency_warm_ms,
+            "memory": self.memory, "placement": self.placement,
             "layers": [{"index": l.index, "name": l.name, "op": l.op, "kernel": l.kernel,
                         "output_shape": list(l.output_shape), "macc": l.macc,
                         "instructions": l.instructions, "cycles": l.cycles, "share": l.share,
-                        "bit_exact": l.bit_exact} for l in self.layers],
+                        "bit_exact": l.bit_exact, "cycles_warm": l.cycles_warm, "memory": l.memory}
+                       for l in self.layers],
             "memory_plan": {"arena_bytes": self.arena,
                             "tensors": [{"index": t.index, "name": t.name, "offset": t.offset,
                                          "size": t.size, "first_op": t.first_op,
-                                         "last_op": t.last_op} for t in self.tensors]},
+                                         "last_op": t.last_op,
+                                         "region": self.placement.get("arena")} for t in self.tensors]},
         }
 
 
@@ -181,11 +194,36 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
 
 # ---- RAM ---------------------------------------------------------------------------------------
 
-def ram_need(lm: LoweredModel, stack_size: int) -> dict:
-    """What the firmware will hold in RAM, before building it."""
+def ram_need(lm: LoweredModel, stack_size: int, placement: dict | None = None) -> dict:
+    """What the firmware will hold in its data RAM region, before building it. ``placement``
+    (``Machine.placement``): an arena placed in another region is not counted here, weights
+    placed in the data RAM are."""
     out_bytes = lm.graph.tensor(lm.output).nbytes
-    return {"arena": lm.arena_bytes, "scratch": align_up(max(lm.scratch_bytes, 4)),
+    need = {"arena": lm.arena_bytes, "scratch": align_up(max(lm.scratch_bytes, 4)),
             "stack": stack_size, "static": out_bytes + RUNTIME_STATIC_ESTIMATE}
+    if placement and placement["arena"] != placement["stack"]:
+        need["arena"] = 0
+    if placement and placement["weights"] == placement["stack"]:
+        need["weights"] = lm.weights_bytes
+    return need
+
+
+def check_placed_regions(lm: LoweredModel, board, placement: dict) -> None:
+    """Weights and arena placed outside the data RAM must fit their regions (a located RamOverflow)."""
+    sizes: dict[str, dict] = {}
+    if placement["arena"] != placement["stack"]:
+        sizes.setdefault(placement["arena"], {})["arena"] = lm.arena_bytes
+    if placement["weights"] not in (placement["stack"], placement["code"]):
+        sizes.setdefault(placement["weights"], {})["weights"] = lm.weights_bytes
+    for name, parts in sizes.items():
+        region = board.region(name)
+        total = sum(parts.values())
+        if total > region.size:
+            what = " + ".join(f"{k} {v} B" for k, v in parts.items())
+            raise RamOverflow(f"model {lm.graph.name} does not fit region '{name}' of {board.name}: "
+                              f"{what} = {total} B, but the region has {region.size} B "
+                              f"({format_size(region.size)}): over by {total - region.size} B",
+                              limit=region.size, needed=total, sections=parts)
 
 
 def peak_explanation(lm: LoweredModel) -> str:
@@ -221,9 +259,9 @@ def check_flash(lm: LoweredModel, board) -> None:
             f"has {flash.size} B ({format_size(flash.size)}): over by {need - flash.size} B")
 
 
-def check_ram(lm: LoweredModel, limit: int, stack_size: int, board: str) -> dict:
+def check_ram(lm: LoweredModel, limit: int, stack_size: int, board: str, placement: dict | None = None) -> dict:
     """Raise RamOverflow if arena + scratch + stack + static exceed ``limit``."""
-    need = ram_need(lm, stack_size)
+    need = ram_need(lm, stack_size, placement)
     if sum(need.values()) > limit:
         raise overflow_error(lm, need, limit, board)
     return need
@@ -299,15 +337,20 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
-            work_dir=None, caches: bool = True, progress=None,
+            work_dir=None, memory: str | None = None, progress=None, caches: bool | None = None,
+            weights: str | None = None, arena: str | None = None,
             host_budget: HostBudget | None = None, max_seconds: float | None = None,
             max_output: int | None = None) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
     a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
-    ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
-    cache assumption (see docs/cycle-model.md). ``progress(text)``, if given, is told each stage
+    ``overflow``/``mismatch``), see ``raise_for_status``. ``memory`` is the memory model
+    ("realistic", the default, "ideal" or "uncached"; docs/cycle-model.md); ``caches`` its
+    deprecated spelling (True = ideal, False = uncached). ``weights`` and ``arena`` name the board
+    regions to place the constant weights and the activation arena in (default: the code
+    region and the data RAM). The model runs twice: ``cycles`` is the first (cold) inference,
+    ``cycles_warm`` the second. ``progress(text)``, if given, is told each stage
     and each layer as the emulated run passes it (the CLI shows it on a terminal).
 
     Resources are checked before the NumPy reference runs: the model's geometry (ModelError),
@@ -317,7 +360,8 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
-                        max_instructions=max_instructions, work_dir=work_dir, caches=caches,
+                        max_instructions=max_instructions, work_dir=work_dir, memory=memory, caches=caches,
+                        weights=weights, arena=arena,
                         progress=progress or (lambda text: None), host_budget=host_budget,
                         max_seconds=max_seconds, max_output=max_output)
     except ModelError as err:
@@ -327,7 +371,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             caches, progress, host_budget, max_seconds, max_output) -> Analysis:
+             memory, caches, weights, arena, progress, host_budget, max_seconds, max_output) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
@@ -338,8 +382,8 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
         kwargs["max_seconds"] = max_seconds
     if max_output is not None:
         kwargs["max_output"] = max_output
-    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,
-                      **kwargs)
+    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, memory=memory,
+                      caches=caches, **kwargs)
     # Resources first (simulator/budget.py): the declared shapes are checked against the kernels'
     # geometry, the board and the host before the reference allocates or computes anything.
     check_geometry(graph)
@@ -347,10 +391,14 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
         adapter_for(op, graph)          # "no NumPy reference" before "no C kernel"
     progress("lowering to C")
     lm = lower_graph(graph, machine.board)
-    need = ram_need(lm, machine.stack_size)
+    placement = machine.placement({"weights": weights, "arena": arena})
+    need = ram_need(lm, machine.stack_size, placement)
     result = _base(lm, machine, machine.toolchain.name, need)
+    result.placement = placement
+    result.memory = {"model": machine.memory}
     try:
-        check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
+        check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name, placement)
+        check_placed_regions(lm, machine.board, placement)
     except RamOverflow as err:
         result.fits = False
         result.overflow = str(err)
@@ -363,7 +411,8 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
     reference = run_graph(graph, [x])
     result.reference_output = reference[lm.output]
     try:
-        _build_and_run(lm, machine, x, reference, result, work_dir, progress)
+        _build_and_run(lm, machine, x, reference, result, work_dir, progress,
+                       {"weights": weights, "arena": arena})
     except RamOverflow as err:
         result.fits = False
         result.overflow = str(err)
@@ -372,28 +421,30 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
 
 
 def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,
-                   stack=DEFAULT_STACK, work_dir=None, caches: bool = True):
+                   stack=DEFAULT_STACK, work_dir=None, memory: str | None = None, caches: bool | None = None):
     """The firmware ``analyze`` would run for ``model`` on ``board``, built but not run
     (benchmarks/sim_speed.py times it). Raises RamOverflow when it does not fit."""
     graph = _load(model)
-    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches)
+    machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, memory=memory,
+                      caches=caches)
     lm = lower_graph(graph, machine.board)
     check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
     return _build(lm, machine, prepare_input(graph, input), work_dir, lambda text: None)
 
 
-def _build(lm, machine, x, work_dir, progress):
+def _build(lm, machine, x, work_dir, progress, placement=None):
     files = write_sources(lm, work_dir, x)
     progress(f"compiling with {machine.toolchain.name}")
     try:
-        return machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False)
+        return machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False,
+                             placement=placement)
     except RamOverflow as err:        # the linker's own check: say which layer sets the peak
         raise RamOverflow(f"{err}\n{peak_explanation(lm)}", limit=err.limit,
                           needed=err.needed, sections=err.sections) from None
 
 
-def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress) -> None:
-    fw = _build(lm, machine, x, work_dir, progress)
+def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress, placement=None) -> None:
+    fw = _build(lm, machine, x, work_dir, progress, placement)
     arena = fw.symbol_address("g_arena")
     slots = lm.memory.slots
     captured: dict[int, bytes] = {}
@@ -403,8 +454,11 @@ def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progre
         layer = by_region.get(name)
         if kind == "end" and layer is not None:
             slot = slots[layer.output]
+            first = layer.index not in captured
+            # the warm pass overwrites with its own output: both must match the reference
             captured[layer.index] = emu.read_memory(arena + slot.offset, slot.size)
-            progress(f"emulating {machine.board.name}: layer {len(captured)}/{len(lm.layers)}")
+            if first:
+                progress(f"emulating {machine.board.name}: layer {len(captured)}/{len(lm.layers)}")
 
     progress(f"emulating {machine.board.name}")
     run = fw.run(region_listener=on_region)
@@ -415,13 +469,25 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     lay = fw.layout
     result.ran = True
     result.toolchain_version = run.toolchain          # name and version, for the text report
-    model_region = run.regions.get("model", {})
-    result.instructions = int(model_region.get("instructions", run.instructions))
-    result.cycles = model_region.get("cycles") if model_region else run.cycles
+    cold = run.regions.get("model", {})
+    warm = run.regions.get("model_warm", {})
+    result.instructions = int(cold.get("instructions", run.instructions))
+    result.cycles = cold.get("cycles") if cold else run.cycles
+    result.cycles_warm = warm.get("cycles")
+    result.memory = dict(run.memory)
+    result.memory.pop("counters", None)
+    flash = [r.name for r in fw.board.regions if r.kind == "flash"]
+    if "memory" in cold:
+        result.memory["cold"] = memory_summary(cold["memory"], flash)
+    if "memory" in warm:
+        result.memory["warm"] = memory_summary(warm["memory"], flash)
     input_bytes = lm.graph.tensor(lm.input).nbytes
     result.flash_code = max(lay.flash_used - result.flash_weights - input_bytes, 0)
     result.stack_peak = run.stack_peak
-    result.ram_static = max(lay.ram_static - result.arena - result.scratch, 0)
+    in_ram = result.placement.get("weights") == result.placement.get("stack")   # weights copied to RAM
+    arena_here = result.placement.get("arena", lay.ram.name) == lay.ram.name
+    result.ram_static = max(lay.ram_static - result.arena * arena_here - result.scratch
+                            - result.flash_weights * in_ram, 0)
     result.ram_total = lay.ram_used
     mismatch = None
     if run.exit_code != 0:
@@ -429,8 +495,12 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
     for lr, layer in zip(result.layers, lm.layers):
         region = run.regions.get(layer.region, {})
-        lr.instructions = int(region.get("instructions", 0))
-        lr.cycles = region.get("cycles")
+        first, last = region.get("first", {}), region.get("last", {})
+        lr.instructions = int(first.get("instructions", 0))
+        lr.cycles = first.get("cycles")
+        lr.cycles_warm = last.get("cycles") if region.get("count", 0) > 1 else None
+        if "memory" in first:
+            lr.memory = memory_summary(first["memory"], flash)
         if layer.index in captured:
             dtype = lm.graph.tensor(layer.output).dtype
             want = reference[layer.output]
@@ -473,6 +543,16 @@ def _raise_rejected_layer(lm, stdout: str) -> None:
                      f"parameter is outside the range its header documents, "
                      f"cross_kernels/include/)", op_index=layer.index, opcode=layer.opcode,
                      tensor_index=layer.output)
+
+
+def memory_summary(counters: dict, flash_regions) -> dict:
+    """What a user reads from the memory system's counters for one pass of a region."""
+    return {"icache_misses": counters["i_misses"], "dcache_misses": counters["d_misses"],
+            "icache_hits": counters["i_hits"], "dcache_hits": counters["d_hits"],
+            "stall_cycles": counters["i_stall"] + counters["d_stall"],
+            "flash_stall_cycles": sum(counters.get(f"stall:{r}", 0) for r in flash_regions),
+            "unaligned_accesses": counters["unaligned"],
+            "unaligned_cycles": counters["unaligned_stall"]}
 
 
 def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:

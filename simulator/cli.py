@@ -32,9 +32,12 @@ def _add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ram", default=None, help="RAM the program may use: 32K, 256K, 0x8000 (default: the board's data RAM)")
     p.add_argument("--stack", default="4K", help="stack size (default 4K)")
     p.add_argument("--toolchain", default="zig", choices=["zig", "gcc"], help="cross compiler (default zig)")
-    p.add_argument("--caches", choices=["on", "off"], default="on",
-                   help="on: steady state with caches hitting, no wait states (default); "
-                        "off: every access pays its memory region's wait states")
+    p.add_argument("--memory", choices=["realistic", "ideal", "uncached"], default=None,
+                   help="memory model: realistic = the board's caches from cold, misses and line "
+                        "fills charged (default); ideal = every access hits; uncached = every access "
+                        "pays its region's wait states")
+    p.add_argument("--caches", choices=["on", "off"], default=None,
+                   help="deprecated: on = --memory ideal, off = --memory uncached")
     p.add_argument("--max-instructions", type=_int_arg, default=DEFAULT_MAX_INSTRUCTIONS,
                    help="stop a runaway program after this many instructions "
                         f"(1 to {MAX_INSTRUCTIONS:.0e}; default {DEFAULT_MAX_INSTRUCTIONS:,})")
@@ -78,12 +81,26 @@ def _parse_defines(items: list[str]) -> dict:
     return out
 
 
+def memory_model(args) -> str:
+    """--memory, or what the deprecated --caches meant (with a note on stderr)."""
+    from .errors import ConfigError
+    from .machine.memory_model import DEFAULT_MODEL, from_caches_flag
+
+    if args.caches is None:
+        return args.memory or DEFAULT_MODEL
+    if args.memory is not None:
+        raise ConfigError("give --memory or the deprecated --caches, not both")
+    model = from_caches_flag(args.caches)
+    print(f"mcusim: note: --caches {args.caches} is deprecated; it means --memory {model}", file=sys.stderr)
+    return model
+
+
 def cmd_run(args) -> int:
     from .machine import Machine
     from .report.text import render_run
 
     m = Machine(args.board, ram=args.ram, stack=args.stack, toolchain=args.toolchain,
-                max_instructions=args.max_instructions, caches=args.caches == "on",
+                max_instructions=args.max_instructions, memory=memory_model(args),
                 max_seconds=args.max_seconds, max_output=args.max_output)
     fw = m.build(args.sources, defines=_parse_defines(args.defines), include_dirs=args.include_dirs,
                  opt=f"-O{args.opt}")
@@ -112,7 +129,12 @@ def cmd_boards(args) -> int:
     if args.json:
         print(json.dumps([{"name": b.name, "title": b.title, "core": b.core.name, "clock_hz": b.clock_hz,
                            "regions": [{"name": r.name, "kind": r.kind, "origin": r.origin, "size": r.size,
-                                        "wait_states": r.wait_states} for r in b.regions]}
+                                        "wait_states": r.wait_states} for r in b.regions],
+                           "memory": {"caches": [c.to_dict() for c in b.memory.caches],
+                                      "line_fill_cycles": b.memory.fills,
+                                      "unaligned_load": list(b.memory.unaligned_load),
+                                      "unaligned_store": list(b.memory.unaligned_store),
+                                      "startup": b.memory.startup}}
                           for b in boards], indent=2))
     else:
         print(render_boards(boards))

@@ -33,6 +33,11 @@ def _register_analyze(sub) -> None:
                    "default: deterministic random (seed 0)")
     p.add_argument("--save-output", default=None, metavar="Y.npy",
                    help="write the simulated output here")
+    p.add_argument("--weights", default=None, metavar="REGION",
+                   help="board region for the constant weights (default: the code flash; e.g. dtcm, "
+                        "axi_sram; see `mcusim boards`)")
+    p.add_argument("--arena", default=None, metavar="REGION",
+                   help="board region for the activation arena (default: the data RAM; e.g. axi_sram)")
     p.add_argument("--memory-plan", action="store_true",
                    help="also print every tensor's place in the arena (text mode)")
     p.add_argument("--keep-sources", default=None, metavar="DIR",
@@ -66,13 +71,15 @@ def cmd_analyze(args) -> int:
     import numpy as np
 
     from .analyze import analyze
+    from .cli import memory_model
     from .report.analysis import render_analysis, render_memory_plan
 
     progress = _terminal_progress()
     try:
         a = analyze(args.model, args.board, ram=args.ram, toolchain=args.toolchain, input=args.input,
                     stack=args.stack, max_instructions=args.max_instructions,
-                    work_dir=args.keep_sources, caches=args.caches == "on", progress=progress,
+                    work_dir=args.keep_sources, memory=memory_model(args), progress=progress,
+                    weights=args.weights, arena=args.arena,
                     max_seconds=args.max_seconds, max_output=args.max_output)
     finally:
         if progress is not None:

@@ -50,6 +50,9 @@ def pytest_addoption(parser):
                     help="board(s) for the `mcu` fixture; repeat to parametrize (default generic-m7)")
     group.addoption("--mcu-ram", default=None, metavar="SIZE", help="RAM limit for the `mcu` fixture, e.g. 64K")
     group.addoption("--mcu-toolchain", default="zig", choices=["zig", "gcc"], help="cross compiler")
+    group.addoption("--mcu-memory", default=None, choices=["realistic", "ideal", "uncached"],
+                    help="memory model for the `mcu` fixture: realistic (default: the board's caches "
+                         "from cold), ideal (every access hits) or uncached (every access waits)")
     group.addoption("--mcu-save-baseline", default=None, metavar="FILE",
                     help="write each test's heaviest run/call (board, cycles, instructions) to FILE as JSON")
     group.addoption("--mcu-compare", default=None, metavar="FILE",
@@ -166,7 +169,7 @@ def _budget_problems(item, records) -> list[str]:
 def _cost(records) -> dict:
     worst = heaviest(records)
     return {"board": worst.board, "label": worst.label, "cycles": worst.cycles,
-            "instructions": worst.instructions, "runs": len(records)}
+            "instructions": worst.instructions, "runs": len(records), "memory": worst.memory}
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -30,6 +30,7 @@ class Measurement:
     board: str
     instructions: int
     cycles: int | None
+    memory: str = ""            # the memory model the cycles were counted under
 
     @property
     def metric(self) -> str:
@@ -42,7 +43,7 @@ class Measurement:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "board": self.board, "instructions": self.instructions,
-                "cycles": self.cycles}
+                "cycles": self.cycles, "memory": self.memory}
 
 
 def heaviest(records: list[Measurement]) -> Measurement | None:
@@ -76,7 +77,8 @@ class RecordingMachine(Machine):
         return RecordingFirmware(self, plain.build)
 
     def record(self, label: str, result) -> None:
-        self.records.append(Measurement(label, result.board, result.instructions, result.cycles))
+        self.records.append(Measurement(label, result.board, result.instructions, result.cycles,
+                                        result.memory.get("model", self.memory)))
 
 
 # -- fixtures -------------------------------------------------------------------------------------
@@ -94,11 +96,14 @@ def _records(request) -> list:
 def mcu_factory(request, mcu_board):
     """Make more machines for this test: ``mcu_factory(ram="16K")``, ``mcu_factory("rp2040")``.
 
-    Defaults come from the selected board and ``--mcu-ram``/``--mcu-toolchain``; results are recorded."""
+    Defaults come from the selected board and ``--mcu-ram``/``--mcu-toolchain``/``--mcu-memory``;
+    results are recorded."""
     cfg = request.config
 
     def make(board: str | None = None, ram=None, **kwargs) -> RecordingMachine:
         kwargs.setdefault("toolchain", cfg.getoption("--mcu-toolchain"))
+        if "caches" not in kwargs:          # the deprecated spelling still wins when given
+            kwargs.setdefault("memory", cfg.getoption("--mcu-memory"))
         return RecordingMachine(board or mcu_board, ram=ram if ram is not None else cfg.getoption("--mcu-ram"),
                                 sink=_records(request), **kwargs)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import BoardError, ConfigError
 from ..escape import BOARD_NAME
 from ..sizes import format_size, parse_size
+from .memory import MemorySystem, parse_memory
 
 BOARD_DIR = Path(__file__).resolve().parent
 
@@ -60,6 +61,7 @@ class Board:
     caches: str
     source: str
     path: str = field(default="", compare=False)
+    memory: MemorySystem = field(default_factory=MemorySystem, compare=False)   # see memory.py
 
     def region(self, name: str) -> Region:
         for r in self.regions:
@@ -112,7 +114,8 @@ def _parse_board(path: Path) -> Board:
             for r in d["regions"])
         board = Board(name=d["name"], title=d["title"], core=cores[d["core"]], clock_hz=int(d["clock_hz"]),
                       regions=regions, code_region=d["code_region"], ram_regions=tuple(d["ram_regions"]),
-                      caches=d.get("caches", ""), source=d.get("source", ""), path=str(path))
+                      caches=d.get("caches", ""), source=d.get("source", ""), path=str(path),
+                      memory=parse_memory(str(path), d.get("memory"), regions))
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise BoardError(f"{path}: malformed board description ({type(exc).__name__}: {exc})") from None
     _check_names(path, board)

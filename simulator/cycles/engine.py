@@ -28,6 +28,7 @@ from simulator.cycles.classify import KIND_COND, KIND_NONE, classify, make_disas
 from simulator.cycles.divide import divide_cycles, divide_rule
 from simulator.cycles.model import BlockCost, block_cost, edge_correction
 from simulator.cycles.predictor import CORRECT, Btac
+from simulator.cycles.memsys import HOOK_DATA, MemorySpec, NativeMemory, RefMemory
 from simulator.cycles.regions import Regions
 from simulator.cycles.table import load_table
 from simulator.errors import ConfigError, SimulationError
@@ -36,9 +37,11 @@ from simulator.errors import ConfigError, SimulationError
 class _AccountingBase:
     """What the native and the Python engines share: decoding, profiling, debug registers."""
 
-    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
+    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True,
+                 memory: MemorySpec | None = None):
         self.uc = uc
         self.core = core
+        self.memory_spec = memory if memory is not None and not memory.empty else None
         self.table = load_table(core, tuple(options))
         self.divide_rule = divide_rule(self.table)     # None: divides cost their fixed row
         self.regions = Regions(regions)
@@ -271,8 +274,9 @@ class _AccountingBase:
 class Accounting(_AccountingBase):
     """Cycle accounting with the per-block work in C (``native/accounting.c``)."""
 
-    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
-        super().__init__(uc, core, regions, code_ranges, options, data_waits)
+    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True,
+                 memory: MemorySpec | None = None):
+        super().__init__(uc, core, regions, code_ranges, options, data_waits, memory)
         from simulator.cycles import native
         self._native = native
         self._lib = native.library()
@@ -296,6 +300,11 @@ class Accounting(_AccountingBase):
         # The C state must outlive every hook that points at it: free it when the engine dies,
         # and keep this object (its ctypes callbacks) alive as long as the engine.
         self._finalizer = weakref.finalize(uc, self._lib.mc_free, self._st)
+        self.memory = None
+        if self.memory_spec is not None:
+            self.memory = NativeMemory(self._lib, self.memory_spec)
+            self._lib.ms_set_accounting(self.memory.st, self._st)
+            weakref.finalize(uc, self.memory.free)
         uc._mcusim_accounting = self
 
     def attach(self):
@@ -305,6 +314,11 @@ class Accounting(_AccountingBase):
         for r in self._wait_regions():
             self._hooks.append(_native_hook(self.uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
                                             self._lib.mc_mem_hook, self._st, r.start, r.end - 1))
+        if self.memory is not None:
+            self._lib.mc_set_memsys(self._st, self.memory.st)
+            for r in self.memory_spec.hooked_ranges():
+                self._hooks.append(_native_hook(self.uc, HOOK_DATA, self._lib.ms_mem_hook, self.memory.st,
+                                                r.start, r.end - 1))
         self.attached = True
         return self
 
@@ -313,12 +327,16 @@ class Accounting(_AccountingBase):
         for h in self._hooks:
             uclib.uc_hook_del(self.uc._uch, h)
         self._hooks.clear()
+        if self.memory is not None:
+            self._lib.mc_set_memsys(self._st, None)
         self.attached = False
 
     def close(self) -> None:
         """Detach and free the native state now (otherwise freed with the Unicorn engine)."""
         self.detach()
         self._c = self._native.Counters.from_buffer_copy(self._c)   # keep the final counts readable
+        if self.memory is not None:
+            self.memory.free()
         self._finalizer()
 
     def _on_miss(self, address, size, out) -> int:
@@ -366,6 +384,8 @@ class Accounting(_AccountingBase):
 
     def reset(self) -> None:
         self._lib.mc_reset(self._st, 0)
+        if self.memory is not None:
+            self.memory.reset()
         if self.debug:
             self.debug.reset()
 
@@ -374,6 +394,10 @@ class Accounting(_AccountingBase):
         already stops at every divide (``checks``: simulator.machine.checks.NativeChecks)."""
         if self.divide_rule is not None:
             checks.set_divide_timing(self._st, self.divide_rule)
+
+    def memory_counters(self) -> dict | None:
+        """I/D-cache hits and misses, stall cycles, unaligned accesses so far (None: no memory system)."""
+        return None if self.memory is None else self.memory.counters()
 
     def _block_position(self):
         mem = self._c.block_mem        # a signed count in a uint64: a fast divide subtracts
@@ -389,8 +413,10 @@ class Accounting(_AccountingBase):
 class PyAccounting(_AccountingBase):
     """The same accounting in Python hooks: slow, for debugging and as the native engine's oracle."""
 
-    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True):
-        super().__init__(uc, core, regions, code_ranges, options, data_waits)
+    def __init__(self, uc, core: str, regions=(), code_ranges=None, options=(), data_waits: bool = True,
+                 memory: MemorySpec | None = None):
+        super().__init__(uc, core, regions, code_ranges, options, data_waits, memory)
+        self.memory = RefMemory(self.memory_spec) if self.memory_spec is not None else None
         p = self.table.params
         self._predictor = Btac(p) if p.get("branch_model") == "btac" else None
         self._hooks: list[int] = []
@@ -403,6 +429,8 @@ class PyAccounting(_AccountingBase):
             for r in self._wait_regions():
                 self._hooks.append(self.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, self._on_mem,
                                                     begin=r.start, end=r.end - 1))
+            for r in self.memory_spec.hooked_ranges() if self.memory is not None else ():
+                self._hooks.append(self.uc.hook_add(HOOK_DATA, self._on_memsys, begin=r.start, end=r.end - 1))
             self.attached = True
         return self
 
@@ -424,8 +452,20 @@ class PyAccounting(_AccountingBase):
         self._base = self._mem = self._cur = 0
         if self._predictor:
             self._predictor.reset()
+        if self.memory is not None:
+            self.memory.reset()
         if self.debug:
             self.debug.reset()
+
+    def memory_counters(self) -> dict | None:
+        return None if self.memory is None else self.memory.counters()
+
+    def _charge(self, stall: int) -> None:
+        """Mirror of mc_charge() in native/accounting.c."""
+        if stall:
+            self.cycles += stall
+            self._mem += stall
+            self._totals[self._cur][0] += stall
 
     def _on_block(self, uc, address, size, _user):
         cost = self._costs.get(address)
@@ -462,6 +502,8 @@ class PyAccounting(_AccountingBase):
         totals[0] += cost.cycles
         totals[1] += cost.ninsn
         self._prev = cost
+        if self.memory is not None:
+            self._charge(self.memory.fetch(address, size))
         if self.budget and self.instructions > self.budget and not self.budget_exceeded:
             self.budget_exceeded = True
             uc.emu_stop()
@@ -496,6 +538,9 @@ class PyAccounting(_AccountingBase):
             self.cycles += wait
             self._mem += wait
             self._totals[self._cur][0] += wait
+
+    def _on_memsys(self, uc, access, address, size, value, _user):
+        self._charge(self.memory.data(address, size, access == UC_MEM_WRITE))
 
     def _block_position(self):
         return self._base, self._mem, self._cur

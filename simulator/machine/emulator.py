@@ -178,20 +178,35 @@ class Emulator:
     def _read_mem(self, addr: int, size: int) -> bytes:
         return bytes(self.uc.mem_read(addr, size))
 
-    def _counter_snapshot(self) -> tuple[int, int | None]:
+    def _counter_snapshot(self) -> tuple[int, int | None, dict | None]:
         c = self.counter
-        return c.instructions, c.cycles
+        return c.instructions, c.cycles, self._memory_counters()
+
+    def _memory_counters(self) -> dict | None:
+        get = getattr(self.counter, "memory_counters", None)
+        return get() if get is not None else None
 
     def _on_region(self, kind: str, name: str) -> None:
         now = self._counter_snapshot()
         if kind == "begin":
             self._region_open[name] = now
         elif name in self._region_open:
-            i0, c0 = self._region_open.pop(name)
+            i0, c0, m0 = self._region_open.pop(name)
             row = self.region_totals.setdefault(name, {"instructions": 0, "cycles": 0, "count": 0})
             row["instructions"] += now[0] - i0
-            row["cycles"] = None if c0 is None or row["cycles"] is None else row["cycles"] + now[1] - c0
+            cycles = None if c0 is None or row["cycles"] is None else now[1] - c0
+            row["cycles"] = None if cycles is None else row["cycles"] + cycles
             row["count"] += 1
+            # the first and the last pass on their own: the first ran with the caches as reset
+            # left them (cold), the last after earlier passes warmed them
+            this = {"instructions": now[0] - i0, "cycles": cycles}
+            if m0 is not None:
+                this["memory"] = {k: now[2][k] - m0[k] for k in m0}
+                total = row.setdefault("memory", dict.fromkeys(this["memory"], 0))
+                for k, v in this["memory"].items():
+                    total[k] += v
+            row.setdefault("first", this)
+            row["last"] = this
         if self.region_listener is not None:
             self.region_listener(kind, name, self)
 

@@ -12,12 +12,15 @@ from ..boards import Board, get_board
 from ..errors import BoardError, ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
+from ..toolchain.linker import check_placement
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .. import limits
 from ..limits import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_SECONDS
 from .emulator import Emulator, Stop
 from .faults import fault_error
+from .memory_model import (DEFAULT_MODEL, accounting_regions, check_model, from_caches_flag, memory_spec,
+                           describe as describe_memory)
 
 DEFAULT_STACK = 4096
 ARG_ALIGN = 8
@@ -41,6 +44,7 @@ class RunResult:
     regions: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)     # function -> {"instructions": n, "cycles": c}
     untimed: list = field(default_factory=list)     # instruction classes the timing table lacks (should be empty)
+    memory: dict = field(default_factory=dict)      # the memory model, its caches and whole-run counters
 
     @property
     def time_us(self) -> float | None:
@@ -53,7 +57,7 @@ class RunResult:
                 "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
                 "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
                 "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile,
-                "untimed_classes": self.untimed}
+                "untimed_classes": self.untimed, "memory": self.memory}
 
 
 @dataclass
@@ -67,23 +71,9 @@ class CallResult(RunResult):
         return self.value & 0xFFFFFFFF
 
 
-def accounting_regions(board: Board, caches: bool) -> list[dict]:
-    """The board's regions with the wait states the cycle model should charge.
-
-    With ``caches`` (the default) the model assumes the steady state the boards describe
-    (``Board.caches``): instruction and data accesses hit the caches / flash accelerator, so
-    no region costs wait states. Without, every access pays its region's wait states."""
-    out = []
-    for r in board.regions:
-        w = 0 if caches else r.wait_states
-        out.append({"name": r.name, "start": r.origin, "size": r.size,
-                    "read_wait": w, "write_wait": w if r.kind == "ram" else 0, "fetch_wait": w})
-    return out
-
-
-def make_accounting(uc, board: Board, *, engine: str = "native", caches: bool = True):
+def make_accounting(uc, board: Board, *, engine: str = "native", memory: str = DEFAULT_MODEL):
     cls = {"native": Accounting, "python": PyAccounting}[engine]
-    return cls(uc, board.core.name, accounting_regions(board, caches))
+    return cls(uc, board.core.name, accounting_regions(board, memory), memory=memory_spec(board, memory))
 
 
 class Firmware:
@@ -131,7 +121,14 @@ class Firmware:
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
                    regions=emu.region_totals,
                    profile=self._profile(emu) if profile else {},
-                   untimed=sorted(emu.counter.table.missing), **extra)
+                   untimed=sorted(emu.counter.table.missing), memory=self._memory(emu), **extra)
+
+    def _memory(self, emu: Emulator) -> dict:
+        out = describe_memory(self.board, self.machine.memory)
+        counters = emu._memory_counters()
+        if counters is not None:
+            out["counters"] = counters
+        return out
 
     def _limits(self, max_instructions, max_seconds) -> dict:
         """The run's instruction budget and wall-clock limit: the machine's unless given."""
@@ -235,10 +232,12 @@ class Machine:
 
     def __init__(self, board: str | Board = "generic-m7", ram: str | int | None = None,
                  stack: str | int = DEFAULT_STACK, toolchain: str = "zig",
-                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, caches: bool = True,
-                 engine: str = "native", max_seconds: float = DEFAULT_MAX_SECONDS,
-                 max_output: int = DEFAULT_MAX_OUTPUT):
-        """``max_instructions``, ``max_seconds`` (wall clock) and ``max_output`` (bytes of
+                 max_instructions: int = DEFAULT_MAX_INSTRUCTIONS, memory: str | None = None,
+                 engine: str = "native", caches: bool | None = None,
+                 max_seconds: float = DEFAULT_MAX_SECONDS, max_output: int = DEFAULT_MAX_OUTPUT):
+        """``memory``: "realistic" (default), "ideal" or "uncached" (see machine/memory_model.py).
+        ``caches`` is the deprecated spelling: True = "ideal", False = "uncached".
+        ``max_instructions``, ``max_seconds`` (wall clock) and ``max_output`` (bytes of
         semihosting output) bound every run (simulator/limits.py: there is no
         unlimited; InstructionBudgetExceeded, WallClockExceeded, OutputLimitExceeded)."""
         self.board = get_board(board)
@@ -260,20 +259,32 @@ class Machine:
         self.max_output = limits.output_bytes(max_output)
         if engine not in ("native", "python"):
             raise ConfigError(f"engine must be 'native' or 'python', got {engine!r}")
-        self.caches = caches
+        if caches is not None and memory is not None:
+            raise ConfigError("give memory= or the deprecated caches=, not both")
+        self.memory = check_model(memory) if memory is not None else (
+            from_caches_flag(caches) if caches is not None else DEFAULT_MODEL)
         self.engine = engine
 
     def make_counter(self, uc, board: Board):
-        return make_accounting(uc, board, engine=self.engine, caches=self.caches)
+        return make_accounting(uc, board, engine=self.engine, memory=self.memory)
+
+    def placement(self, placement: dict | None = None) -> dict[str, str]:
+        """Which board region holds code, weights (``.ck_weights``), arena (``.bss.ck_arena``) and
+        stack for a build with ``placement`` (checked: unknown or read-only regions are errors)."""
+        placed = check_placement(self.board, self.ram_region, placement)
+        return {"code": self.board.flash.name, "weights": placed.get("weights", self.board.flash).name,
+                "arena": placed.get("arena", self.ram_region).name, "stack": self.ram_region.name}
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
-              extra_flags=(), keep_all: bool = True) -> Firmware:
+              extra_flags=(), keep_all: bool = True, placement: dict | None = None) -> Firmware:
         """``keep_all=False`` drops every function nothing references (a product build: what
-        `analyze` reports as code size); the default keeps them all for ``fw.call``."""
+        `analyze` reports as code size); the default keeps them all for ``fw.call``.
+        ``placement``: ``{"weights": region, "arena": region}`` for sections ``.ck_weights`` and
+        ``.bss.ck_arena`` (see simulator/toolchain/linker.py)."""
         if isinstance(sources, (str, Path)):
             sources = [sources]
         result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
                                 self.stack_size, self.toolchain, defines=defines,
                                 include_dirs=[Path(d) for d in include_dirs], opt=opt,
-                                extra_flags=list(extra_flags), keep_all=keep_all)
+                                extra_flags=list(extra_flags), keep_all=keep_all, placement=placement)
         return Firmware(self, result)

@@ -35,24 +35,56 @@ def _summary(a) -> list[str]:
     ]
     if a.ran:
         lines.append(f"run        {a.instructions:,} instructions; {timing}")
+        lines += _memory_lines(a)
         verdict = "yes: every layer equals the NumPy reference" if a.bit_exact else "NO"
         lines.append(f"bit-exact  {verdict}")
     return lines
 
 
+def _memory_lines(a) -> list[str]:
+    mem = a.memory or {}
+    if not mem:
+        return []
+    lines = []
+    if a.cycles_warm is not None:
+        lines.append(f"warm       {a.cycles_warm:,} cycles, {a.latency_warm_ms:.3f} ms "
+                     "(second inference; the line above is the first, from reset)")
+    caches = ", ".join(f"{c['name']} {format_size(c['size'])} {c['ways']}-way" for c in mem.get("caches", []))
+    lines.append(f"memory     {mem.get('model')}" + (f": {caches}" if caches else ""))
+    for when in ("cold", "warm"):
+        m = mem.get(when)
+        if m:
+            lines.append(f"  {when:<8} I-cache misses {m['icache_misses']:,}, D-cache misses "
+                         f"{m['dcache_misses']:,}, stall cycles {m['stall_cycles']:,} "
+                         f"(flash {m['flash_stall_cycles']:,}), unaligned {m['unaligned_accesses']:,}")
+    if a.placement:
+        lines.append("placement  " + ", ".join(f"{k} in {v}" for k, v in a.placement.items()))
+    return lines
+
+
 def _layers(a) -> str:
     rows = []
+    with_memory = a.ran and any(l.memory for l in a.layers)
     for l in a.layers:
         shape = "x".join(str(d) for d in l.output_shape)
-        rows.append([l.index, l.op, l.kernel, shape, f"{l.macc:,}",
-                     f"{l.scratch_bytes:,}" if l.scratch_bytes else "",
-                     "-" if not a.ran else
-                     _n(l.cycles) if a.cycles is not None else _n(l.instructions),
-                     f"{l.share:.1f}%" if a.ran else "-",
-                     ("ok" if l.bit_exact else "DIFF") if a.ran else "-"])
+        row = [l.index, l.op, l.kernel, shape, f"{l.macc:,}",
+               f"{l.scratch_bytes:,}" if l.scratch_bytes else "",
+               "-" if not a.ran else
+               _n(l.cycles) if a.cycles is not None else _n(l.instructions),
+               f"{l.share:.1f}%" if a.ran else "-",
+               ("ok" if l.bit_exact else "DIFF") if a.ran else "-"]
+        if with_memory:
+            m = l.memory or {}
+            row += [_n(l.cycles_warm), _n(m.get("icache_misses")), _n(m.get("dcache_misses")),
+                    _n(m.get("flash_stall_cycles"))]
+        rows.append(row)
     count = "cycles" if a.cycles is not None else "instr"
-    return table(["idx", "op", "kernel", "output", "MACC", "scratch", count, "share", "bits"],
-                 rows, "rllrrrrrl")
+    head = ["idx", "op", "kernel", "output", "MACC", "scratch", count, "share", "bits"]
+    align = "rllrrrrrl"
+    if with_memory:
+        head += ["warm", "I-miss", "D-miss", "flash stall"]
+        align += "rrrr"
+    return table(head, rows, align)
 
 
 def _lines(message: str) -> str:

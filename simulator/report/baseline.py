@@ -1,6 +1,7 @@
 """Per-test costs recorded by the pytest plugin: the baseline file, the regression check, the table.
 
-A baseline is one JSON object, test node id -> ``{"board", "cycles", "instructions"}``::
+A baseline is one JSON object, test node id -> ``{"board", "cycles", "instructions"}`` (and
+``"memory"``, the memory model the cycles were counted under)::
 
     {"tests/test_dot.py::test_dot[rp2040]": {"board": "rp2040", "cycles": null, "instructions": 1843}}
 """
@@ -27,7 +28,8 @@ def load_baseline(path: str | Path) -> dict[str, dict]:
 
 
 def save_baseline(path: str | Path, costs: dict[str, dict]) -> None:
-    entries = {nodeid: {"board": c["board"], "cycles": c["cycles"], "instructions": c["instructions"]}
+    entries = {nodeid: {"board": c["board"], "cycles": c["cycles"], "instructions": c["instructions"],
+                        **({"memory": c["memory"]} if c.get("memory") else {})}
                for nodeid, c in sorted(costs.items())}
     write_text_atomic(path, json.dumps(entries, indent=2) + "\n")
 

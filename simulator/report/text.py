@@ -23,10 +23,25 @@ def render_run(r) -> str:
     lines.append(f"  exit {r.exit_code}, {r.instructions:,} instructions{cyc}")
     lines.append(f"  RAM: static {format_size(r.ram_static)}, stack peak {r.stack_peak} B of "
                  f"{format_size(r.stack_size)}, limit {format_size(r.ram_limit)}; flash {format_size(r.flash_used)}")
+    memory = getattr(r, "memory", None) or {}
+    counters = memory.get("counters")
+    if counters:
+        lines.append(f"  memory {memory['model']}: I-cache misses {counters['i_misses']:,}, D-cache misses "
+                     f"{counters['d_misses']:,}, stall cycles {counters['i_stall'] + counters['d_stall']:,}, "
+                     f"unaligned accesses {counters['unaligned']:,} (+{counters['unaligned_stall']:,} cycles)")
+    elif memory:
+        lines.append(f"  memory {memory['model']}")
     if r.regions:
-        lines.append(table(["region", "count", "cycles", "instructions"],
-                           [[name, v["count"], "-" if v["cycles"] is None else f"{v['cycles']:,}",
-                             f"{v['instructions']:,}"] for name, v in r.regions.items()], "lrrr"))
+        mem = any("memory" in v for v in r.regions.values())
+        rows = []
+        for name, v in r.regions.items():
+            row = [name, v["count"], "-" if v["cycles"] is None else f"{v['cycles']:,}", f"{v['instructions']:,}"]
+            if mem:
+                m = v.get("memory", {})
+                row += [f"{m.get('i_misses', 0):,}", f"{m.get('d_misses', 0):,}"]
+            rows.append(row)
+        head = ["region", "count", "cycles", "instructions"] + (["I-miss", "D-miss"] if mem else [])
+        lines.append(table(head, rows, "lrrr" + ("rr" if mem else "")))
     profile = getattr(r, "profile", None)
     if profile:
         def weight(kv):

@@ -14,8 +14,8 @@ from ..errors import CompileError, ConfigError
 from .cache import BuildCache
 from .deps import DEP_TARGET, hash_file, read_depfile
 from .drivers import Toolchain, run_tool
-from .layout import Layout, check_layout, read_layout
-from .linker import render_linker_script
+from .layout import Layout, check_layout, check_placed, read_layout
+from .linker import check_placement, render_linker_script
 
 RUNTIME_SOURCES = ("startup.c", "semihost.c", "ck_libc.c", "newlib_syscalls.c")
 ENTRY_FILES = ("firmware.elf", "link.ld")
@@ -114,7 +114,7 @@ def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Bo
 def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: int, stack_size: int,
                    toolchain: Toolchain, *, defines: dict | None = None, include_dirs: list[Path] = (),
                    opt: str = "-O2", extra_flags: list[str] = (), cache: BuildCache | None = None,
-                   keep_all: bool = True) -> BuildResult:
+                   keep_all: bool = True, placement: dict | None = None) -> BuildResult:
     sources = [Path(s).resolve() for s in sources]
     for src in sources:
         if not src.exists():
@@ -126,7 +126,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
             raise ConfigError(f"include directory not found: {d}")
     inc = user_dirs + [cross_kernels.INCLUDE_DIR, cross_kernels.RUNTIME_DIR]
     flags = _flags(defines, inc, opt, list(extra_flags))
-    script = render_linker_script(board, ram, stack_size, keep_all)
+    script = render_linker_script(board, ram, stack_size, keep_all, placement)
     # Two-level key: the commands and sources name a record of the headers the last such
     # build read (from the compiler's depfiles, never a directory scan); their content
     # completes the key. A header edit is a miss, and the record is rewritten.
@@ -141,6 +141,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     elf_path = entry / "firmware.elf"
     layout = read_layout(elf_path, board, ram, ram_limit, stack_size)
     check_layout(layout, board)
+    check_placed(layout, board, check_placement(board, ram, placement))
     return BuildResult(elf_path=elf_path, layout=layout, toolchain=toolchain.ident, cached=cached, flags=flags)
 
 

@@ -94,3 +94,23 @@ def check_layout(layout: Layout, board: Board) -> None:
         raise FlashOverflow(
             f"flash overflow on {board.name}: code and constants need {layout.flash_used} B but region "
             f"'{flash.name}' has {flash.size} B ({format_size(flash.size)}): over by {over} B\n{rows}")
+
+
+PLACED_SECTIONS = {"weights": ".ck_weights", "arena": ".ck_arena"}
+
+
+def check_placed(layout: Layout, board: Board, placed: dict) -> None:
+    """A section placed in a region of its own (--weights/--arena) must fit that region:
+    otherwise a RamOverflow naming what, the region, its size and the overflow in bytes."""
+    for what, region in placed.items():
+        sec = next((s for s in layout.sections if s.name == PLACED_SECTIONS[what]), None)
+        if sec is None or not region.contains(sec.addr):
+            continue
+        end = sec.addr + sec.size
+        if end > region.end:
+            over = end - region.end
+            raise RamOverflow(
+                f"{what} overflow on {board.name}: {sec.size} B ({format_size(sec.size)}) placed in region "
+                f"'{region.name}' (0x{region.origin:08x}, {region.size} B = {format_size(region.size)}) "
+                f"end at 0x{end:08x}: over by {over} B",
+                limit=region.size, needed=end - region.origin, sections={sec.name: sec.size})

@@ -14,10 +14,11 @@ DIGITS = MODELS / "digits_cnn.tflite"
 
 TOP_KEYS = {"schema", "model", "board", "core", "toolchain", "clock_hz", "params", "macc",
             "flash_bytes", "ram_bytes", "ram_limit_bytes", "fits", "instructions", "cycles",
-            "latency_ms", "bit_exact", "layers", "memory_plan"}
+            "latency_ms", "bit_exact", "layers", "memory_plan", "cycles_warm", "latency_warm_ms",
+            "memory", "placement"}
 LAYER_KEYS = {"index": int, "name": str, "op": str, "kernel": str, "output_shape": list,
               "macc": int, "instructions": int, "share": float, "bit_exact": bool}
-TENSOR_KEYS = {"index", "name", "offset", "size", "first_op", "last_op"}
+TENSOR_KEYS = {"index", "name", "offset", "size", "first_op", "last_op", "region"}
 
 
 def mcusim(*args):
@@ -39,7 +40,7 @@ def _check_schema(d: dict) -> None:
     assert d["latency_ms"] is None or isinstance(d["latency_ms"], float)
     assert isinstance(d["fits"], bool) and isinstance(d["bit_exact"], bool)
     for layer in d["layers"]:
-        assert set(layer) == set(LAYER_KEYS) | {"cycles"}
+        assert set(layer) == set(LAYER_KEYS) | {"cycles", "cycles_warm", "memory"}
         for k, t in LAYER_KEYS.items():
             assert isinstance(layer[k], t), (k, layer[k])
         assert layer["cycles"] is None or isinstance(layer["cycles"], int)

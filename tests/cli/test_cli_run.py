@@ -95,6 +95,9 @@ def test_boards_lists_required_boards():
     regions = {r["name"]: (r["origin"], r["size"]) for r in h7["regions"]}
     assert regions["itcm"] == (0, 64 * 1024) and regions["flash"] == (0x08000000, 2 << 20)
     assert regions["dtcm"] == (0x20000000, 128 * 1024) and regions["axi_sram"] == (0x24000000, 512 * 1024)
+    caches = {c["name"]: (c["size"], c["ways"], c["line"]) for c in h7["memory"]["caches"]}
+    assert caches == {"icache": (16384, 2, 32), "dcache": (16384, 4, 32)}
+    assert h7["memory"]["line_fill_cycles"]["flash"] > 0 and "dtcm" not in h7["memory"]["line_fill_cycles"]
 
 
 def test_caches_off_charges_wait_states():

@@ -6,16 +6,20 @@ from simulator.machine import Machine
 from .conftest import FIXTURES
 
 
+@pytest.mark.parametrize("memory", ["ideal", "realistic"])
 @pytest.mark.parametrize("board", ["rp2040", "nrf52840", "stm32h743", "generic-m33"])
-def test_firmware_timing_itself_with_dwt_agrees_with_mcusim(board):
-    fw = Machine(board).build([FIXTURES / "dwt.c"])
+def test_firmware_timing_itself_with_dwt_agrees_with_mcusim(board, memory):
+    fw = Machine(board, memory=memory).build([FIXTURES / "dwt.c"])
     r = fw.run(profile=True)
     firmware_says = int(r.stdout.strip())
-    mcusim_says = r.regions["timed"]["cycles"]
+    timed = r.regions["timed"]
+    mcusim_says = timed["cycles"]
     # The marked region holds the two CYCCNT reads plus the marker calls' own few instructions,
-    # so it may exceed the firmware's figure by that overhead only.
+    # so it may exceed the firmware's figure by that overhead only: and, with caches, by the
+    # line fills of that (cold) marker code, which the region's memory counters bound.
+    fills = timed.get("memory", {}).get("i_stall", 0) + timed.get("memory", {}).get("d_stall", 0)
     assert firmware_says > 1000
-    assert 0 <= mcusim_says - firmware_says <= 40, (mcusim_says, firmware_says)
+    assert 0 <= mcusim_says - firmware_says <= 40 + fills, (mcusim_says, firmware_says, fills)
     # work() alone, per the profile, is inside the DWT window.
     assert r.profile["work"]["cycles"] <= firmware_says
 
@@ -32,7 +36,7 @@ def test_cycles_and_time_reported():
 def test_wait_states_apply_without_caches():
     """stm32f746 flash has 7 wait states at 216 MHz (RM0385): with the caches assumed off, the
     same program must take more cycles than with the default steady-state cache hits."""
-    cached = Machine("stm32f746").build([FIXTURES / "dwt.c"]).run()
+    cached = Machine("stm32f746", memory="ideal").build([FIXTURES / "dwt.c"]).run()
     uncached = Machine("stm32f746", caches=False).build([FIXTURES / "dwt.c"]).run()
     assert uncached.instructions == cached.instructions
     assert uncached.cycles > 2 * cached.cycles
@@ -51,7 +55,8 @@ def test_native_and_python_engines_agree_on_a_c_program(board):
 def test_code_placement_across_a_page_boundary_does_not_change_cycles(board, engine):
     """Unicorn splits translation blocks at 1 KB pages; the schedule of a straight-line run
     must not care (it did: +8% on a conv loop that the linker put across a boundary)."""
-    fw = Machine(board, engine=engine).build([FIXTURES / "page_straddle.S"])
+    # ideal memory: the schedule is under test here; line alignment changes cold I-cache misses
+    fw = Machine(board, engine=engine, memory="ideal").build([FIXTURES / "page_straddle.S"])
     inside = fw.call("loop_inside", 1000, profile=True)
     straddling = fw.call("loop_straddling", 1000, profile=True)
     assert inside.value == straddling.value

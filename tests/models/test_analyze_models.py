@@ -85,3 +85,42 @@ def test_float_input_is_quantized_with_the_input_params():
     expected = run_graph(graph, [xq])[graph.outputs[0]]
     assert np.array_equal(a.output, expected)
     assert xq.dtype == np.int8 and q is not None
+
+
+# ---- memory models -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", FAST + BIG)
+def test_uncached_then_realistic_then_ideal_on_stm32h743(name):
+    """Same instructions and bits under every memory model; cycles ordered by what each charges."""
+    path = MODELS / PROVENANCE[name]["file"]
+    runs = {m: analyze(path, "stm32h743", memory=m) for m in ("ideal", "realistic", "uncached")}
+    assert all(a.bit_exact for a in runs.values())
+    assert len({a.instructions for a in runs.values()}) == 1
+    for when in ("cycles", "cycles_warm"):
+        c = {m: getattr(a, when) for m, a in runs.items()}
+        assert c["uncached"] >= c["realistic"] >= c["ideal"], (when, c)
+    assert runs["ideal"].memory == {"model": "ideal", "startup": "", "caches": []}
+
+
+def test_cold_inference_costs_more_than_warm_on_a_flash_resident_model():
+    """fc_autoencoder's code and weights are in flash: the first inference fills the I-cache,
+    the second finds the code there (its 279 KB of weights stream through the D-cache both times)."""
+    a = analyze(MODELS / "fc_autoencoder.tflite", "stm32h743")
+    cold, warm = a.memory["cold"], a.memory["warm"]
+    assert a.cycles > a.cycles_warm
+    assert cold["icache_misses"] > warm["icache_misses"]
+    assert warm["dcache_misses"] > 5000          # weights far larger than the 16 KB D-cache
+    assert cold["flash_stall_cycles"] == cold["stall_cycles"] > 0       # all fills come from flash
+    assert sum(l.memory["dcache_misses"] for l in a.layers) <= cold["dcache_misses"]
+    assert all(l.cycles_warm is not None and l.cycles_warm <= l.cycles for l in a.layers)
+
+
+def test_weights_in_dtcm_cost_fewer_cycles_than_weights_in_flash():
+    path = MODELS / "ds_cnn.tflite"
+    flash = analyze(path, "stm32h743")
+    dtcm = analyze(path, "stm32h743", weights="dtcm")
+    assert dtcm.bit_exact and np.array_equal(dtcm.output, flash.output)
+    assert (flash.placement["weights"], dtcm.placement["weights"]) == ("flash", "dtcm")
+    assert dtcm.instructions == flash.instructions
+    assert dtcm.memory["cold"]["dcache_misses"] < flash.memory["cold"]["dcache_misses"]
+    assert dtcm.cycles < flash.cycles and dtcm.cycles_warm < flash.cycles_warm

@@ -105,7 +105,8 @@ def test_baseline_then_slower_kernel_fails_the_gate_under_xdist(pytester):
     first.assert_outcomes(passed=2)
     saved = json.loads(base.read_text())
     assert sorted(saved) == ["test_user.py::test_dot[rp2040]", "test_user.py::test_dot[stm32h743]"]
-    assert all(v["instructions"] > 0 and set(v) == {"board", "cycles", "instructions"} for v in saved.values())
+    assert all(v["instructions"] > 0 and set(v) == {"board", "cycles", "instructions", "memory"}
+               and v["memory"] == "realistic" for v in saved.values())
 
     _user_files(pytester, defines={"SLOW": 200})
     second = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--mcu-compare", str(base),

@@ -93,6 +93,7 @@ typedef struct {
     uint32_t nregions;
     uint64_t rstart[MAX_REGIONS], rend[MAX_REGIONS];
     int32_t rwait[MAX_REGIONS], wwait[MAX_REGIONS];
+    void *mem;                /* memsys.c state, NULL = no memory system (see mc_set_memsys) */
 } mc_state;
 
 static uint64_t slot_of(uint64_t addr, uint64_t cap) {
@@ -317,6 +318,24 @@ static int32_t edge_correction(mc_state *st, void *uc, mc_block *p, const mc_blo
     p->succ_valid = 1;
     return p->succ_corr;
 }
+/* --- the memory system (memsys.c): the only coupling between the two files --------------- */
+uint64_t ms_fetch(void *ms, uint64_t addr, uint32_t size);
+
+void mc_set_memsys(mc_state *st, void *ms) { st->mem = ms; }
+
+/* Stall cycles from the memory system: on the counter, the current block's totals, and the
+ * in-block offset that DWT reads add (block_mem). */
+void mc_charge(mc_state *st, uint64_t cycles) {
+    st->c.cycles += cycles;
+    st->c.block_mem += cycles;
+    if (st->cur >= 0) st->table[st->cur].cycles_acc += cycles;
+}
+
+static void memsys_fetch(mc_state *st, uint64_t addr, uint32_t size) {
+    uint64_t stall = ms_fetch(st->mem, addr, size);
+    if (stall) mc_charge(st, stall);
+}
+/* ------------------------------------------------------------------------------------------- */
 
 static int64_t lookup_or_decode(mc_state *st, void *uc, uint64_t addr, uint32_t size) {
     int64_t i = find(st, addr);
@@ -386,6 +405,7 @@ void mc_block_hook(void *uc, uint64_t addr, uint32_t size, void *user) {
     b->insns += b->ninsn;
     b->cycles_acc += (uint64_t)(int64_t)b->cycles;
     st->prev = st->cur = i;
+    if (st->mem) memsys_fetch(st, addr, size);
     if (st->c.budget && st->c.instructions > st->c.budget && !st->c.budget_exceeded) {
         st->c.budget_exceeded = 1;
         if (st->stop) st->stop(uc);
