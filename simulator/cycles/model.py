@@ -88,8 +88,17 @@ def edge_correction(prev: list[Insn], cur: list[Insn], table: CoreTable, taken: 
     if not prev or not cur:
         return 0
     gap = table.row(prev[-1].cls).taken if taken and table.issue_width == 1 else 0
-    both = schedule(prev + cur, table, gap_at=len(prev), gap=gap).total
+    split = taken and not _narrow_before(prev, int(table.params.get("taken_pair_narrow_before", 0)))
+    both = schedule(prev + cur, table, gap_at=len(prev), gap=gap, split=split).total
     return both - gap - schedule(prev, table).total - schedule(cur, table).total
+
+
+def _narrow_before(prev: list[Insn], n: int) -> bool:
+    """The ``n`` instructions before the branch ending ``prev`` are 16-bit (M7, PIPE branching: a
+    predicted taken branch pairs with its target's first instruction only after 'at least 2 `.n`
+    instructions executed prior to branch'). Instructions of an earlier block are not seen: a
+    branch with fewer than ``n`` before it in its block does not pair."""
+    return len(prev) > n and all(i.size == 2 for i in prev[-1 - n:-1])
 
 
 def _narrow_pair(insns: list[Insn], joined: set) -> bool:
@@ -128,11 +137,12 @@ class _Ready:
     addr_at: int | None = None     # when the address unit can read it, if later than ``at`` (M7 rev)
 
 
-def schedule(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
+def schedule(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0, split: bool = False) -> Schedule:
     """Issue cycle of each instruction, the cycles until the pipeline is free, and the cycle the
-    flags were last set. ``gap`` idle cycles are inserted before instruction ``gap_at``."""
+    flags were last set. ``gap`` idle cycles are inserted before instruction ``gap_at``; with
+    ``split`` (dual issue) that instruction starts a new cycle."""
     if table.issue_width == 2:
-        return _schedule_dual(insns, table, gap_at, gap)
+        return _schedule_dual(insns, table, gap_at, gap, split)
     return _schedule_single(insns, table, gap_at, gap)
 
 
@@ -233,7 +243,8 @@ def _m4_load_store(prev: Insn, ins: Insn, start: int, issue: int, p: dict):
     return start, issue
 
 
-def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
+def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0,
+                   split: bool = False) -> Schedule:
     """In-order dual issue (M7): an instruction joins the current cycle as the younger op when
     neither op is single-issue, it is not slot-0-only, the pair is allowed, and its operands are ready."""
     p = table.params
@@ -241,7 +252,7 @@ def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: i
     store_drain = 0                     # when the store buffer has drained the queued narrow stores
     lock = 0                            # no new cycle before this (a VDIV/VSQRT still running)
     for k, ins in enumerate(insns):
-        if k == gap_at and gap:
+        if k == gap_at and (gap or split):
             cycle, group = max(cycle + (1 if group else 0), lock) + gap, []
         row = table.row(ins.cls)
         issue = _issue_cycles(row, ins)

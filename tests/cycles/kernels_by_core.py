@@ -241,8 +241,14 @@ M7 = [
     # Edges (PIPE branching: a predicted taken branch dual issues with one instruction at the target):
     # alone, SUBS|BNE 1 and EOR 1; together SUBS|BNE, EOR|... -> the EOR cannot join a full cycle: +0;
     K("edge: subs|bne -> eor", "eor r1, r2, r3", {"corr": 0}, prev="subs r0, #1\n bne 1f\n1:"),
-    # LDRD issues alone (single issue), so B is alone in cycle 1 and pairs with the target EOR: -1.
-    K("edge: lone branch pairs with target", "eor r1, r2, r3", {"corr": -1}, prev="ldrd r4, r5, [r0]\n b 1f\n1:"),
+    # ... but only after two 16-bit instructions (taken_pair_narrow_before 2): MOVS|MOVS 0, B alone
+    # in cycle 1 pairs with the target EOR: -1. After a 32-bit ADD.W it does not: 0; nor after a
+    # 32-bit LDRD (single issue, B alone in cycle 1): 0.
+    K("edge: branch after two .n pairs with target", "eor r1, r2, r3", {"corr": -1},
+      prev="movs r4, #1\n movs r5, #2\n b 1f\n1:"),
+    K("edge: branch after a .w does not pair", "eor r1, r2, r3", {"corr": 0},
+      prev="movs r4, #1\n add.w r5, r5, #2\n b 1f\n1:"),
+    K("edge: lone branch after ldrd", "eor r1, r2, r3", {"corr": 0}, prev="ldrd r4, r5, [r0]\n b 1f\n1:"),
     # A load ending the previous block feeds a MAC at the target: LDR 0, B|... LDR|B at 0, MLA at 2
     # (load 1 + load_use_extra 1) instead of 0 on its own: +2 - 1 (the cycle the block boundary had) = +1.
     K("edge: load -> mac across the branch", "mla r2, r1, r3, r4", {"corr": 1}, prev="ldr r1, [r0]\n b 1f\n1:"),
