@@ -55,7 +55,8 @@ _add("fp_alu", "vadd vsub vabs vneg vcmp vcmpe vcvt vcvtr vcvta vcvtn vcvtp vcvt
                "vminnm vsel vrinta vrintn vrintp vrintm vrintr vrintx vrintz")
 _add("fp_mul", "vmul vnmul")
 _add("fp_mac", "vmla vmls vnmla vnmls vfma vfms vfnma vfnms")
-_add("fp_div", "vdiv vsqrt")
+_add("fp_div", "vdiv")
+_add("fp_sqrt", "vsqrt")
 _add("fp_load", "vldr")
 _add("fp_store", "vstr")
 _add("fp_ldm", "vldmia vldmdb vpop")
@@ -68,9 +69,20 @@ KIND_NONE, KIND_COND, KIND_DIRECT, KIND_INDIRECT = 0, 1, 2, 3
 _PC = arm.ARM_REG_PC
 _FLAGS = FLAGS = arm.ARM_REG_CPSR        # the flags, as a register the schedule tracks
 _LIST_STORES = {"stm", "stmdb", "push", "vstmia", "vstmdb", "vpush"}
-# PIPE (cortex_m7.md, "overall"): add/sub and non-shifting mov, register or constant operands,
-# execute in the early ALU when they are the older op of a pair.
-_EARLY_ALU = {"add", "addw", "sub", "subw", "mov", "movw", "movt", "adr"}
+# PIPE (cortex_m7.md, "overall"): which instructions run in the M7's early ALU (``Insn.early``):
+# "add": add/sub and non-shifting mov, register or unshifted constant operands, from the older op only;
+# "shift": "simple shifts and rotations (aliased to mov) except rrx", from either op;
+# "rev": rev/rev16/revsh/rbit, whose result reaches the late ALU in 0 cycles but not the AGU next cycle.
+_EARLY_ALU = {**dict.fromkeys(("add", "addw", "sub", "subw", "mov", "movw", "movt", "adr"), "add"),
+              **dict.fromkeys(("lsl", "lsr", "asr", "ror"), "shift"),
+              **dict.fromkeys(("rev", "rev16", "revsh", "rbit"), "rev")}
+_EARLY_CLASS = {"add": "alu", "shift": "alu", "rev": "bitfield"}
+# Extend-and-add: Rn is the accumulate operand (PIPE cortex_m33.md: 'accumulate dependency can be
+# chained like in multiply accumulates').
+_EXTEND_ADD = {"sxtab", "sxtah", "sxtab16", "uxtab", "uxtah", "uxtab16"}
+# Register moves: a shifted constant they load is not an operand2 "shifted constant" operation
+# (PIPE cortex_m33.md: 'movs.w (any type)' is unaffected by the two-stage rule).
+_MOVES = {"mov", "mvn"}
 
 
 @dataclass
@@ -90,7 +102,7 @@ class Insn:
     text: str
     wb_regs: frozenset = frozenset()   # base registers written back by the address unit (pre/post-index, LDM!, PUSH)
     mem: tuple | None = None           # (base, index, displacement) of a single load/store's address
-    early: bool = False                # may run in the M7 early ALU (add/sub/mov, no inline shift)
+    early: str = ""                    # may run in the M7 early ALU: "", "add", "shift", "rev" (_EARLY_ALU)
     target: int | None = None          # direct branch target address
 
     @property
@@ -140,6 +152,9 @@ def classify(i) -> Insn:
     reads |= acc_regs
     if cls == "alu" and shifted:
         cls = "alu_shift"
+    shifted_const = cls == "alu" and _shifted_constant(i)
+    if shifted_const and name not in _MOVES:
+        cls = "alu_shifted_const"
     if cls == "store" and any(op.type == arm.ARM_OP_MEM and op.mem.index for op in i.operands):
         cls = "store_reg"
     conditional = i.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID) and name != "it"
@@ -157,7 +172,7 @@ def classify(i) -> Insn:
         elif cls in ("alu", "alu_shift"):
             cls = "branch_reg"
     wb_regs, mem = _address_facts(i, cls, name)
-    early = name in _EARLY_ALU and cls == "alu"
+    early = _EARLY_ALU.get(name, "") if cls == _EARLY_CLASS.get(_EARLY_ALU.get(name)) and not shifted_const else ""
     target = i.operands[-1].imm if kind in (KIND_COND, KIND_DIRECT) and i.operands \
         and i.operands[-1].type == arm.ARM_OP_IMM else None
     sets_flags = bool(i.update_flags) or _FLAGS in writes or name in ("cmp", "cmn", "tst", "teq")
@@ -172,10 +187,26 @@ def classify(i) -> Insn:
                 f"{i.mnemonic} {i.op_str}".strip(), frozenset(wb_regs), mem, early, target)
 
 
+def _shifted_constant(i) -> bool:
+    """A 32-bit data-processing instruction whose modified immediate is a rotated 8-bit value
+    (i:imm3 >= 4), PIPE's "shifted constant" (e.g. ``eor r0, r1, #0x1fc0``), as opposed to a plain
+    8-bit constant (i:imm3 = 0), a replicated "constant pattern" (1-3) or a plain 12/16-bit
+    immediate (ADDW/SUBW/MOVW: another encoding). Armv7-M ARM A5.3.1/A5.3.2."""
+    if i.size != 4:
+        return False
+    hw1, hw2 = int.from_bytes(i.bytes[0:2], "little"), int.from_bytes(i.bytes[2:4], "little")
+    if (hw1 & 0xFA00) != 0xF000 or hw2 & 0x8000:
+        return False
+    return (((hw1 >> 10) & 1) << 3 | (hw2 >> 12) & 7) >= 4
+
+
 def _accumulators(i, cls: str, name: str) -> set:
     """The accumulator operands, by position: MLA/SMLAxy/SMLAD Ra (the 4th operand, whether or
-    not it is also Rd), SMLAL-family RdLo and RdHi (read and written), VFMA/VMLA Sd."""
+    not it is also Rd), SMLAL-family RdLo and RdHi (read and written), VFMA/VMLA Sd, the Rn of
+    an extend-and-add (UXTAB/SXTAH/...)."""
     regs = [op.reg for op in i.operands if op.type == arm.ARM_OP_REG]
+    if name in _EXTEND_ADD and len(regs) == 3:
+        return {regs[1]}
     if cls == "mac" and len(regs) == 4:
         return {regs[3]}
     if cls == "mac_long" and len(regs) == 4:

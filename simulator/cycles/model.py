@@ -59,8 +59,14 @@ def block_cost(insns: list[Insn], table: CoreTable, regions: Regions, address: i
     cost.branch_target = last.target or 0
     if last.kind != KIND_NONE:
         cost.taken_pen = table.row(last.cls).taken
-        if last.kind == KIND_COND and last.size == 2 and last.cls == "branch":
-            cost.nottaken_pen = int(p.get("narrow_not_taken", 0))
+        if last.size == 2 and last.cls == "branch" and _narrow_pair(insns, sched.joined):
+            # M33 (PIPE cortex_m33.md): a 16-bit branch dual issues with the 16-bit instruction
+            # before it: not taken it costs nothing, taken one cycle (instead of 2) if that
+            # instruction sets no flags.
+            if last.kind == KIND_COND:
+                cost.nottaken_pen = int(p.get("narrow_not_taken", 0))
+            if not insns[-2].sets_flags:
+                cost.taken_pen += int(p.get("narrow_taken_pair", 0))
         if p.get("branch_model") == "btac":
             early = flag_cycle is None or starts[-1] - flag_cycle >= int(p["early_flags_distance"])
             cost.mispredict_pen = int(p["mispredict_early_flags"] if early else p["mispredict"])
@@ -82,8 +88,24 @@ def edge_correction(prev: list[Insn], cur: list[Insn], table: CoreTable, taken: 
     if not prev or not cur:
         return 0
     gap = table.row(prev[-1].cls).taken if taken and table.issue_width == 1 else 0
-    both = schedule(prev + cur, table, gap_at=len(prev), gap=gap).total
+    split = taken and not _narrow_before(prev, int(table.params.get("taken_pair_narrow_before", 0)))
+    both = schedule(prev + cur, table, gap_at=len(prev), gap=gap, split=split).total
     return both - gap - schedule(prev, table).total - schedule(cur, table).total
+
+
+def _narrow_before(prev: list[Insn], n: int) -> bool:
+    """The ``n`` instructions before the branch ending ``prev`` are 16-bit (M7, PIPE branching: a
+    predicted taken branch pairs with its target's first instruction only after 'at least 2 `.n`
+    instructions executed prior to branch'). Instructions of an earlier block are not seen: a
+    branch with fewer than ``n`` before it in its block does not pair."""
+    return len(prev) > n and all(i.size == 2 for i in prev[-1 - n:-1])
+
+
+def _narrow_pair(insns: list[Insn], joined: set) -> bool:
+    """The block's last instruction follows a 16-bit instruction of the same block that did not
+    itself issue as the younger of a pair (PIPE cortex_m33.md: 'only two 16 bit (.n) instructions
+    can dual issue')."""
+    return len(insns) >= 2 and insns[-2].size == 2 and len(insns) - 2 not in joined
 
 
 def _lines(start: int, end: int, width: int) -> int:
@@ -92,6 +114,8 @@ def _lines(start: int, end: int, width: int) -> int:
 
 
 def _issue_cycles(row, ins: Insn) -> int:
+    if row.flags_issue is not None and ins.sets_flags:
+        return row.flags_issue
     if row.per_reg:
         return max(1, row.issue + math.ceil(row.per_reg * ins.nregs))
     return row.issue
@@ -102,6 +126,7 @@ class Schedule:
     starts: list
     total: int
     flag_cycle: int | None
+    joined: set = field(default_factory=set)   # single issue: indices that cost nothing, paired with the one before
 
 
 @dataclass
@@ -109,13 +134,15 @@ class _Ready:
     """When a register's new value can be read, and facts about its producer."""
     at: int
     from_load: bool = False
+    addr_at: int | None = None     # when the address unit can read it, if later than ``at`` (M7 rev)
 
 
-def schedule(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
+def schedule(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0, split: bool = False) -> Schedule:
     """Issue cycle of each instruction, the cycles until the pipeline is free, and the cycle the
-    flags were last set. ``gap`` idle cycles are inserted before instruction ``gap_at``."""
+    flags were last set. ``gap`` idle cycles are inserted before instruction ``gap_at``; with
+    ``split`` (dual issue) that instruction starts a new cycle."""
     if table.issue_width == 2:
-        return _schedule_dual(insns, table, gap_at, gap)
+        return _schedule_dual(insns, table, gap_at, gap, split)
     return _schedule_single(insns, table, gap_at, gap)
 
 
@@ -127,9 +154,10 @@ def _dependency_ready(ins: Insn, row, ready: dict) -> int:
             continue
         at = r.at
         if reg in ins.addr_regs:
-            at += row.agu_early
-        if reg in ins.acc_regs:
-            at -= row.acc_late
+            at = (r.at if r.addr_at is None else r.addr_at) + row.agu_early
+        if reg in ins.acc_regs and row.acc_late:
+            late = row.acc_late_load if r.from_load and row.acc_late_load is not None else row.acc_late
+            at -= late
         else:
             if row.data_late and reg not in ins.addr_regs:
                 at -= row.data_late
@@ -139,10 +167,12 @@ def _dependency_ready(ins: Insn, row, ready: dict) -> int:
     return need
 
 
-def _write_results(ins: Insn, ready: dict, start: int, at: int, flags_at: int, p: dict) -> None:
-    """Record when each written register is readable: ``at`` (the row's latency), the address
-    unit's (``base_writeback_latency`` after ``start``) for a written-back base register, and
-    ``flags_at`` for the flags (PIPE m7: early-ALU flags are not forwarded early)."""
+def _write_results(ins: Insn, ready: dict, start: int, at: int, flags_at: int, p: dict,
+                   addr_at: int | None = None) -> None:
+    """Record when each written register is readable: ``at`` (the row's latency; ``addr_at`` by
+    the address unit when later), the address unit's (``base_writeback_latency`` after ``start``)
+    for a written-back base register, and ``flags_at`` for the flags (PIPE m7: early-ALU flags
+    are not forwarded early)."""
     wb_latency = p.get("base_writeback_latency")
     loaded = ins.is_load or ins.cls in ("load_dual", "ldm")
     for reg in ins.writes:
@@ -151,13 +181,14 @@ def _write_results(ins: Insn, ready: dict, start: int, at: int, flags_at: int, p
         elif reg == FLAGS:
             ready[reg] = _Ready(flags_at)
         else:
-            ready[reg] = _Ready(at, loaded and reg not in ins.wb_regs)
+            ready[reg] = _Ready(at, loaded and reg not in ins.wb_regs, addr_at)
 
 
 def _schedule_single(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
     """In-order single issue (M0+, M4, M33): start = max(pipeline free, operands ready)."""
     p = table.params
     t, ready, starts, prev, flag_cycle = 0, {}, [], None, None
+    fp_free, joined = 0, set()
     for k, ins in enumerate(insns):
         if k == gap_at and gap:
             # a taken branch's refill: the rules about the immediately preceding instruction
@@ -166,19 +197,36 @@ def _schedule_single(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap:
         row = table.row(ins.cls)
         issue = full_issue = _issue_cycles(row, ins)
         start = max(t, _dependency_ready(ins, row, ready))
+        if ins.cls.startswith("fp_"):
+            start = max(start, fp_free)
         if prev is not None and (ins.is_load or ins.is_store or ins.cls in ("load_dual", "store_dual")):
             start, issue = _m4_load_store(prev, ins, start, issue, p)
         if prev is not None and prev.is_store and p.get("store_then_load") and (
                 ins.is_load or ins.cls in ("ldm", "load_dual", "ldm_pc")):
             start += int(p["store_then_load"])
+        if prev is not None and k - 1 not in joined and _nop_free(prev, ins, p):
+            issue = 0
+            joined.add(k)
         starts.append(start)
         t = start + issue
         extra = max(0, row.result_latency() - full_issue)
         _write_results(ins, ready, start, t + extra, t + extra, p)
+        if row.blocks_fp:
+            fp_free = t + row.blocks_fp
         if ins.sets_flags:
             flag_cycle = start
         prev = ins
-    return Schedule(starts, t, flag_cycle)
+    return Schedule(starts, t, flag_cycle, joined)
+
+
+def _nop_free(prev: Insn, ins: Insn, p: dict) -> bool:
+    """A NOP that costs nothing after ``prev`` (``nop_free_after`` classes): M4, it runs in a
+    load's or register-offset store's second cycle (PIPE cortex_m3m4.md: they 'can eat following
+    nop'); M33, a 16-bit NOP dual issues with a 16-bit arithmetic or load/store instruction
+    (PIPE cortex_m33.md, ``nop_free_narrow_only``)."""
+    if ins.cls != "nop" or prev.cls not in p.get("nop_free_after", ()):
+        return False
+    return not p.get("nop_free_narrow_only") or (ins.size == 2 and prev.size == 2)
 
 
 def _m4_load_store(prev: Insn, ins: Insn, start: int, issue: int, p: dict):
@@ -195,16 +243,17 @@ def _m4_load_store(prev: Insn, ins: Insn, start: int, issue: int, p: dict):
     return start, issue
 
 
-def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0) -> Schedule:
+def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: int = 0,
+                   split: bool = False) -> Schedule:
     """In-order dual issue (M7): an instruction joins the current cycle as the younger op when
     neither op is single-issue, it is not slot-0-only, the pair is allowed, and its operands are ready."""
     p = table.params
-    early_latency = p.get("early_alu_latency")
     cycle, group, ready, starts, flag_cycle = 0, [], {}, [], None
     store_drain = 0                     # when the store buffer has drained the queued narrow stores
+    lock = 0                            # no new cycle before this (a VDIV/VSQRT still running)
     for k, ins in enumerate(insns):
-        if k == gap_at and gap:
-            cycle, group = cycle + (1 if group else 0) + gap, []
+        if k == gap_at and (gap or split):
+            cycle, group = max(cycle + (1 if group else 0), lock) + gap, []
         row = table.row(ins.cls)
         issue = _issue_cycles(row, ins)
         need = _dependency_ready(ins, row, ready)
@@ -214,21 +263,39 @@ def _schedule_dual(insns: list[Insn], table: CoreTable, gap_at: int = -1, gap: i
             start = cycle
             group.append(ins)
         else:
-            start = max(cycle + (1 if group else 0), need)
+            start = max(cycle + (1 if group else 0), lock, need)
             cycle, group = start, [ins]
-        if row.single or issue > 1:
+        if row.pairs_first_cycle and issue > 1:
+            lock = start + issue                  # takes one younger op into its first cycle, then locks
+        elif row.single or issue > 1:
             cycle, group = start + issue, []
         starts.append(start)
-        latency = row.result_latency()
-        if early_latency is not None and ins.early and group and group[0] is ins:
-            latency = int(early_latency)          # older op of its cycle: early ALU
-        _write_results(ins, ready, start, start + latency, start + row.result_latency(), p)
+        latency, addr_at = _early_alu(ins, row, group, p, start)
+        _write_results(ins, ready, start, start + latency, start + row.result_latency(), p, addr_at)
         if ins.is_store and ins.name in _NARROW_STORES and p.get("narrow_store_cycles"):
             store_drain = max(store_drain, start) + int(p["narrow_store_cycles"])
         if ins.sets_flags:
             flag_cycle = start
-    total = cycle + (1 if group else 0)
+    total = max(cycle + (1 if group else 0), lock)
     return Schedule(starts, total, flag_cycle)
+
+
+def _early_alu(ins: Insn, row, group: list, p: dict, start: int):
+    """Result latency of an M7 instruction, and when the address unit can read the result if that
+    is later (PIPE cortex_m7.md overall). In the early ALU (``early_alu_latency``): add/sub/mov as
+    the older op of its cycle; a simple shift as the older op, or as the younger one unless the
+    older uses the early ALU's shifter (``shifter_users``); rev/rbit as the older op, whose result
+    the late ALU gets in the same cycle but the address unit only at its normal latency."""
+    latency = row.result_latency()
+    early_latency = p.get("early_alu_latency")
+    if early_latency is None or not ins.early or not group:
+        return latency, None
+    older = group[0] is ins
+    if ins.early == "shift" and not older and group[0].cls not in p.get("shifter_users", ()):
+        older = True                          # the younger shift runs in the early ALU too
+    if not older:
+        return latency, None
+    return int(early_latency), (start + latency if ins.early == "rev" else None)
 
 
 _NARROW_STORES = {"strb", "strh", "strbt", "strht"}
@@ -237,7 +304,9 @@ _LOADS = ("load", "load_narrow", "fp_load")
 
 def _can_pair(first: Insn, table: CoreTable, second: Insn, row, issue: int) -> bool:
     frow = table.row(first.cls)
-    if frow.single or row.single or row.slot0 or issue > 1 or _issue_cycles(frow, first) > 1:
+    if frow.single or row.single or row.slot0 or issue > 1:
+        return False
+    if _issue_cycles(frow, first) > 1 and not frow.pairs_first_cycle:
         return False
     if second.cls in frow.nopair or first.cls in row.nopair:
         return False

@@ -32,6 +32,10 @@ class Row:
     acc_late: int = 0
     data_late: int = 0
     load_use_extra: int = 0
+    acc_late_load: int | None = None   # acc_late for an accumulator a load produced (None: acc_late)
+    flags_issue: int | None = None     # issue cycles when the instruction sets the flags (None: issue)
+    pairs_first_cycle: bool = False    # M7: of more than one issue cycle, yet takes a younger op into its first
+    blocks_fp: int = 0                 # cycles after its issue cycles in which no FP instruction may issue
     source: str = ""
 
     def result_latency(self) -> int:

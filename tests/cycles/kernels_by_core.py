@@ -78,6 +78,14 @@ M4 = [  # Cortex-M4 TRM DDI0439 Table 3-1, 3.3.2; FPU Table 7-1; PIPE cortex_m3m
     K("fp_mov dep", "vmov s0, r1\n vadd.f32 s1, s0, s2", 1 + 1),
     K("fp_sys dep", "vmrs r1, fpscr\n adds r2, r1, #1", 1 + 1),
     # TRM 3.3.2: the second LDR is pipelined (N+1): 2 + 1; an STR-imm after an LDR costs 0 more (PIPE).
+    K("alu_shifted_const dep", "eor r1, r2, #0x1fc0\n adds r4, r1, #1", 1 + 1),
+    K("fp_sqrt dep", "vsqrt.f32 s0, s1\n vadd.f32 s3, s0, s4", 14 + 1),
+    # PIPE: a load or register-offset store 'can eat following nop' (nop_free_after): LDR 2 + NOP 0;
+    # a CMP is not eaten ('cmp, tst don't work'): 2 + 1.
+    K("load, nop", "ldr r1, [r0]\n nop", 2 + 0),
+    K("load_narrow, nop", "ldrb r1, [r0]\n nop", 2 + 0),
+    K("store_reg, nop", "str r1, [r0, r2]\n nop", 2 + 0),
+    K("load, cmp", "ldr r1, [r0]\n cmp r2, #1", 2 + 1),
     K("load pipelining", "ldr r1, [r0]\n ldr r2, [r0, #4]", 2 + 1),
     K("load then store-imm", "ldr r1, [r0]\n str r1, [r0, #4]", 2 + 0),
     K("agu stall", "adds r0, r0, #4\n ldr r1, [r0]", 1 + 1 + 2),      # agu_stall 1
@@ -105,6 +113,23 @@ M7 = [
     K("alu_shift pair", "add.w r1, r2, r3, lsl #2\n add.w r4, r5, r6, lsl #2", 2),   # nopair alu_shift
     K("alu_shift dep", "add.w r1, r2, r3, lsl #2\n eor r4, r1, r5", 1 + 1),
     K("load -> shifted operand", "ldr r1, [r0]\n add.w r2, r3, r1, lsl #2", 1 + 1 + 1),  # load 1 + load_use_extra 1
+    # PIPE operand2 matrix: a shifted constant (rotated 8-bit immediate) pairs with neither another
+    # shifted constant nor an inline-shifted register (nopair); as the younger op of a bitfield neither.
+    K("alu_shifted_const pair", "eor r1, r2, #0x1fc0\n eor r4, r5, #0x1fc0", 2),
+    K("alu_shifted_const, alu_shift", "eor r1, r2, #0x1fc0\n add.w r4, r5, r6, lsl #2", 2),
+    K("alu_shifted_const dep", "eor r1, r2, #0x1fc0\n eor r4, r1, r5", 1 + 1),
+    K("constant pattern pair", "eor r1, r2, #0x1b1b1b1b\n eor r4, r5, #0x1b1b1b1b", 1),   # not shifted: pairs
+    K("bitfield, alu_shift", "ubfx r1, r2, #4, #8\n add.w r4, r5, r6, lsl #2", 2),
+    # Early ALU (early_alu_latency 0): an older simple shift or rev feeds the younger op in its cycle;
+    # a rev result reaches the AGU only at its latency 1 (+ agu_early 1): 1 + 1 + 1.
+    K("early shift dep (older)", "lsl.w r1, r2, #2\n add r4, r1, r6", 1),
+    K("rev dep (older)", "rev r1, r2\n eor r4, r1, r5", 1),
+    K("rev -> address", "rev r1, r2\n ldr r3, [r1]", 1 + 1 + 1),
+    # A younger shift runs in the early ALU too (AGU next cycle: 1 + 1), unless the older op uses the
+    # early ALU's shifter (shifter_users: a bitfield): then late ALU, a bubble (1 + 1 + 1).
+    K("younger shift -> address", "eor r2, r3, r4\n lsl r0, r5, #2\n ldr r1, [r0]", 1 + 1),
+    K("younger shift after bitfield -> address", "ubfx r2, r3, #4, #8\n lsl r0, r5, #2\n ldr r1, [r0]",
+      1 + 1 + 1),
     K("bitfield after alu (slot0)", "eor r1, r2, r3\n ubfx r4, r5, #4, #8", 2),
     K("bitfield dep", "ubfx r1, r2, #4, #8\n eor r4, r1, r5", 1 + 1),
     K("extend after alu (slot0)", "eor r1, r2, r3\n uxtb r4, r5", 2),
@@ -188,6 +213,12 @@ M7 = [
     K("fp_mac acc chain", "vfma.f32 s0, s1, s2\n vfma.f32 s0, s3, s4", (5 - 2) + 1),
     K("fp_mac, vldr", "vfma.f32 s0, s1, s2\n vldr s5, [r0]", 2),                 # PIPE: no pair with vldr
     K("fp_div dep", "vdiv.f32 s0, s1, s2\n vadd.f32 s3, s0, s4", 16 + 1),
+    # PIPE: VDIV/VSQRT take one integer op into their first cycle (pairs_first_cycle), no FP op (nopair).
+    K("fp_div with an integer op", "vdiv.f32 s0, s1, s2\n eor r1, r2, r3", 16),
+    K("fp_div, vldr", "vdiv.f32 s0, s1, s2\n vldr s5, [r0]", 16 + 1),
+    K("fp_sqrt dep", "vsqrt.f32 s0, s1\n vadd.f32 s3, s0, s4", 14 + 1),
+    K("fp_sqrt with an integer op", "vsqrt.f32 s0, s1\n eor r1, r2, r3", 14),
+    K("fp_sqrt, vldr", "vsqrt.f32 s0, s1\n vldr s5, [r0]", 14 + 1),
     K("fp_load pair", "vldr s0, [r0]\n vldr s1, [r0, #4]", 1),
     K("fp_load dep", "vldr s0, [r0]\n vadd.f32 s1, s0, s2", 1 + 1),
     K("alu -> vldr address", "eor r0, r0, r5\n vldr s0, [r0]", 1 + 1 + 1),
@@ -210,8 +241,14 @@ M7 = [
     # Edges (PIPE branching: a predicted taken branch dual issues with one instruction at the target):
     # alone, SUBS|BNE 1 and EOR 1; together SUBS|BNE, EOR|... -> the EOR cannot join a full cycle: +0;
     K("edge: subs|bne -> eor", "eor r1, r2, r3", {"corr": 0}, prev="subs r0, #1\n bne 1f\n1:"),
-    # LDRD issues alone (single issue), so B is alone in cycle 1 and pairs with the target EOR: -1.
-    K("edge: lone branch pairs with target", "eor r1, r2, r3", {"corr": -1}, prev="ldrd r4, r5, [r0]\n b 1f\n1:"),
+    # ... but only after two 16-bit instructions (taken_pair_narrow_before 2): MOVS|MOVS 0, B alone
+    # in cycle 1 pairs with the target EOR: -1. After a 32-bit ADD.W it does not: 0; nor after a
+    # 32-bit LDRD (single issue, B alone in cycle 1): 0.
+    K("edge: branch after two .n pairs with target", "eor r1, r2, r3", {"corr": -1},
+      prev="movs r4, #1\n movs r5, #2\n b 1f\n1:"),
+    K("edge: branch after a .w does not pair", "eor r1, r2, r3", {"corr": 0},
+      prev="movs r4, #1\n add.w r5, r5, #2\n b 1f\n1:"),
+    K("edge: lone branch after ldrd", "eor r1, r2, r3", {"corr": 0}, prev="ldrd r4, r5, [r0]\n b 1f\n1:"),
     # A load ending the previous block feeds a MAC at the target: LDR 0, B|... LDR|B at 0, MLA at 2
     # (load 1 + load_use_extra 1) instead of 0 on its own: +2 - 1 (the cycle the block boundary had) = +1.
     K("edge: load -> mac across the branch", "mla r2, r1, r3, r4", {"corr": 1}, prev="ldr r1, [r0]\n b 1f\n1:"),
@@ -231,8 +268,18 @@ M7 = [
 M33 = [  # PIPE cortex_m33.md; TRM4 = Cortex-M4 TRM where no M33 measurement exists
     K("alu dep", "adds r1, r2, r3\n adds r4, r1, #1", 1 + 1),
     K("alu_shift dep", "add.w r1, r2, r3, lsl #2\n adds r4, r1, #1", 2 + 1),
+    # Shifted constant: latency 2 like a shifted register; setting flags it occupies 2 cycles
+    # (flags_issue 2, PIPE 'two stages ... and set a condition flags'); MOVS.W of any constant does not.
+    K("alu_shifted_const dep", "eor r1, r2, #0x1fc0\n adds r4, r1, #1", 2 + 1),
+    K("alu_shifted_const, indep", "eor r1, r2, #0x1fc0\n adds r4, r5, #1", 1 + 1),
+    K("alu_shifted_const sets flags", "adds.w r1, r2, #0x1fc0\n adds r4, r5, #1", 2 + 1),
+    K("movs.w shifted constant", "movs.w r1, #0x1fc0\n adds r4, r5, #1", 1 + 1),
+    K("muls (flags)", "muls r1, r2, r1\n adds r4, r5, #1", 2 + 1),
     K("bitfield dep", "ubfx r1, r2, #4, #8\n adds r4, r1, #1", 1 + 1),
     K("extend dep", "uxtb r1, r2\n adds r4, r1, #1", 2 + 1),
+    # UXTAB's Rn chains like a MAC accumulator (acc_late 1), but not from a load (acc_late_load 0).
+    K("extend acc chain", "uxtab r1, r1, r2\n uxtab r1, r1, r3", (2 - 1) + 1),
+    K("load -> extend acc", "ldr r1, [r0]\n uxtab r1, r1, r2", (2 - 0) + 1),
     K("simd dep", "sadd16 r1, r2, r3\n adds r4, r1, #1", 1 + 1),
     K("mul dep", "mul r1, r2, r3\n adds r4, r1, #1", 2 + 1),
     K("mac dep", "mla r1, r2, r3, r4\n adds r5, r1, #1", 2 + 1),
@@ -257,11 +304,26 @@ M33 = [  # PIPE cortex_m33.md; TRM4 = Cortex-M4 TRM where no M33 measurement exi
     K("store_dual", "strd r1, r2, [r0]\n adds r3, r4, #1", 2 + 1),
     K("ldm of 2 dep", "ldm r0, {r1, r2}\n adds r3, r2, #1", 2 + 1),
     K("stm of 2", "stm r0, {r1, r2}", 2),
-    K("branch", "bne 1f\n1:", {"cycles": 1, "taken_pen": 1, "nottaken_pen": -1}),
+    # A 16-bit branch pairs only with a 16-bit instruction before it in its block ('only two 16 bit
+    # instructions can dual issue'): alone, taken 1 + 1, not taken 1.
+    K("branch", "bne 1f\n1:", {"cycles": 1, "taken_pen": 1, "nottaken_pen": 0}),
+    # After a 16-bit flag-setting ADDS: not taken 0 (narrow_not_taken -1), taken 2 (no pair).
+    K("adds, bne", "adds r1, r2\n bne 1f\n1:", {"cycles": 2, "taken_pen": 1, "nottaken_pen": -1}),
+    # After a 16-bit ADD that sets no flags: taken 1 (narrow_taken_pair -1).
+    K("add, b", "add r1, r2\n b 1f\n1:", {"cycles": 2, "taken_pen": 1 - 1}),
+    K("add.w, bne", "add.w r1, r2, #1\n bne 1f\n1:", {"cycles": 2, "taken_pen": 1, "nottaken_pen": 0}),
+    # The NOP already issued with the ADD: the branch has no partner left ('only two').
+    K("add, nop, b", "add r1, r2\n nop\n b 1f\n1:", {"cycles": 1 + 0 + 1, "taken_pen": 1}),
     K("branch_link", "bl 1f\n1:", {"cycles": 1, "taken_pen": 1}),
     K("branch_reg", "bx lr", {"cycles": 1, "taken_pen": 2}),
     K("cbz", CBZ, {"cycles": 1, "taken_pen": 1}),
     K("table_branch", "tbb [pc, r0]", {"cycles": 3, "taken_pen": 2}),
+    # A 16-bit NOP issues with a 16-bit arithmetic or load/store op (nop_free_after,
+    # nop_free_narrow_only): 1 + 0; after a 32-bit op or another NOP it costs its cycle.
+    K("adds, nop", "adds r1, r2, #1\n nop", 1 + 0),
+    K("ldr, nop", "ldr r1, [r0]\n nop", 1 + 0),
+    K("add.w, nop", "add.w r1, r2, #1\n nop", 1 + 1),
+    K("adds, nop, nop", "adds r1, r2, #1\n nop\n nop", 1 + 0 + 1),
     K("load_pc", "ldr pc, [r0]", {"cycles": 1, "taken_pen": 2}),
     K("ldm_pc", "pop {r4, pc}", {"cycles": 2, "taken_pen": 2}),
     K("it", "it eq\n addeq r1, r2, r3", 0 + 1),
@@ -271,8 +333,12 @@ M33 = [  # PIPE cortex_m33.md; TRM4 = Cortex-M4 TRM where no M33 measurement exi
     K("exception", "svc #0", 1),
     K("fp_alu dep", "vadd.f32 s0, s1, s2\n vadd.f32 s3, s0, s4", 1 + 1),
     K("fp_mul dep", "vmul.f32 s0, s1, s2\n vadd.f32 s3, s0, s4", 1 + 1),
+    # VFMA issues in 1, result latency 3, and no FP instruction in the next 2 cycles (blocks_fp).
     K("fp_mac dep", "vfma.f32 s0, s1, s2\n vadd.f32 s3, s0, s4", 3 + 1),
+    K("fp_mac, integer op", "vfma.f32 s0, s1, s2\n adds r1, r2, #1", 1 + 1),
+    K("fp_mac, independent FP op", "vfma.f32 s0, s1, s2\n vadd.f32 s3, s4, s5", 1 + 2 + 1),
     K("fp_div dep", "vdiv.f32 s0, s1, s2\n vadd.f32 s3, s0, s4", 14 + 1),
+    K("fp_sqrt dep", "vsqrt.f32 s0, s1\n vadd.f32 s3, s0, s4", 14 + 1),
     K("fp_load dep", "vldr s0, [r0]\n vadd.f32 s1, s0, s2", 2 + 1),
     K("fp_store", "vstr s0, [r0]", 1),
     K("fp_ldm of 2 dep", "vldmia r0, {s0, s1}\n vadd.f32 s2, s1, s3", 2 + 1),

@@ -248,3 +248,49 @@ def test_native_and_python_predictors_agree_under_btac_pressure(monkeypatch, all
     # the BNE is predicted after its first execution and its exit is not seen (the run stops at the
     # BKPT); each BX LR returns to the other call site than last time: 2 mispredictions per iteration.
     assert native.mispredicts == 2 * 200
+
+
+# Round-2 rules in one loop: M4 NOP after a load, shifted constants, early-ALU shift and REV, UXTAB
+# chaining, 16-bit NOP and branch pairs, VDIV/VSQRT with an integer op, VFMA blocking FP.
+ROUND2 = """
+    ldr r7, =200
+    ldr r3, ={sram}
+    vmov.f32 s2, #1.0
+1:  ldr r4, [r3]
+    nop
+    eor r5, r5, #0x1fc0
+    adds.w r6, r5, #0x1fc0
+    lsl.w r6, r4, #2
+    add.w r6, r6, r4
+    rev r6, r6
+    uxtab r6, r6, r4
+    uxtab r6, r6, r4
+    vdiv.f32 s0, s1, s2
+    add.w r0, r0, #1
+    vsqrt.f32 s3, s2
+    add.w r0, r0, #1
+    vfma.f32 s4, s2, s2
+    mov r10, r10
+    vadd.f32 s5, s2, s2
+    muls r6, r4, r6
+    add r1, r2
+    b 2f
+    nop
+2:  adds r5, r5, #1
+    nop
+    subs r7, #1
+    add r1, r2
+    bne 1b
+    bkpt #0
+    .ltorg
+"""
+
+
+@pytest.mark.parametrize("core", ("m4", "m7", "m33"))
+def test_native_and_python_engines_agree_on_round2_rules(core):
+    code = assemble(ROUND2.format(sram=SRAM), core)
+    native, _ = run_snippet(code, core, regions=REGIONS)
+    python, _ = run_snippet(code, core, regions=REGIONS, engine=PyAccounting)
+    assert native.instructions == python.instructions == 3 + 200 * 24   # setup + loop (BKPT stops first)
+    assert native.cycles == python.cycles
+    assert native.mispredicts == python.mispredicts
