@@ -60,6 +60,15 @@ def _kernel_speeds() -> str:
     return kernel_cycles.summary(rows, ew) + "\n"
 
 
+def _cycle_fidelity() -> str:
+    from simulator.cycles.validation import run_suite, summarize
+    out = ["| core | measured sequences | within +-1 cycle/iteration | worst residual (cycles/iteration) | mean abs. error |",
+           "|---|---:|---:|---:|---:|"]
+    for s in summarize(run_suite()):
+        out.append(f"| {s.core} | {s.count} | {s.within} | {s.worst_residual:+.1f} | {s.mean_abs_error_pct:.1f}% |")
+    return "\n".join(out) + "\n"
+
+
 def _schema_example() -> str:
     from simulator.analyze import analyze
     d = analyze(ROOT / "models" / "ds_cnn.tflite", "stm32h743").to_dict()
@@ -92,6 +101,7 @@ BLOCKS = {b.name: b for b in (
     Block("bundled-models", "README.md", _bundled_models, cheap=True),
     Block("kernel-speeds", "README.md", _kernel_speeds, cheap=True),
     Block("schema-example", "docs/analysis-schema.md", _schema_example, cheap=True),
+    Block("cycle-fidelity", "README.md", _cycle_fidelity, cheap=True),
 )}
 
 
