@@ -12,6 +12,7 @@ from ..boards import Board, get_board
 from ..errors import ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
+from ..toolchain.inputs import LinkInputs
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .emulator import Emulator, Stop
@@ -243,13 +244,25 @@ class Machine:
         return make_accounting(uc, board, engine=self.engine, caches=self.caches)
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
-              extra_flags=(), keep_all: bool = True) -> Firmware:
-        """``keep_all=False`` drops every function nothing references (a product build: what
+              extra_flags=(), keep_all: bool = True, *, link_flags=(), libraries=(), library_dirs=(),
+              linker_script=None) -> Firmware:
+        """``sources``: C/assembly files to compile and ``.o``/``.a`` files to link as they are.
+        ``extra_flags`` go to the compiler, ``link_flags`` to the linker (``-lfoo``/``-L`` there
+        work too), ``libraries``/``library_dirs`` are ``-l``/``-L``, ``linker_script`` is a file
+        of output-section statements added to the board's script.
+        ``keep_all=False`` drops every function nothing references (a product build: what
         `analyze` reports as code size); the default keeps them all for ``fw.call``."""
         if isinstance(sources, (str, Path)):
             sources = [sources]
+        link = LinkInputs.from_options(link_flags, libraries, library_dirs, script=linker_script)
         result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
                                 self.stack_size, self.toolchain, defines=defines,
                                 include_dirs=[Path(d) for d in include_dirs], opt=opt,
-                                extra_flags=list(extra_flags), keep_all=keep_all)
+                                extra_flags=list(extra_flags), keep_all=keep_all, link=link)
         return Firmware(self, result)
+
+    def build_library(self, sources, output, **options) -> Path:
+        """Compile ``sources`` for this machine's core and archive them into ``output`` (.a),
+        to link into many firmwares (pass the .a among ``build``'s sources)."""
+        from ..toolchain.archive import build_library
+        return build_library(self, sources, output, **options)

@@ -12,11 +12,14 @@ import cross_kernels
 from ..boards import Board, Region
 from ..errors import CompileError, ConfigError
 from .cache import BuildCache
-from .drivers import Toolchain, run_tool
+from .drivers import OPT_LEVELS, Toolchain, run_tool
+from .inputs import LinkInputs, explain_tool_error, split_sources
 from .layout import Layout, check_layout, read_layout
+from .libc import LibC
 from .linker import render_linker_script
 
-RUNTIME_SOURCES = ("startup.c", "semihost.c", "ck_libc.c", "newlib_syscalls.c")
+# The runtime every firmware links; the C library adds its own glue (libc.runtime_sources).
+RUNTIME_SOURCES = ("startup.c", "semihost.c")
 MAX_HEADERS_HASHED = 5000
 ENTRY_FILES = ("firmware.elf", "link.ld")
 
@@ -28,6 +31,14 @@ class BuildResult:
     toolchain: str          # name and version
     cached: bool
     flags: list[str]
+    libc: str = ""          # name and version of the C library linked
+    compile_command: list[str] = None   # for user sources, SRC/OBJ placeholders
+    link_command: list[str] = None      # OBJ/LD/ELF placeholders
+
+    def describe(self) -> dict:
+        """The exact build, as recorded in run and analysis JSON."""
+        return {"compiler": self.toolchain, "libc": self.libc, "compile": self.compile_command,
+                "link": self.link_command}
 
 
 def _flags(defines: dict | None, include_dirs: list[Path], opt: str, extra: list[str]) -> list[str]:
@@ -53,36 +64,28 @@ def _hash_inputs(h, sources: list[Path], include_dirs: list[Path]) -> None:
             h.update(hdr.read_bytes())
 
 
-LIBC_HEADERS = ("stdio.h", "stdlib.h", "string.h", "math.h", "assert.h", "time.h")
-
-
-def _with_libc_hint(err: CompileError, toolchain: Toolchain) -> CompileError:
-    """zig's freestanding target has no C library: say what to do instead."""
-    missing = [h for h in LIBC_HEADERS if f"'{h}' file not found" in err.output]
-    if toolchain.name != "zig" or not missing:
-        return err
-    hint = (f"hint: the zig toolchain builds freestanding, without a C library ({', '.join(missing)}): "
-            "print with ck_printf from ck_runtime.h, or use --toolchain gcc for newlib")
-    return CompileError(err.summary + "\n" + hint, command=err.command, output=err.output)
-
-
-def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Board, toolchain: Toolchain,
-                      flags: list[str]) -> None:
+def _compile_and_link(staging: Path, script: str, runtime: list[Path], sources: list[Path], board: Board,
+                      toolchain: Toolchain, flags: list[str], libc: LibC, link: LinkInputs) -> None:
     (staging / "link.ld").write_text(script)
     objs = []
-    n_runtime = len(RUNTIME_SOURCES)
-    for i, src in enumerate(sources):
+    for i, src in enumerate(runtime + sources):
         # User objects are named user-*.o: the linker script KEEPs their code so fw.call() can
         # reach any function, while unused runtime and compiler-rt code is garbage-collected.
-        role = "runtime" if i < n_runtime else "user"
-        obj = staging / f"{role}-{i:03d}-{src.stem}.o"
+        is_runtime = i < len(runtime)
+        obj = staging / f"{'runtime' if is_runtime else 'user'}-{i:03d}-{src.stem}.o"
+        cmd = toolchain.compile_command(board.core, src, obj, flags, runtime=is_runtime, libc=libc)
         try:
-            run_tool(toolchain.compile_command(board.core, src, obj, flags), f"compiling {src}", staging)
+            run_tool(cmd, f"compiling {src}", staging)
         except CompileError as err:
-            raise _with_libc_hint(err, toolchain) from None
+            raise explain_tool_error(err) from None
         objs.append(obj)
     elf = staging / "firmware.elf"
-    run_tool(toolchain.link_command(board.core, objs, staging / "link.ld", elf), "linking", staging)
+    cmd = toolchain.link_command(board.core, objs + list(link.objects), staging / "link.ld", elf,
+                                 link_flags=link.flags, libc=libc)
+    try:
+        run_tool(cmd, "linking", staging)
+    except CompileError as err:
+        raise explain_tool_error(err) from None
     for obj in objs:
         obj.unlink()
 
@@ -90,12 +93,15 @@ def _compile_and_link(staging: Path, script: str, sources: list[Path], board: Bo
 def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: int, stack_size: int,
                    toolchain: Toolchain, *, defines: dict | None = None, include_dirs: list[Path] = (),
                    opt: str = "-O2", extra_flags: list[str] = (), cache: BuildCache | None = None,
-                   keep_all: bool = True) -> BuildResult:
-    sources = [Path(s).resolve() for s in sources]
-    for src in sources:
-        if not src.is_file():
-            raise ConfigError(f"source file not found: {src}")
-    runtime = [cross_kernels.RUNTIME_DIR / name for name in RUNTIME_SOURCES]
+                   keep_all: bool = True, link: LinkInputs | None = None) -> BuildResult:
+    """``sources`` may mix C/assembly (compiled) with ``.o``/``.a`` files (linked as given);
+    ``link`` adds linker flags, libraries and a linker-script fragment."""
+    if opt not in OPT_LEVELS:
+        raise ConfigError(f"optimisation level {opt!r} is not one of {', '.join(OPT_LEVELS)}")
+    sources, prebuilt = split_sources(sources)
+    link = (link or LinkInputs()).with_objects(prebuilt)
+    libc = toolchain.libc(board.core)
+    runtime = [cross_kernels.RUNTIME_DIR / name for name in RUNTIME_SOURCES + libc.runtime_sources]
     user_dirs = [Path(d).resolve() for d in include_dirs]
     for d in user_dirs:
         if not d.is_dir():
@@ -103,15 +109,18 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     src_dirs = sorted({s.parent for s in sources})
     inc = user_dirs + [cross_kernels.INCLUDE_DIR, cross_kernels.RUNTIME_DIR]
     flags = _flags(defines, inc, opt, list(extra_flags))
-    script = render_linker_script(board, ram, stack_size, keep_all)
+    script = render_linker_script(board, ram, stack_size, keep_all, fragment=link.script_fragment)
 
     h = hashlib.sha256()
     # The whole command lines (with placeholder paths) go into the key, so any change of
     # target, CPU features or default flags makes a new entry.
-    commands = [toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags),
-                toolchain.link_command(board.core, [Path("OBJ")], Path("LD"), Path("ELF"))]
-    h.update(json.dumps([toolchain.ident, commands, script]).encode())
-    _hash_inputs(h, sources + runtime, inc + src_dirs)
+    compile_cmd = toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags, libc=libc)
+    link_cmd = toolchain.link_command(board.core, [Path("OBJ")], Path("LD"), Path("ELF"),
+                                      link_flags=link.flags, libc=libc)
+    commands = [compile_cmd, link_cmd,
+                toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags, runtime=True, libc=libc)]
+    h.update(json.dumps([toolchain.ident, libc.ident, commands, script]).encode())
+    _hash_inputs(h, sources + runtime + list(link.objects), inc + src_dirs)
     key = h.hexdigest()
 
     cache = cache or BuildCache()
@@ -120,7 +129,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     if entry is None:
         staging = cache.new_staging_dir()
         try:
-            _compile_and_link(staging, script, runtime + sources, board, toolchain, flags)
+            _compile_and_link(staging, script, runtime, sources, board, toolchain, flags, libc, link)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -128,4 +137,5 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     elf_path = entry / "firmware.elf"
     layout = read_layout(elf_path, board, ram, ram_limit, stack_size)
     check_layout(layout, board)
-    return BuildResult(elf_path=elf_path, layout=layout, toolchain=toolchain.ident, cached=cached, flags=flags)
+    return BuildResult(elf_path=elf_path, layout=layout, toolchain=toolchain.ident, cached=cached, flags=flags,
+                       libc=libc.ident, compile_command=compile_cmd, link_command=link_cmd)
