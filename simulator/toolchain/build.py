@@ -22,6 +22,8 @@ from .linker import render_linker_script
 RUNTIME_SOURCES = ("startup.c", "semihost.c")
 MAX_HEADERS_HASHED = 5000
 ENTRY_FILES = ("firmware.elf", "link.ld")
+BUILD_FORMAT = 2   # bump when what a build does changes in a way its inputs do not show
+LINK_RECORD = "link_flags.json"   # the link flags actually used (with the C library's extras)
 
 
 @dataclass
@@ -80,8 +82,10 @@ def _compile_and_link(staging: Path, script: str, runtime: list[Path], sources: 
             raise explain_tool_error(err) from None
         objs.append(obj)
     elf = staging / "firmware.elf"
+    link_flags = link.flags + toolchain.link_extras(objs)
     cmd = toolchain.link_command(board.core, objs + list(link.objects), staging / "link.ld", elf,
-                                 link_flags=link.flags, libc=libc)
+                                 link_flags=link_flags, libc=libc)
+    (staging / LINK_RECORD).write_text(json.dumps(link_flags))
     try:
         run_tool(cmd, "linking", staging)
     except CompileError as err:
@@ -119,7 +123,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
                                       link_flags=link.flags, libc=libc)
     commands = [compile_cmd, link_cmd,
                 toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags, runtime=True, libc=libc)]
-    h.update(json.dumps([toolchain.ident, libc.ident, commands, script]).encode())
+    h.update(json.dumps([BUILD_FORMAT, toolchain.ident, libc.ident, commands, script]).encode())
     _hash_inputs(h, sources + runtime + list(link.objects), inc + src_dirs)
     key = h.hexdigest()
 
@@ -133,8 +137,12 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        entry = cache.commit(key, staging, list(ENTRY_FILES))
+        entry = cache.commit(key, staging, list(ENTRY_FILES) + [LINK_RECORD])
     elf_path = entry / "firmware.elf"
+    record = entry / LINK_RECORD
+    if record.is_file():
+        link_cmd = toolchain.link_command(board.core, [Path("OBJ")], Path("LD"), Path("ELF"),
+                                          link_flags=json.loads(record.read_text()), libc=libc)
     layout = read_layout(elf_path, board, ram, ram_limit, stack_size)
     check_layout(layout, board)
     return BuildResult(elf_path=elf_path, layout=layout, toolchain=toolchain.ident, cached=cached, flags=flags,

@@ -24,6 +24,9 @@ COMMON = ["-ffunction-sections", "-fdata-sections", "-g", "-fno-common", "-fomit
 # the very functions it may be implementing.
 RUNTIME_FLAGS = ["-ffreestanding", "-fno-builtin"]
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os", "-Oz", "-Og")
+PRINTF_FAMILY = {"printf", "sprintf", "snprintf", "fprintf", "vprintf", "vsprintf", "vsnprintf",
+                 "vfprintf", "asprintf", "vasprintf", "dprintf", "vdprintf"}
+SCANF_FAMILY = {"scanf", "sscanf", "fscanf", "vscanf", "vsscanf", "vfscanf"}
 
 
 class Toolchain:
@@ -50,6 +53,10 @@ class Toolchain:
     def archiver(self) -> list[str]:
         """The command that makes a static library: ``archiver() + ["rcs", "lib.a", *objs]``."""
         raise NotImplementedError
+
+    def link_extras(self, objs: list[Path]) -> list[str]:
+        """Link flags the C library needs for what these objects call (none by default)."""
+        return []
 
     @property
     def ident(self) -> str:
@@ -172,6 +179,21 @@ class GccToolchain(Toolchain):
 
     def archiver(self):
         return [shutil.which(self.prefix + "ar") or self.prefix + "ar"]
+
+    def link_extras(self, objs):
+        """newlib-nano leaves float formatting out of printf/scanf unless the link asks for it
+        with ``-u _printf_float`` / ``-u _scanf_float`` (newlib's nano.specs README): asked
+        here only when the program calls that family, because forcing it costs ~17 KB of
+        flash in every firmware (measured on the H743 with gcc 12.2)."""
+        proc = subprocess.run([shutil.which(self.prefix + "nm") or self.prefix + "nm", "-u"] +
+                              [str(o) for o in objs], capture_output=True, text=True, timeout=60)
+        undefined = {line.split()[-1] for line in proc.stdout.splitlines() if line.strip().startswith("U ")}
+        extras = []
+        if undefined & PRINTF_FAMILY:
+            extras += ["-u", "_printf_float"]
+        if undefined & SCANF_FAMILY:
+            extras += ["-u", "_scanf_float"]
+        return extras
 
 
 _TOOLCHAINS = {"zig": ZigToolchain, "gcc": GccToolchain}
