@@ -14,7 +14,7 @@ tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 dif
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +83,7 @@ class Analysis:
     reference_output: np.ndarray | None = None
     wall_seconds: float = 0.0
     toolchain_version: str = ""
+    build: dict = field(default_factory=dict)   # compiler, C library, exact commands (RunResult.build)
 
     @property
     def flash_total(self) -> int:
@@ -117,7 +118,7 @@ class Analysis:
                           "total": self.ram_total},
             "ram_limit_bytes": self.ram_limit, "fits": self.fits,
             "instructions": self.instructions, "cycles": self.cycles,
-            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact,
+            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact, "build": self.build,
             "layers": [{"index": l.index, "name": l.name, "op": l.op, "kernel": l.kernel,
                         "output_shape": list(l.output_shape), "macc": l.macc,
                         "instructions": l.instructions, "cycles": l.cycles, "share": l.share,
@@ -360,6 +361,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     lay = fw.layout
     result.ran = True
     result.toolchain_version = run.toolchain          # name and version, for the text report
+    result.build = run.build
     model_region = run.regions.get("model", {})
     result.instructions = int(model_region.get("instructions", run.instructions))
     result.cycles = model_region.get("cycles") if model_region else run.cycles

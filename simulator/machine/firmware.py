@@ -1,6 +1,7 @@
 """The Python API: a Machine builds Firmware, Firmware runs main() or calls a function."""
 from __future__ import annotations
 
+import ctypes
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .emulator import Emulator, Stop
 from .faults import fault_error
+from .structs import Marshaller, check_against_dwarf, layout as struct_layout
 
 DEFAULT_STACK = 4096
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
@@ -41,6 +43,7 @@ class RunResult:
     regions: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)     # function -> {"instructions": n, "cycles": c}
     untimed: list = field(default_factory=list)     # instruction classes the timing table lacks (should be empty)
+    build: dict = field(default_factory=dict)       # compiler, C library, exact compile and link commands
 
     @property
     def time_us(self) -> float | None:
@@ -53,7 +56,7 @@ class RunResult:
                 "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
                 "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
                 "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile,
-                "untimed_classes": self.untimed}
+                "untimed_classes": self.untimed, "build": self.build}
 
 
 @dataclass
@@ -130,7 +133,7 @@ class Firmware:
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
                    regions=emu.region_totals,
                    profile=self._profile(emu) if profile else {},
-                   untimed=sorted(emu.counter.table.missing), **extra)
+                   untimed=sorted(emu.counter.table.missing), build=self.build.describe(), **extra)
 
     def run(self, max_instructions: int | None = None, check: bool = False, profile: bool = False,
             region_listener=None) -> RunResult:
@@ -150,7 +153,10 @@ class Firmware:
 
     def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False) -> CallResult:
         """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
-        (after .bss) and passed by pointer; they are read back into ``result.arrays``."""
+        (after .bss) and passed by pointer; they are read back into ``result.arrays``.
+        A ctypes Structure is passed by pointer to a copy laid out for the target, with every
+        array its pointer fields name (``simulator.ref(arr)``); after the call the structure's
+        fields and those arrays are updated in place (see :mod:`.structs`)."""
         emu = self._emulator()
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
@@ -173,28 +179,30 @@ class Firmware:
             fval = struct.unpack("<f", struct.pack("<I", emu.uc.reg_read(A.UC_ARM_REG_S0)))[0]
         back = [np.frombuffer(emu._read_mem(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
                 for addr, arr in arrays]
+        self._arena.read_back()
         return self._result(CallResult, emu, stop, profile, value=value, arrays=back, float_value=fval)
 
     def _marshal(self, emu: Emulator, name: str, args) -> tuple[list[int], list[int], list]:
         hard_float = self.board.core.has_fpu
         core_words, float_words, arrays = [], [], []
-        cursor = (self.layout.ram_end + ARG_ALIGN - 1) // ARG_ALIGN * ARG_ALIGN
-        limit = self.layout.ram.origin + self.layout.ram_limit
+        arena = ArgArena(emu, self.layout, name)
+        c_structs = None
         for i, arg in enumerate(args):
             if isinstance(arg, (bytes, bytearray)):
                 arg = np.frombuffer(bytes(arg), dtype=np.uint8)
             if isinstance(arg, np.ndarray):
                 arr = np.ascontiguousarray(arg)
-                if cursor + arr.nbytes > limit:
-                    need = cursor + arr.nbytes - self.layout.ram.origin
-                    raise RamOverflow(
-                        f"{name}: argument {i} ({arr.nbytes} B) does not fit in the free RAM after .bss: "
-                        f"needs {need} B of the {format_size(self.layout.ram_limit)} limit",
-                        limit=self.layout.ram_limit, needed=need)
-                emu.uc.mem_write(cursor, arr.tobytes())
-                arrays.append((cursor, arr))
-                core_words.append(cursor)
-                cursor = (cursor + arr.nbytes + ARG_ALIGN - 1) // ARG_ALIGN * ARG_ALIGN
+                addr = arena.place(arr.tobytes(), ARG_ALIGN, f"argument {i}")
+                arrays.append((addr, arr))
+                core_words.append(addr)
+            elif isinstance(arg, ctypes.Structure):
+                if c_structs is None:
+                    c_structs = self._c_parameter_structs(name)
+                if c_structs and i < len(c_structs):
+                    check_against_dwarf(struct_layout(type(arg)), c_structs[i], name, i)
+                m = Marshaller(arena.place, f"{name}: argument {i}")
+                core_words.append(m.put_struct(arg))
+                arena.marshallers.append(m)
             elif isinstance(arg, (float, np.floating)):
                 bits = struct.unpack("<I", struct.pack("<f", float(arg)))[0]
                 if hard_float:
@@ -210,8 +218,41 @@ class Firmware:
                 core_words.append(v & 0xFFFFFFFF)
             else:
                 raise ConfigError(f"{name}: argument {i} has unsupported type {type(arg).__name__} "
-                                  "(use int, float, bytes or a NumPy array)")
+                                  "(use int, float, bytes, a NumPy array or a ctypes Structure)")
+        self._arena = arena
         return core_words, float_words, arrays
+
+    def _c_parameter_structs(self, name: str):
+        from .dwarf_types import parameter_structs
+        return parameter_structs(self.elf_path, self.elf_path.stat().st_mtime_ns, name)
+
+
+class ArgArena:
+    """Free RAM after .bss, handed out to call() arguments in order."""
+
+    def __init__(self, emu: Emulator, layout, function: str):
+        self.emu = emu
+        self.layout = layout
+        self.function = function
+        self.cursor = layout.ram_end
+        self.limit = layout.ram.origin + layout.ram_limit
+        self.marshallers = []
+
+    def place(self, data: bytes, align: int, what: str) -> int:
+        addr = (self.cursor + align - 1) // align * align
+        if addr + len(data) > self.limit:
+            need = addr + len(data) - self.layout.ram.origin
+            raise RamOverflow(
+                f"{self.function}: {what} ({len(data)} B) does not fit in the free RAM after .bss: "
+                f"needs {need} B of the {format_size(self.layout.ram_limit)} limit",
+                limit=self.layout.ram_limit, needed=need)
+        self.emu.uc.mem_write(addr, data)
+        self.cursor = addr + len(data)
+        return addr
+
+    def read_back(self) -> None:
+        for m in self.marshallers:
+            m.read_back(self.emu._read_mem)
 
 
 class Machine:
@@ -245,16 +286,18 @@ class Machine:
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
               extra_flags=(), keep_all: bool = True, *, link_flags=(), libraries=(), library_dirs=(),
-              linker_script=None) -> Firmware:
+              linker_script=None, keep_symbols=()) -> Firmware:
         """``sources``: C/assembly files to compile and ``.o``/``.a`` files to link as they are.
         ``extra_flags`` go to the compiler, ``link_flags`` to the linker (``-lfoo``/``-L`` there
         work too), ``libraries``/``library_dirs`` are ``-l``/``-L``, ``linker_script`` is a file
-        of output-section statements added to the board's script.
+        of output-section statements added to the board's script. ``keep_symbols`` names
+        functions to link from a library although nothing calls them (to ``fw.call`` them).
         ``keep_all=False`` drops every function nothing references (a product build: what
         `analyze` reports as code size); the default keeps them all for ``fw.call``."""
         if isinstance(sources, (str, Path)):
             sources = [sources]
-        link = LinkInputs.from_options(link_flags, libraries, library_dirs, script=linker_script)
+        link = LinkInputs.from_options(link_flags, libraries, library_dirs, script=linker_script,
+                                       keep_symbols=keep_symbols)
         result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
                                 self.stack_size, self.toolchain, defines=defines,
                                 include_dirs=[Path(d) for d in include_dirs], opt=opt,

@@ -44,18 +44,22 @@ class LinkInputs:
     library_dirs: tuple[Path, ...] = ()   # -L directories
     objects: tuple[Path, ...] = ()        # .o / .a files
     script_fragment: str = ""             # placed inside SECTIONS, after .bss (see linker.py)
+    keep_symbols: tuple[str, ...] = ()    # linked (and kept) even if nothing calls them: fw.call targets in a .a
 
     def __post_init__(self):
         for d in self.library_dirs:
             if not Path(d).is_dir():
                 raise ConfigError(f"library directory not found: {d}")
+        for name in self.keep_symbols:
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise ConfigError(f"keep_symbols: {name!r} is not a C symbol name")
         for name in self.libraries:
             if not re.fullmatch(r"[\w.+:-]+", name) or name.startswith("-"):
                 raise ConfigError(f"library name {name!r} is not a -l name (give 'foo' for libfoo.a, "
                                   "or pass the .a file itself)")
 
     @classmethod
-    def from_options(cls, link_flags=(), libraries=(), library_dirs=(), objects=(), script=None):
+    def from_options(cls, link_flags=(), libraries=(), library_dirs=(), objects=(), script=None, keep_symbols=()):
         """Build from API/CLI values; ``script`` is a path to a linker-script fragment."""
         text = ""
         if script is not None:
@@ -71,18 +75,22 @@ class LinkInputs:
             else:
                 flags.append(f)
         dirs = [Path(d).resolve() for d in library_dirs]
-        return cls(tuple(flags), tuple(libs), tuple(dirs), tuple(Path(o).resolve() for o in objects), text)
+        return cls(tuple(flags), tuple(libs), tuple(dirs), tuple(Path(o).resolve() for o in objects), text,
+                   tuple(keep_symbols))
 
     def with_objects(self, objs) -> "LinkInputs":
         return replace(self, objects=tuple(self.objects) + tuple(objs))
 
     @property
     def flags(self) -> list[str]:
-        return [f"-L{d}" for d in self.library_dirs] + list(self.link_flags) + \
+        # -u makes the linker pull the symbol from an archive and keeps it through --gc-sections
+        return [f"-Wl,-u,{s}" for s in self.keep_symbols] + [f"-L{d}" for d in self.library_dirs] + \
+            list(self.link_flags) + \
             [f"-l{n}" for n in self.libraries if n not in LIBC_NAMES]
 
 
 _UNKNOWN_FLAG = (re.compile(r"unknown argument:? '([^']+)'"),
+                 re.compile(r"unsupported linker arg: (\S+)"),
                  re.compile(r"unrecognized command[- ]line option '([^']+)'"),
                  re.compile(r"unknown argument: (-\S+)"),
                  re.compile(r"unrecognized option '([^']+)'"),
