@@ -17,6 +17,7 @@ from ..toolchain.inputs import LinkInputs
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .emulator import Emulator, Stop
+from .arena import ArgArena
 from .faults import fault_error
 from .structs import Marshaller, check_against_dwarf, layout as struct_layout
 
@@ -151,16 +152,21 @@ class Firmware:
             raise ExitFailure(f"firmware exited with status {result.exit_code}")
         return result
 
-    def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False) -> CallResult:
+    def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False,
+             guard: bool = True) -> CallResult:
         """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
         (after .bss) and passed by pointer; they are read back into ``result.arrays``.
         A ctypes Structure is passed by pointer to a copy laid out for the target, with every
         array its pointer fields name (``simulator.ref(arr)``); after the call the structure's
-        fields and those arrays are updated in place (see :mod:`.structs`)."""
+        fields and those arrays are updated in place (see :mod:`.structs`).
+        ``guard`` (default): every buffer sits between unmapped guard pages, so an access past
+        it stops the run with a :class:`~simulator.guards.BufferOverrun` naming the argument,
+        the offset and the source line (see :mod:`.arena`); ``guard=False`` packs them, for
+        code that deliberately reaches from one argument into the next."""
         emu = self._emulator()
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
-        core_words, float_words, arrays = self._marshal(emu, name, args)
+        core_words, float_words, arrays = self._marshal(emu, name, args, guard)
         for reg, word in zip((A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3), core_words):
             emu.uc.reg_write(reg, word)
         for i, word in enumerate(float_words):
@@ -172,6 +178,7 @@ class Firmware:
             emu.uc.mem_write(sp, struct.pack(f"<{len(stack_words)}I", *stack_words))
         emu.uc.reg_write(A.UC_ARM_REG_LR, ret_addr | 1)
         stop = emu.run(entry, sp, until=ret_addr, budget=max_instructions or self.machine.max_instructions)
+        self._check_guards(emu, stop)
         value = emu.uc.reg_read(A.UC_ARM_REG_R0)
         value = value - (1 << 32) if value & 0x8000_0000 else value
         fval = None
@@ -182,10 +189,21 @@ class Firmware:
         self._arena.read_back()
         return self._result(CallResult, emu, stop, profile, value=value, arrays=back, float_value=fval)
 
-    def _marshal(self, emu: Emulator, name: str, args) -> tuple[list[int], list[int], list]:
+    def _check_guards(self, emu: Emulator, stop: Stop) -> None:
+        if stop.kind == "fault":
+            located = fault_error(emu, stop)
+            err = self._arena.overrun_error(stop, dict(
+                pc=located.pc, location=located.location, registers=located.registers,
+                disassembly=located.disassembly, source_line=located.source_line))
+            if err is not None:
+                raise err
+        elif stop.kind in ("exit", "returned"):
+            self._arena.check_canaries()
+
+    def _marshal(self, emu: Emulator, name: str, args, guard: bool = True) -> tuple[list[int], list[int], list]:
         hard_float = self.board.core.has_fpu
         core_words, float_words, arrays = [], [], []
-        arena = ArgArena(emu, self.layout, name)
+        arena = ArgArena(emu, self.layout, name, guard=guard)
         c_structs = None
         for i, arg in enumerate(args):
             if isinstance(arg, (bytes, bytearray)):
@@ -219,40 +237,13 @@ class Firmware:
             else:
                 raise ConfigError(f"{name}: argument {i} has unsupported type {type(arg).__name__} "
                                   "(use int, float, bytes, a NumPy array or a ctypes Structure)")
+        arena.seal()
         self._arena = arena
         return core_words, float_words, arrays
 
     def _c_parameter_structs(self, name: str):
         from .dwarf_types import parameter_structs
         return parameter_structs(self.elf_path, self.elf_path.stat().st_mtime_ns, name)
-
-
-class ArgArena:
-    """Free RAM after .bss, handed out to call() arguments in order."""
-
-    def __init__(self, emu: Emulator, layout, function: str):
-        self.emu = emu
-        self.layout = layout
-        self.function = function
-        self.cursor = layout.ram_end
-        self.limit = layout.ram.origin + layout.ram_limit
-        self.marshallers = []
-
-    def place(self, data: bytes, align: int, what: str) -> int:
-        addr = (self.cursor + align - 1) // align * align
-        if addr + len(data) > self.limit:
-            need = addr + len(data) - self.layout.ram.origin
-            raise RamOverflow(
-                f"{self.function}: {what} ({len(data)} B) does not fit in the free RAM after .bss: "
-                f"needs {need} B of the {format_size(self.layout.ram_limit)} limit",
-                limit=self.layout.ram_limit, needed=need)
-        self.emu.uc.mem_write(addr, data)
-        self.cursor = addr + len(data)
-        return addr
-
-    def read_back(self) -> None:
-        for m in self.marshallers:
-            m.read_back(self.emu._read_mem)
 
 
 class Machine:
