@@ -96,6 +96,7 @@ _UNKNOWN_FLAG = (re.compile(r"unknown argument:? '([^']+)'"),
                  re.compile(r"unrecognized option '([^']+)'"),
                  re.compile(r"unknown option: (-\S+)"))
 _NO_LIBRARY = (re.compile(r"unable to find library -l(\S+)"),
+               re.compile(r'unable to find (?:dynamic |static )?(?:system )?library "([^"]+)"'),
                re.compile(r"cannot find -l(\S+)"),
                re.compile(r"cannot find (\S+\.a)"))
 
