@@ -112,7 +112,7 @@ class ArgArena:
             return None
         offset = stop.address - z.start
         if offset >= z.size:
-            side, where = "after", f"{offset - z.size} B past its end (offset {offset})"
+            side, where = "after", f"{offset - z.size + 1} B past its end (offset {offset})"
         else:
             side, where = "before", f"{-offset} B before its start (offset {offset})"
         return BufferOverrun(f"{self.function}: {stop.access} of {stop.size} B outside {z.what} "
@@ -135,7 +135,7 @@ class ArgArena:
                     offset = lo + first - z.start
                     raise BufferOverrun(
                         f"{self.function}: {z.what} ({z.size} B) was written "
-                        + (f"{offset - z.size} B past its end (offset {offset})" if side == "after"
+                        + (f"{offset - z.size + 1} B past its end (offset {offset})" if side == "after"
                            else f"{-offset} B before its start (offset {offset})")
                         + " (found after the call; the writing instruction is not known)",
                         buffer=z.what, offset=offset, side=side, count=int(bad.size), address=lo + first)
