@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulator import Machine, ref  # noqa: E402
+from simulator import Machine  # noqa: E402
 from simulator.toolchain import available_toolchains  # noqa: E402
 from tests.machine import cmsis_nn as nn  # noqa: E402
 from tests.machine.test_cmsis_nn import _case, call_conv  # noqa: E402

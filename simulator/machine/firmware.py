@@ -10,8 +10,8 @@ import numpy as np
 from unicorn import arm_const as A
 
 from ..boards import Board, get_board
-from ..errors import ConfigError, ExitFailure, RamOverflow
-from ..sizes import format_size, parse_size
+from ..errors import ConfigError, ExitFailure
+from ..sizes import parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
 from ..toolchain.inputs import LinkInputs
 from ..cycles import Accounting, PyAccounting

@@ -7,7 +7,7 @@ toolchain's own ``ar``) is linked into any number of firmwares as one of these i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import CompileError, ConfigError, LibraryNotFound, UnknownFlag

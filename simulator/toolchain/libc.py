@@ -20,12 +20,11 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-
-import cross_kernels
 
 from ..boards import Core
 from ..errors import CompileError, ToolchainError
@@ -185,7 +184,7 @@ def _config() -> dict:
 def _zig_exe() -> list[str]:
     import ziglang
     exe = Path(ziglang.__file__).parent / "zig"
-    return [str(exe)] if exe.is_file() else [os.sys.executable, "-m", "ziglang"]
+    return [str(exe)] if exe.is_file() else [sys.executable, "-m", "ziglang"]
 
 
 def _compile_one(cmd: list[str], src: Path, cwd: Path) -> None:
@@ -246,6 +245,3 @@ def picolibc(toolchain, core: Core, cache: BuildCache | None = None) -> LibC:
                 link_inputs=(str(entry / "lib" / "libc.a"),),
                 runtime_sources=("newlib_syscalls.c", "picolibc_stdio.c"))
 
-
-def runtime_dir() -> Path:
-    return cross_kernels.RUNTIME_DIR
