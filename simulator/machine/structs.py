@@ -132,6 +132,8 @@ class Marshaller:
         if _is_pointer(t):
             return _struct.pack("<I", self._pointer(value, where, owner))
         if isinstance(t, type) and issubclass(t, ctypes.Array):
+            if t._type_ is ctypes.c_char:        # ctypes hands char arrays over as bytes
+                return bytes(value).ljust(t._length_, b"\0")[:t._length_]
             return b"".join(self._encode_value(t._type_, v, where, owner) for v in value)
         return self.encode(value)   # nested Structure, by value
 
@@ -164,7 +166,11 @@ class Marshaller:
                 setattr(obj, name, _struct.unpack("<" + _SCALARS[t], chunk)[0])
             elif isinstance(t, type) and issubclass(t, ctypes.Structure):
                 self._decode_into(getattr(obj, name), chunk)
-            # pointers keep their host value; arrays inside structs stay as given
+            elif isinstance(t, type) and issubclass(t, ctypes.Array) and t._type_ in _SCALARS \
+                    and t._type_ is not ctypes.c_char:
+                fmt = "<" + _SCALARS[t._type_] * t._length_
+                getattr(obj, name)[:] = _struct.unpack(fmt, chunk)
+            # pointers keep their host value (the arrays they name are read back themselves)
 
 
 def _find_array(host: int, owner):

@@ -82,3 +82,15 @@ def test_numpy_structured_array_is_passed_as_bytes(fw):
     data = np.zeros(3, np.int8)
     desc = BufDesc(data=ref(data), len=3, dims=Dims(*d[0]), tag=0, total=0)
     assert fw.call("fill", desc, 1).value == 120
+
+
+class Record(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char * 6), ("hist", ctypes.c_int16 * 3), ("shape", Dims * 2)]
+
+
+def test_arrays_inside_a_struct_go_in_and_come_back(fw):
+    rec = Record(name=b"conv", shape=(Dims(1, 2, 3, 4), Dims(5, 6, 7, 8)))
+    r = fw.call("tally", rec)
+    assert r.value == 4
+    assert list(rec.hist) == [2 * 1 + 7, 2 * 2 + 7, 2 * 3 + 7]
+    assert structs.layout(Record).size == 6 + 6 + 32
