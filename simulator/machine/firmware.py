@@ -19,7 +19,7 @@ from .elf import ElfImage
 from .emulator import Emulator, Stop
 from .arena import ArgArena
 from .faults import fault_error
-from .structs import Marshaller, check_against_dwarf, layout as struct_layout
+from .structs import Marshaller, check_against_dwarf, dtype_layout, layout as struct_layout
 
 DEFAULT_STACK = 4096
 DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
@@ -210,6 +210,11 @@ class Firmware:
                 arg = np.frombuffer(bytes(arg), dtype=np.uint8)
             if isinstance(arg, np.ndarray):
                 arr = np.ascontiguousarray(arg)
+                if arr.dtype.fields:             # a structured array: check it against the C struct
+                    if c_structs is None:
+                        c_structs = self._c_parameter_structs(name)
+                    if c_structs and i < len(c_structs):
+                        check_against_dwarf(dtype_layout(arr.dtype), c_structs[i], name, i)
                 addr = arena.place(arr.tobytes(), ARG_ALIGN, f"argument {i}")
                 arrays.append((addr, arr))
                 core_words.append(addr)

@@ -201,3 +201,10 @@ def check_against_dwarf(lay: Layout, c_type, function: str, index: int) -> None:
         if off != c_off or (c_size is not None and n != c_size):
             raise StructLayoutError(f"{where}: field {py_name!r} at offset {off} ({n} B) but C member "
                                     f"{c_type['name']}.{c_name} is at offset {c_off} ({c_size} B)")
+
+
+def dtype_layout(dtype: np.dtype) -> Layout:
+    """A NumPy structured dtype as a Layout (offsets as NumPy placed them)."""
+    fields = sorted(((name, off, dt) for name, (dt, off, *_rest) in dtype.fields.items()), key=lambda f: f[1])
+    return Layout(f"dtype{[f[0] for f in fields]}", dtype.itemsize, dtype.alignment,
+                  [(name, dt, off, dt.itemsize) for name, off, dt in fields])

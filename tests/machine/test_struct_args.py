@@ -75,13 +75,15 @@ def test_host_sized_types_are_refused():
         structs.layout(Longs)
 
 
-def test_numpy_structured_array_is_passed_as_bytes(fw):
-    """A NumPy structured array with the C layout (align=True) is an ordinary array argument."""
+def test_numpy_structured_array_is_checked_against_the_c_struct(fw):
+    """A NumPy structured array with the C layout passes as an array of structs; one whose
+    layout differs from the C declaration is a StructLayoutError."""
     dt = np.dtype([("n", "<i4"), ("h", "<i4"), ("w", "<i4"), ("c", "<i4")], align=True)
-    d = np.array([(2, 3, 4, 5)], dtype=dt)
-    data = np.zeros(3, np.int8)
-    desc = BufDesc(data=ref(data), len=3, dims=Dims(*d[0]), tag=0, total=0)
-    assert fw.call("fill", desc, 1).value == 120
+    d = np.array([(2, 3, 4, 5), (1, 1, 1, 7)], dtype=dt)
+    assert fw.call("volume_sum", d, 2).value == 120 + 7
+    bad = np.zeros(2, np.dtype([("n", "<i4"), ("h", "<i2"), ("w", "<i4"), ("c", "<i4")], align=True))
+    with pytest.raises(StructLayoutError, match="field 'h' at offset 4 \\(2 B\\)"):
+        fw.call("volume_sum", bad, 2)
 
 
 class Record(ctypes.Structure):
