@@ -76,12 +76,16 @@ def _schema_example() -> str:
 
 
 def abridged_json(d: dict) -> str:
-    """The analysis dict with one layer and two planned tensors, one top-level group per line."""
+    """The analysis dict with one layer, two planned tensors and the build commands cut short,
+    one top-level group per line."""
     d = dict(d)
     d["layers"] = d["layers"][:1]
     plan = dict(d["memory_plan"])
     plan["tensors"] = plan["tensors"][:2]
     d["memory_plan"] = plan
+    if d.get("build"):      # the command lines hold this machine's paths: show their shape only
+        d["build"] = {k: ([Path(v[0]).name] + v[1:4] + ["..."] if isinstance(v, list) else v)
+                      for k, v in d["build"].items()}
     lines = []
     for key, value in d.items():
         if key == "layers":

@@ -8,8 +8,9 @@
 from .boards import get_board, list_boards
 from .errors import McusimError
 from .machine import CallResult, Firmware, Machine, RunResult
+from .machine.structs import ref
 
 __version__ = "0.1.0"
 # The pipeline driver is `from simulator.analyze import analyze` (not re-exported here: a
 # package attribute named `analyze` would shadow the submodule of the same name).
-__all__ = ["Machine", "Firmware", "RunResult", "CallResult", "get_board", "list_boards", "McusimError"]
+__all__ = ["Machine", "Firmware", "RunResult", "CallResult", "get_board", "list_boards", "McusimError", "ref"]

@@ -90,6 +90,7 @@ class Analysis:
     cycles_warm: int | None = None       # the second inference: steady state, caches warm
     memory: dict = field(default_factory=dict)   # memory model, caches, cold/warm counters
     placement: dict = field(default_factory=dict)   # what lives in which board region
+    build: dict = field(default_factory=dict)   # compiler, C library, exact commands (RunResult.build)
 
     @property
     def flash_total(self) -> int:
@@ -128,7 +129,7 @@ class Analysis:
                           "total": self.ram_total},
             "ram_limit_bytes": self.ram_limit, "fits": self.fits,
             "instructions": self.instructions, "cycles": self.cycles,
-            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact,
+            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact, "build": self.build,
             "cycles_warm": self.cycles_warm, "latency_warm_ms": self.latency_warm_ms,
             "memory": self.memory, "placement": self.placement,
             "layers": [{"index": l.index, "name": l.name, "op": l.op, "kernel": l.kernel,
@@ -469,6 +470,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     lay = fw.layout
     result.ran = True
     result.toolchain_version = run.toolchain          # name and version, for the text report
+    result.build = run.build
     cold = run.regions.get("model", {})
     warm = run.regions.get("model_warm", {})
     result.instructions = int(cold.get("instructions", run.instructions))

@@ -56,14 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="build C sources for a board and run main()")
-    run.add_argument("sources", nargs="+", help="C source files")
+    run.add_argument("sources", nargs="+", help="C/assembly sources, .o objects and .a libraries")
     _add_target_options(run)
-    run.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]")
-    run.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    run.add_argument("-O", dest="opt", default="2", help="optimisation level (0, 1, 2, 3, s, z)")
+    _add_build_options(run)
     run.add_argument("--profile", action="store_true", help="cycles and instructions per function")
     run.add_argument("--gdb", type=int, default=None, metavar="PORT",
                      help="wait for gdb on 127.0.0.1:PORT and run main() under it")
+
+    lib = sub.add_parser("lib", help="compile C sources for a board's core into a static library (.a)")
+    lib.add_argument("sources", nargs="+", help="C/assembly sources")
+    lib.add_argument("-o", dest="output", required=True, metavar="LIB.a", help="the archive to write")
+    _add_target_options(lib)
+    _add_build_options(lib)
 
     boards = sub.add_parser("boards", help="list the boards mcusim knows")
     boards.add_argument("--json", action="store_true")
@@ -71,6 +75,27 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_commands import register_extra_commands
     register_extra_commands(sub)
     return parser
+
+
+def _add_build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
+    p.add_argument("-O", dest="opt", default="2", help="optimisation level (0, 1, 2, 3, s, z, g)")
+    p.add_argument("-l", dest="libraries", action="append", default=[], metavar="NAME", help="link libNAME.a")
+    p.add_argument("-L", dest="library_dirs", action="append", default=[], metavar="DIR",
+                   help="search DIR for -l libraries")
+    p.add_argument("--cflag", dest="cflags", action="append", default=[], metavar="FLAG",
+                   help="extra compiler flag, e.g. --cflag=-ffast-math (repeat for more)")
+    p.add_argument("--ldflag", dest="ldflags", action="append", default=[], metavar="FLAG",
+                   help="extra linker flag, e.g. --ldflag=-Wl,--defsym=FOO=1 (repeat for more)")
+    p.add_argument("--linker-script", default=None, metavar="FILE",
+                   help="output-section statements added to the board's linker script (after .bss)")
+
+
+def _build_options(args) -> dict:
+    return dict(defines=_parse_defines(args.defines), include_dirs=args.include_dirs, opt=f"-O{args.opt}",
+                extra_flags=args.cflags, link_flags=args.ldflags, libraries=args.libraries,
+                library_dirs=args.library_dirs, linker_script=args.linker_script)
 
 
 def _parse_defines(items: list[str]) -> dict:
@@ -102,8 +127,7 @@ def cmd_run(args) -> int:
     m = Machine(args.board, ram=args.ram, stack=args.stack, toolchain=args.toolchain,
                 max_instructions=args.max_instructions, memory=memory_model(args),
                 max_seconds=args.max_seconds, max_output=args.max_output)
-    fw = m.build(args.sources, defines=_parse_defines(args.defines), include_dirs=args.include_dirs,
-                 opt=f"-O{args.opt}")
+    fw = m.build(args.sources, **_build_options(args))
     if args.gdb is not None:
         from .gdbserver import serve
         result = serve(fw, args.gdb, announce=sys.stderr)   # streams the program's output as it runs
@@ -119,6 +143,18 @@ def cmd_run(args) -> int:
         print(render_run(result), file=sys.stderr)
     code = result.exit_code or 0
     return code if 0 <= code < 256 else 1
+
+
+def cmd_lib(args) -> int:
+    from .machine import Machine
+
+    m = Machine(args.board, ram=args.ram, stack=args.stack, toolchain=args.toolchain)
+    opts = _build_options(args)
+    for unused in ("link_flags", "libraries", "library_dirs", "linker_script"):
+        opts.pop(unused)
+    out = m.build_library(args.sources, args.output, **opts)
+    print(f"wrote {out} for {m.board.core.name} ({m.toolchain.ident})", file=sys.stderr)
+    return 0
 
 
 def cmd_boards(args) -> int:
@@ -148,7 +184,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"run": cmd_run, "boards": cmd_boards}
+    handlers = {"run": cmd_run, "boards": cmd_boards, "lib": cmd_lib}
     from .cli_commands import EXTRA_HANDLERS
     handlers.update(EXTRA_HANDLERS)
     try:

@@ -46,6 +46,27 @@ class CompileError(McusimError):
         super().__init__(text)
 
 
+class UnknownFlag(CompileError):
+    """The compiler or linker does not know a flag the user passed; ``flag`` names it."""
+
+    def __init__(self, message: str, *, flag: str, command=None, output: str = ""):
+        self.flag = flag
+        super().__init__(message, command=command, output=output)
+
+
+class LibraryNotFound(CompileError):
+    """A ``-l`` library (or a named archive) is in no search directory; ``library`` names it."""
+
+    def __init__(self, message: str, *, library: str, command=None, output: str = ""):
+        self.library = library
+        super().__init__(message, command=command, output=output)
+
+
+class StructLayoutError(ConfigError):
+    """A Python-side struct (ctypes / NumPy) does not match the C declaration in the firmware's
+    debug info: names the type, the field and both sizes or offsets."""
+
+
 class RamOverflow(McusimError):
     """Static data (or a model's arena) does not fit the RAM limit."""
 

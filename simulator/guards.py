@@ -37,14 +37,18 @@ def guard_defines() -> dict:
 
 
 class BufferOverrun(SimulationError):
-    """Firmware wrote outside a guarded buffer; names the buffer and the first bad offset."""
+    """Firmware wrote (or read) outside a guarded buffer; names the buffer and the first bad
+    offset. Raised at the faulting instruction (with pc, location and source line) when
+    ``Firmware.call``'s guard pages catch it, after the call when a canary zone was changed."""
 
-    def __init__(self, message: str, *, buffer: str, offset: int, side: str, count: int):
+    def __init__(self, message: str, *, buffer: str, offset: int, side: str, count: int, access: str = "write",
+                 **located):
         self.buffer = buffer
         self.offset = offset      # relative to the buffer's first byte (negative: before it)
         self.side = side          # "before" or "after"
-        self.count = count        # corrupted guard bytes on that side
-        super().__init__(message)
+        self.count = count        # corrupted guard bytes on that side (1 for a caught access)
+        self.access = access      # "write" or "read"
+        super().__init__(message, **located)
 
 
 class Guarded:

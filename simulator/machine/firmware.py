@@ -1,6 +1,7 @@
 """The Python API: a Machine builds Firmware, Firmware runs main() or calls a function."""
 from __future__ import annotations
 
+import ctypes
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,15 +13,18 @@ from ..boards import Board, get_board
 from ..errors import BoardError, ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
+from ..toolchain.inputs import LinkInputs
 from ..toolchain.linker import check_placement
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .. import limits
 from ..limits import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_SECONDS
 from .emulator import Emulator, Stop
+from .arena import ArgArena
 from .faults import fault_error
 from .memory_model import (DEFAULT_MODEL, accounting_regions, check_model, from_caches_flag, memory_spec,
                            describe as describe_memory)
+from .structs import Marshaller, check_against_dwarf, dtype_layout, layout as struct_layout
 
 DEFAULT_STACK = 4096
 ARG_ALIGN = 8
@@ -45,6 +49,7 @@ class RunResult:
     profile: dict = field(default_factory=dict)     # function -> {"instructions": n, "cycles": c}
     untimed: list = field(default_factory=list)     # instruction classes the timing table lacks (should be empty)
     memory: dict = field(default_factory=dict)      # the memory model, its caches and whole-run counters
+    build: dict = field(default_factory=dict)       # compiler, C library, exact compile and link commands
 
     @property
     def time_us(self) -> float | None:
@@ -57,7 +62,7 @@ class RunResult:
                 "stack_peak_bytes": self.stack_peak, "stack_size_bytes": self.stack_size,
                 "ram_static_bytes": self.ram_static, "ram_limit_bytes": self.ram_limit,
                 "flash_bytes": self.flash_used, "regions": self.regions, "profile": self.profile,
-                "untimed_classes": self.untimed, "memory": self.memory}
+                "untimed_classes": self.untimed, "memory": self.memory, "build": self.build}
 
 
 @dataclass
@@ -121,7 +126,8 @@ class Firmware:
                    ram_limit=lay.ram_limit, flash_used=lay.flash_used,
                    regions=emu.region_totals,
                    profile=self._profile(emu) if profile else {},
-                   untimed=sorted(emu.counter.table.missing), memory=self._memory(emu), **extra)
+                   untimed=sorted(emu.counter.table.missing), memory=self._memory(emu),
+                   build=self.build.describe(), **extra)
 
     def _memory(self, emu: Emulator) -> dict:
         out = describe_memory(self.board, self.machine.memory)
@@ -155,14 +161,21 @@ class Firmware:
         return result
 
     def call(self, name: str, *args, max_instructions: int | None = None, profile: bool = False,
-             max_seconds: float | None = None) -> CallResult:
+             max_seconds: float | None = None, guard: bool = True) -> CallResult:
         """Call ``name(*args)`` per the AAPCS. ndarray/bytes arguments are copied into free RAM
-        (after .bss) and passed by pointer; they are read back into ``result.arrays``."""
+        (after .bss) and passed by pointer; they are read back into ``result.arrays``.
+        A ctypes Structure is passed by pointer to a copy laid out for the target, with every
+        array its pointer fields name (``simulator.ref(arr)``); after the call the structure's
+        fields and those arrays are updated in place (see :mod:`.structs`).
+        ``guard`` (default): every buffer sits between unmapped guard pages, so an access past
+        it stops the run with a :class:`~simulator.guards.BufferOverrun` naming the argument,
+        the offset and the source line (see :mod:`.arena`); ``guard=False`` packs them, for
+        code that deliberately reaches from one argument into the next."""
         run_limits = self._limits(max_instructions, max_seconds)
         emu = self._emulator()
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
-        core_words, float_words, arrays = self._marshal(emu, name, args)
+        core_words, float_words, arrays = self._marshal(emu, name, args, guard)
         for reg, word in zip((A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3), core_words):
             emu.uc.reg_write(reg, word)
         for i, word in enumerate(float_words):
@@ -174,6 +187,7 @@ class Firmware:
             emu.uc.mem_write(sp, struct.pack(f"<{len(stack_words)}I", *stack_words))
         emu.uc.reg_write(A.UC_ARM_REG_LR, ret_addr | 1)
         stop = emu.run(entry, sp, until=ret_addr, **run_limits)
+        self._check_guards(emu, stop)
         value = emu.uc.reg_read(A.UC_ARM_REG_R0)
         value = value - (1 << 32) if value & 0x8000_0000 else value
         fval = None
@@ -181,28 +195,46 @@ class Firmware:
             fval = struct.unpack("<f", struct.pack("<I", emu.uc.reg_read(A.UC_ARM_REG_S0)))[0]
         back = [np.frombuffer(emu._read_mem(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
                 for addr, arr in arrays]
+        self._arena.read_back()
         return self._result(CallResult, emu, stop, profile, value=value, arrays=back, float_value=fval)
 
-    def _marshal(self, emu: Emulator, name: str, args) -> tuple[list[int], list[int], list]:
+    def _check_guards(self, emu: Emulator, stop: Stop) -> None:
+        if stop.kind == "fault":
+            located = fault_error(emu, stop)
+            err = self._arena.overrun_error(stop, dict(
+                pc=located.pc, location=located.location, registers=located.registers,
+                disassembly=located.disassembly, source_line=located.source_line))
+            if err is not None:
+                raise err
+        elif stop.kind in ("exit", "returned"):
+            self._arena.check_canaries()
+
+    def _marshal(self, emu: Emulator, name: str, args, guard: bool = True) -> tuple[list[int], list[int], list]:
         hard_float = self.board.core.has_fpu
         core_words, float_words, arrays = [], [], []
-        cursor = (self.layout.ram_end + ARG_ALIGN - 1) // ARG_ALIGN * ARG_ALIGN
-        limit = self.layout.ram.origin + self.layout.ram_limit
+        arena = ArgArena(emu, self.layout, name, guard=guard)
+        c_structs = None
         for i, arg in enumerate(args):
             if isinstance(arg, (bytes, bytearray)):
                 arg = np.frombuffer(bytes(arg), dtype=np.uint8)
             if isinstance(arg, np.ndarray):
                 arr = np.ascontiguousarray(arg)
-                if cursor + arr.nbytes > limit:
-                    need = cursor + arr.nbytes - self.layout.ram.origin
-                    raise RamOverflow(
-                        f"{name}: argument {i} ({arr.nbytes} B) does not fit in the free RAM after .bss: "
-                        f"needs {need} B of the {format_size(self.layout.ram_limit)} limit",
-                        limit=self.layout.ram_limit, needed=need)
-                emu.uc.mem_write(cursor, arr.tobytes())
-                arrays.append((cursor, arr))
-                core_words.append(cursor)
-                cursor = (cursor + arr.nbytes + ARG_ALIGN - 1) // ARG_ALIGN * ARG_ALIGN
+                if arr.dtype.fields:             # a structured array: check it against the C struct
+                    if c_structs is None:
+                        c_structs = self._c_parameter_structs(name)
+                    if c_structs and i < len(c_structs):
+                        check_against_dwarf(dtype_layout(arr.dtype), c_structs[i], name, i)
+                addr = arena.place(arr.tobytes(), ARG_ALIGN, f"argument {i}")
+                arrays.append((addr, arr))
+                core_words.append(addr)
+            elif isinstance(arg, ctypes.Structure):
+                if c_structs is None:
+                    c_structs = self._c_parameter_structs(name)
+                if c_structs and i < len(c_structs):
+                    check_against_dwarf(struct_layout(type(arg)), c_structs[i], name, i)
+                m = Marshaller(arena.place, f"{name}: argument {i}")
+                core_words.append(m.put_struct(arg))
+                arena.marshallers.append(m)
             elif isinstance(arg, (float, np.floating)):
                 bits = struct.unpack("<I", struct.pack("<f", float(arg)))[0]
                 if hard_float:
@@ -218,8 +250,14 @@ class Firmware:
                 core_words.append(v & 0xFFFFFFFF)
             else:
                 raise ConfigError(f"{name}: argument {i} has unsupported type {type(arg).__name__} "
-                                  "(use int, float, bytes or a NumPy array)")
+                                  "(use int, float, bytes, a NumPy array or a ctypes Structure)")
+        arena.seal()
+        self._arena = arena
         return core_words, float_words, arrays
+
+    def _c_parameter_structs(self, name: str):
+        from .dwarf_types import parameter_structs
+        return parameter_structs(self.elf_path, self.elf_path.stat().st_mtime_ns, name)
 
 
 class Machine:
@@ -276,15 +314,30 @@ class Machine:
                 "arena": placed.get("arena", self.ram_region).name, "stack": self.ram_region.name}
 
     def build(self, sources, defines: dict | None = None, include_dirs=(), opt: str = "-O2",
-              extra_flags=(), keep_all: bool = True, placement: dict | None = None) -> Firmware:
-        """``keep_all=False`` drops every function nothing references (a product build: what
+              extra_flags=(), keep_all: bool = True, placement: dict | None = None, *, link_flags=(),
+              libraries=(), library_dirs=(), linker_script=None, keep_symbols=()) -> Firmware:
+        """``sources``: C/assembly files to compile and ``.o``/``.a`` files to link as they are.
+        ``extra_flags`` go to the compiler, ``link_flags`` to the linker (``-lfoo``/``-L`` there
+        work too), ``libraries``/``library_dirs`` are ``-l``/``-L``, ``linker_script`` is a file
+        of output-section statements added to the board's script. ``keep_symbols`` names
+        functions to link from a library although nothing calls them (to ``fw.call`` them).
+        ``keep_all=False`` drops every function nothing references (a product build: what
         `analyze` reports as code size); the default keeps them all for ``fw.call``.
         ``placement``: ``{"weights": region, "arena": region}`` for sections ``.ck_weights`` and
         ``.bss.ck_arena`` (see simulator/toolchain/linker.py)."""
         if isinstance(sources, (str, Path)):
             sources = [sources]
+        link = LinkInputs.from_options(link_flags, libraries, library_dirs, script=linker_script,
+                                       keep_symbols=keep_symbols)
         result = build_firmware([Path(s) for s in sources], self.board, self.ram_region, self.ram_limit,
                                 self.stack_size, self.toolchain, defines=defines,
                                 include_dirs=[Path(d) for d in include_dirs], opt=opt,
-                                extra_flags=list(extra_flags), keep_all=keep_all, placement=placement)
+                                extra_flags=list(extra_flags), keep_all=keep_all, placement=placement,
+                                link=link)
         return Firmware(self, result)
+
+    def build_library(self, sources, output, **options) -> Path:
+        """Compile ``sources`` for this machine's core and archive them into ``output`` (.a),
+        to link into many firmwares (pass the .a among ``build``'s sources)."""
+        from ..toolchain.archive import build_library
+        return build_library(self, sources, output, **options)

@@ -64,10 +64,13 @@ LINK_SLACK = 0x1000_0000  # 256 MB: never the limit; real limits are checked aft
 
 
 def render_linker_script(board: Board, ram: Region, stack_size: int, keep_all: bool = True,
-                         placement: dict | None = None) -> str:
+                         placement: dict | None = None, fragment: str = "") -> str:
     """``keep_all``: keep every function of the user's objects (so fw.call can reach any of
     them); False lets --gc-sections drop what nothing references, as a product build would,
-    so flash figures count only code that can run. ``placement``: see the module docstring."""
+    so flash figures count only code that can run. ``placement``: see the module docstring.
+    ``fragment``: the user's own output section statements (``> FLASH`` / ``> RAM``), placed
+    after .bss so RAM sections count in the static RAM and fw.call's arguments go after them."""
+    user = f"  /* user fragment */\n{fragment.rstrip()}\n" if fragment.strip() else ""
     keep_user = "    KEEP(*user-*.o(.text .text.*))\n" if keep_all else ""
     flash = board.flash
     placed = check_placement(board, ram, placement)
@@ -128,7 +131,7 @@ SECTIONS
     . = ALIGN(4);
     __bss_end = .;
   }} > RAM
-  __ram_end = .;
+{user}  __ram_end = .;
   /DISCARD/ : {{ *(.note.* .comment) }}
 }}
 """

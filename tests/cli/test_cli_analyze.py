@@ -14,7 +14,7 @@ DIGITS = MODELS / "digits_cnn.tflite"
 
 TOP_KEYS = {"schema", "model", "board", "core", "toolchain", "clock_hz", "params", "macc",
             "flash_bytes", "ram_bytes", "ram_limit_bytes", "fits", "instructions", "cycles",
-            "latency_ms", "bit_exact", "layers", "memory_plan", "cycles_warm", "latency_warm_ms",
+            "latency_ms", "bit_exact", "build", "layers", "memory_plan", "cycles_warm", "latency_warm_ms",
             "memory", "placement"}
 LAYER_KEYS = {"index": int, "name": str, "op": str, "kernel": str, "output_shape": list,
               "macc": int, "instructions": int, "share": float, "bit_exact": bool}
@@ -39,6 +39,8 @@ def _check_schema(d: dict) -> None:
     assert d["cycles"] is None or isinstance(d["cycles"], int)
     assert d["latency_ms"] is None or isinstance(d["latency_ms"], float)
     assert isinstance(d["fits"], bool) and isinstance(d["bit_exact"], bool)
+    assert d["build"] == {} or (set(d["build"]) == {"compiler", "libc", "compile", "link"}
+                                and d["build"]["compiler"].startswith(d["toolchain"]))
     for layer in d["layers"]:
         assert set(layer) == set(LAYER_KEYS) | {"cycles", "cycles_warm", "memory"}
         for k, t in LAYER_KEYS.items():
