@@ -52,10 +52,12 @@ class MemorySpec:
     unaligned_store: tuple[int, int, int] = (0, 0, 0)
 
     def hooked_ranges(self) -> list[RangeSpec]:
-        """Ranges whose data accesses need the hook; every range when the core charges
-        unaligned accesses (any of them may be unaligned). The others keep Unicorn's fast path."""
-        if any(self.unaligned_load) or any(self.unaligned_store):
-            return list(self.ranges)
+        """Ranges whose data accesses need the hook: those behind a data cache or with wait
+        states. The others keep Unicorn's fast path, and their unaligned accesses are not
+        charged: covering every range only for the unaligned penalty cost ~20 % of run time
+        for ~0.7 % of the cycles, and unicorn 2.1.4 mis-executes some code (a BL that starts
+        its callee at the second instruction) once read hooks cover both the code region and
+        the stack's RAM (tests/machine/test_unicorn_defects.py; docs/cycle-model.md)."""
         return [r for r in self.ranges if r.dcache >= 0 or r.read_wait or r.write_wait]
 
     @property
