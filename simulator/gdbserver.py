@@ -15,6 +15,13 @@ qC, qfThreadInfo/qsThreadInfo, and ^C (0x03) while running. The target descripti
 standard feature ``org.gnu.gdb.arm.m-profile`` (r0-r12, sp, lr, pc, xpsr) plus
 ``org.gnu.gdb.arm.vfp`` (d0-d15, fpscr) on cores with an FPU (GDB manual, "ARM Features").
 
+Every packet is hostile until parsed (simulator/gdb_packets.py): payloads are bounded by the
+advertised PacketSize and parsed in linear time, fields strictly; a malformed packet gets an
+``E`` reply and the session goes on; ``m`` reads at most what one reply packet can carry; a reset
+connection ends the session like a hang-up (the program then runs to its end and its result is
+reported). Packets are dispatched by tables (command character, then q/Q/v names), as pyOCD's
+gdbserver does.
+
 Written for mcusim rather than using the ``udbserver`` package: udbserver 0.3.0 loads with
 unicorn 2.1.4 here, but it listens on 0.0.0.0 (not loopback only) and describes an A-profile
 core (cpsr), not the M-profile one gdb needs to unwind Cortex-M frames.
@@ -31,14 +38,22 @@ from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UcError
 from unicorn import arm_const as A
 
 from .errors import ConfigError
+from .gdb_packets import (MAX_MEMORY_READ, PACKET_SIZE, PacketError, PacketParser, checksum,  # noqa: F401
+                          escape_binary, frame, hex_bytes, hex_field, split_fields)
 from .machine.emulator import Stop
 
 SIGINT, SIGILL, SIGTRAP, SIGSEGV, SIGXCPU = 2, 4, 5, 11, 24      # GDB's signal numbers
 POLL_EVERY_BLOCKS = 4096          # how often a running target looks for ^C from gdb
-PACKET_SIZE = 0x4000
 CORE_REGS = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr"]
 FPU_REGS = [f"d{i}" for i in range(16)] + ["fpscr"]
 _FAULT_SIGNALS = {"memory": SIGSEGV, "undefined": SIGILL, "nocp": SIGILL, "unaligned": SIGSEGV}
+
+
+def check_port(port) -> int:
+    """A TCP port to listen on: 1-65535, or 0 for any free one."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"--gdb {port}: a TCP port is 1-65535 (0 picks a free one)")
+    return port
 
 
 def _uc_reg(name: str) -> int:
@@ -58,25 +73,6 @@ def target_xml(has_fpu: bool) -> str:
     return xml + "</target>"
 
 
-def checksum(payload: bytes) -> int:
-    return sum(payload) & 0xFF
-
-
-def frame(payload: bytes) -> bytes:
-    return b"$" + payload + b"#" + b"%02x" % checksum(payload)
-
-
-def escape_binary(data: bytes) -> bytes:
-    """qXfer replies are binary data: '#', '$', '}' and '*' are sent as '}' then the byte XOR 0x20."""
-    out = bytearray()
-    for b in data:
-        if b in b"#$}*":
-            out += bytes([0x7D, b ^ 0x20])
-        else:
-            out.append(b)
-    return bytes(out)
-
-
 @dataclass
 class _Run:
     """What the last resume did."""
@@ -89,9 +85,11 @@ class _Run:
 
 
 class GdbServer:
-    """One debug session of one firmware's main(). ``port=0`` picks a free port (see ``.port``)."""
+    """One debug session of one firmware's main(). ``port=0`` picks a free port (see ``.port``);
+    ``listen=False`` opens no socket (the fuzzer drives :meth:`handle` directly)."""
 
-    def __init__(self, firmware, port: int = 0, host: str = "127.0.0.1", echo=None):
+    def __init__(self, firmware, port: int = 0, host: str = "127.0.0.1", echo=None, listen: bool = True):
+        check_port(port)
         self.fw = firmware
         self.emu = firmware._emulator()
         self.uc = self.emu.uc
@@ -105,14 +103,20 @@ class GdbServer:
         self._printed = 0
         self._run = _Run()
         self._ack = True
-        self._buf = b""
+        self._ack_off_pending = False
+        self.detached = False
+        self._parser = PacketParser(PACKET_SIZE)
+        self._hung_up = False
         self._last_sent = b""
         self.conn: socket.socket | None = None
-        try:
-            self.listener = socket.create_server((host, port))
-        except OSError as exc:
-            raise ConfigError(f"--gdb {port}: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        self.port = self.listener.getsockname()[1]
+        self._tables()
+        self.listener = self.port = None          # listen=False: packets go to handle() directly
+        if listen:
+            try:
+                self.listener = socket.create_server((host, port))
+            except OSError as exc:
+                raise ConfigError(f"--gdb {port}: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            self.port = self.listener.getsockname()[1]
         self.uc.reg_write(A.UC_ARM_REG_SP, firmware.layout.stack_top)
         self.uc.reg_write(A.UC_ARM_REG_PC, firmware.symbol_address("Reset_Handler") | 1)
 
@@ -135,12 +139,14 @@ class GdbServer:
 
     def _on_block_poll(self, uc, addr, size, user):
         user[0] += 1
-        if user[0] % POLL_EVERY_BLOCKS == 0 and self.conn is not None:
+        if user[0] % POLL_EVERY_BLOCKS == 0 and self.conn is not None and not self._hung_up:
             if select.select([self.conn], [], [], 0)[0]:
-                data = self.conn.recv(4096, socket.MSG_PEEK)
-                if b"\x03" in data:
-                    self._buf += self.conn.recv(len(data))
-                    self._buf = self._buf.replace(b"\x03", b"", 1)
+                # Whatever arrived is parsed now; packets wait in the queue for the session.
+                events = self._parser.events
+                if not self._recv_more():
+                    self._hung_up = True          # gdb went away: run on to the end
+                elif any(e[0] == "interrupt" for e in events):
+                    self._parser.events = type(events)(e for e in events if e[0] != "interrupt")
                     self._run.interrupted = True
                     uc.emu_stop()
 
@@ -218,136 +224,255 @@ class GdbServer:
         return [8 if n.startswith("d") else 4 for n in self.reg_names]
 
     # -- packets ----------------------------------------------------------------------------------
+    # Dispatch tables, as pyOCD's gdbserver keeps them: the first character picks the command;
+    # q, Q and v packets are looked up again by name. A handler gets the rest of the payload and
+    # returns the reply (None ends the session); it raises PacketError for anything malformed.
+    def _tables(self) -> None:
+        self._commands = {
+            "?": self._cmd_status, "g": self._cmd_read_registers, "G": self._cmd_write_registers,
+            "p": self._cmd_read_register, "P": self._cmd_write_register,
+            "m": self._cmd_read_memory, "M": self._cmd_write_memory,
+            "c": self._cmd_continue, "s": self._cmd_step, "C": self._cmd_continue_signal,
+            "S": self._cmd_step_signal, "Z": self._cmd_insert_break, "z": self._cmd_remove_break,
+            "H": self._cmd_ok, "T": self._cmd_ok, "k": self._cmd_k, "D": self._cmd_detach,
+            "q": self._cmd_query, "Q": self._cmd_set, "v": self._cmd_verbose,
+        }
+        self._queries = {
+            "Supported": lambda _a: (f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;"
+                                     "QStartNoAckMode+;vContSupported+"),
+            "Attached": lambda _a: "1", "C": lambda _a: "QC01", "fThreadInfo": lambda _a: "m01",
+            "sThreadInfo": lambda _a: "l", "Symbol": self._cmd_ok, "Xfer": self._cmd_xfer,
+        }
+        self._verbose = {"Cont?": lambda _a: "vCont;c;C;s;S", "Cont": self._cmd_vcont,
+                         "Kill": self._cmd_kill}
+
     def handle(self, packet: str) -> str | None:
-        """The reply to one packet; None ends the session (k, D, vKill)."""
-        cmd = packet[:1]
-        if packet.startswith("qSupported"):
-            return f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;QStartNoAckMode+;vContSupported+"
-        if packet == "QStartNoAckMode":
+        """The reply to one packet; None ends the session (k, D, vKill). Never raises for any
+        payload: a malformed one is answered with an ``E`` reply, an unknown one with ""."""
+        handler = self._commands.get(packet[:1])
+        if handler is None:
+            return ""                              # unsupported: gdb falls back or does without
+        try:
+            return handler(packet[1:])
+        except PacketError as err:
+            return err.reply
+
+    @staticmethod
+    def _named(table: dict, args: str, seps: str):
+        """(handler, rest) for a q/Q/v packet: the name runs up to the first separator."""
+        cut = min((i for i in (args.find(c) for c in seps) if i >= 0), default=len(args))
+        name, rest = args[:cut], args[cut + 1:]
+        if name + args[cut:cut + 1] in table:       # "vCont?" is its own name
+            return table[name + args[cut:cut + 1]], rest
+        return table.get(name), rest
+
+    def _cmd_query(self, args: str) -> str:
+        handler, rest = self._named(self._queries, args, ":,")
+        return handler(rest) if handler else ""
+
+    def _cmd_set(self, args: str) -> str:
+        if args == "StartNoAckMode":
             self._ack_off_pending = True
             return "OK"
-        if packet.startswith("qXfer:features:read:"):
-            return self._xfer(packet)
-        if packet == "?":
-            return "T%02xthread:01;" % SIGTRAP if self.final is None else self.stop_reply(self.final)
-        if packet in ("qAttached",):
-            return "1"
-        if packet == "qC":
-            return "QC01"
-        if packet == "qfThreadInfo":
-            return "m01"
-        if packet == "qsThreadInfo":
-            return "l"
-        if packet == "qSymbol::":
-            return "OK"
-        if cmd == "H" or cmd == "T":
-            return "OK"
-        if packet == "vCont?":
-            return "vCont;c;C;s;S"
-        if packet.startswith("vCont;"):
-            action = packet[6:7].lower()
-            return self.stop_reply(self.resume(step=action == "s"))
-        if cmd in "cCsS" and cmd:
-            if ";" in packet or (cmd in "cs" and len(packet) > 1):
-                addr = packet[1:].split(";")[-1] if cmd in "cs" else packet.partition(";")[2]
-                if addr:
-                    self.uc.reg_write(A.UC_ARM_REG_PC, int(addr, 16) | 1)
-            return self.stop_reply(self.resume(step=cmd in "sS"))
-        if cmd == "g":
-            return b"".join(self.read_register(i) for i in range(len(self.reg_names))).hex()
-        if cmd == "G":
-            data, offset = bytes.fromhex(packet[1:]), 0
-            for i, size in enumerate(self._reg_sizes()):
-                if offset + size <= len(data):
-                    self.write_register(i, data[offset:offset + size])
-                offset += size
-            return "OK"
-        if cmd == "p":
-            n = int(packet[1:], 16)
-            return self.read_register(n).hex() if n < len(self.reg_names) else "E00"
-        if cmd == "P":
-            reg, _, value = packet[1:].partition("=")
-            n = int(reg, 16)
-            if n >= len(self.reg_names):
-                return "E00"
-            self.write_register(n, bytes.fromhex(value))
-            return "OK"
-        if cmd == "m":
-            addr, _, length = packet[1:].partition(",")
-            try:
-                return bytes(self.uc.mem_read(int(addr, 16), int(length, 16))).hex()
-            except UcError:
-                return "E14"
-        if cmd == "M":
-            where, _, data = packet[1:].partition(":")
-            addr = int(where.partition(",")[0], 16)
-            try:
-                self.uc.mem_write(addr, bytes.fromhex(data))
-            except UcError:
-                return "E14"
-            return "OK"
-        if cmd in "Zz" and packet[1:2] in ("0", "1"):
-            addr = int(packet[3:].split(",")[0], 16) & ~1
-            if cmd == "Z" and addr not in self.breakpoints:
-                self.breakpoints[addr] = self.uc.hook_add(UC_HOOK_CODE, self._on_break, begin=addr, end=addr)
-            elif cmd == "z" and addr in self.breakpoints:
-                self.uc.hook_del(self.breakpoints.pop(addr))
-            return "OK"
-        if packet in ("k", "vKill") or packet.startswith("vKill;"):
-            self.killed = self.final is None
-            return None
-        if cmd == "D":
-            self.detached = True
-            return None
-        return ""                                  # unsupported: gdb falls back or does without
+        return ""
 
-    def _xfer(self, packet: str) -> str:
-        annex, _, span = packet[len("qXfer:features:read:"):].partition(":")
+    def _cmd_verbose(self, args: str) -> str | None:
+        handler, rest = self._named(self._verbose, args, ";?")
+        return handler(rest) if handler else ""
+
+    def _cmd_ok(self, _args: str) -> str:
+        return "OK"
+
+    def _cmd_status(self, _args: str) -> str:
+        return "T%02xthread:01;" % SIGTRAP if self.final is None else self.stop_reply(self.final)
+
+    def _cmd_k(self, args: str) -> None:
+        if args:
+            raise PacketError(f"k takes no arguments, got {args[:16]!r}")
+        return self._cmd_kill(args)
+
+    def _cmd_kill(self, _args: str) -> None:
+        self.killed = self.final is None
+        return None
+
+    def _cmd_detach(self, _args: str) -> None:
+        self.detached = True
+        return None
+
+    # resuming: c [addr], s [addr], C sig[;addr], S sig[;addr], vCont;action[:thread][;...]
+    def _resume_at(self, addr: str, step: bool) -> str:
+        if addr:
+            self.uc.reg_write(A.UC_ARM_REG_PC, hex_field(addr, "resume address") | 1)
+        return self.stop_reply(self.resume(step=step))
+
+    def _cmd_continue(self, args: str) -> str:
+        return self._resume_at(args, step=False)
+
+    def _cmd_step(self, args: str) -> str:
+        return self._resume_at(args, step=True)
+
+    def _with_signal(self, args: str, step: bool) -> str:
+        sig, _, addr = args.partition(";")
+        hex_field(sig, "signal", 2)               # the signal is delivered nowhere: no OS
+        return self._resume_at(addr, step)
+
+    def _cmd_continue_signal(self, args: str) -> str:
+        return self._with_signal(args, step=False)
+
+    def _cmd_step_signal(self, args: str) -> str:
+        return self._with_signal(args, step=True)
+
+    def _cmd_vcont(self, args: str) -> str:
+        action = args.split(";", 1)[0].split(":", 1)[0]
+        if action[:1] not in ("c", "s", "C", "S") or (action[:1] in "cs" and len(action) > 1):
+            raise PacketError(f"vCont: unknown action {action[:8]!r}")
+        if action[:1] in "CS":
+            hex_field(action[1:], "vCont signal", 2)
+        return self.stop_reply(self.resume(step=action[:1] in "sS"))
+
+    # registers: g, G XX..., p n, P n=XX...
+    def _register_number(self, text: str) -> int:
+        n = hex_field(text, "register number")
+        if n >= len(self.reg_names):
+            raise PacketError(f"no register {n}", code=0)
+        return n
+
+    def _cmd_read_registers(self, _args: str) -> str:
+        return b"".join(self.read_register(i) for i in range(len(self.reg_names))).hex()
+
+    def _cmd_write_registers(self, args: str) -> str:
+        data, offset = hex_bytes(args, "G"), 0
+        if len(data) > sum(self._reg_sizes()):
+            raise PacketError("G: more data than registers")
+        for i, size in enumerate(self._reg_sizes()):
+            if offset + size <= len(data):
+                self.write_register(i, data[offset:offset + size])
+            offset += size
+        return "OK"
+
+    def _cmd_read_register(self, args: str) -> str:
+        return self.read_register(self._register_number(args)).hex()
+
+    def _cmd_write_register(self, args: str) -> str:
+        reg, value = split_fields(args, "=", 2, "P")
+        n = self._register_number(reg)
+        data = hex_bytes(value, "P value")
+        if len(data) != self._reg_sizes()[n]:
+            raise PacketError(f"P: register {n} takes {self._reg_sizes()[n]} bytes, got {len(data)}")
+        self.write_register(n, data)
+        return "OK"
+
+    # memory: m addr,length and M addr,length:XX...
+    @staticmethod
+    def _span(text: str, what: str, limit: int) -> tuple[int, int]:
+        addr, length = (hex_field(f, what) for f in split_fields(text, ",", 2, what))
+        if length > limit:
+            raise PacketError(f"{what}: {length} bytes is more than {limit} at once")
+        if addr + length > 1 << 32:
+            raise PacketError(f"{what}: runs past the 32-bit address space", code=0x0E)
+        return addr, length
+
+    def _cmd_read_memory(self, args: str) -> str:
+        addr, length = self._span(args, "m", MAX_MEMORY_READ)
+        try:
+            return bytes(self.uc.mem_read(addr, length)).hex()
+        except UcError:
+            return "E14"
+
+    def _cmd_write_memory(self, args: str) -> str:
+        where, data = split_fields(args, ":", 2, "M")
+        addr, length = self._span(where, "M", PACKET_SIZE)
+        data = hex_bytes(data, "M data")
+        if len(data) != length:
+            raise PacketError(f"M: {length} bytes announced, {len(data)} sent")
+        try:
+            self.uc.mem_write(addr, data)
+        except UcError:
+            return "E14"
+        return "OK"
+
+    # breakpoints: Z0/Z1 and z0/z1 type,addr,kind (both kinds are code hooks on the address)
+    def _breakpoint(self, args: str) -> int | None:
+        kind, addr, _size = split_fields(args, ",", 3, "Z")
+        hex_field(_size, "breakpoint kind")
+        if kind not in ("0", "1"):
+            return None                           # watchpoints: unsupported, reply ""
+        return hex_field(addr, "breakpoint address") & ~1
+
+    def _cmd_insert_break(self, args: str) -> str:
+        addr = self._breakpoint(args)
+        if addr is None:
+            return ""
+        if addr not in self.breakpoints:
+            self.breakpoints[addr] = self.uc.hook_add(UC_HOOK_CODE, self._on_break, begin=addr, end=addr)
+        return "OK"
+
+    def _cmd_remove_break(self, args: str) -> str:
+        addr = self._breakpoint(args)
+        if addr is None:
+            return ""
+        if addr in self.breakpoints:
+            self.uc.hook_del(self.breakpoints.pop(addr))
+        return "OK"
+
+    def _cmd_xfer(self, args: str) -> str:
+        obj, op, annex, span = split_fields(args, ":", 4, "qXfer")
+        if (obj, op) != ("features", "read"):
+            return ""
         if annex != "target.xml":
-            return "E00"
-        offset, _, length = span.partition(",")
-        offset, length = int(offset, 16), int(length, 16)
+            raise PacketError(f"qXfer: no annex {annex[:32]!r}", code=0)
+        offset, length = (hex_field(f, "qXfer") for f in split_fields(span, ",", 2, "qXfer"))
+        length = min(length, MAX_MEMORY_READ)       # escaping at most doubles it: fits a packet
         chunk = self.xml[offset:offset + length]
         more = offset + length < len(self.xml)
         return ("m" if more else "l") + escape_binary(chunk).decode("latin-1")
 
     # -- the connection ---------------------------------------------------------------------------
     def _recv_more(self) -> bool:
-        data = self.conn.recv(65536)
+        """Feed what gdb sent to the parser; False once gdb hung up or the connection broke."""
+        try:
+            data = self.conn.recv(65536)
+        except OSError:
+            return False
         if not data:
             return False
-        self._buf += data
+        self._parser.feed(data)
         return True
 
+    def _sendall(self, data: bytes) -> None:
+        try:
+            self.conn.sendall(data)
+        except OSError:
+            self._hung_up = True
+
     def read_packet(self) -> str | None:
-        """The next packet's payload, "\\x03" for an interrupt, or None when gdb hung up."""
-        while True:
-            while self._buf[:1] in (b"+", b"-"):
-                if self._buf[:1] == b"-" and self._last_sent:
-                    self.conn.sendall(self._last_sent)
-                self._buf = self._buf[1:]
-            if self._buf[:1] == b"\x03":
-                self._buf = self._buf[1:]
-                return "\x03"
-            start = self._buf.find(b"$")
-            end = self._buf.find(b"#", start + 1) if start >= 0 else -1
-            if start >= 0 and end >= 0 and len(self._buf) >= end + 3:
-                payload, sent_sum = self._buf[start + 1:end], self._buf[end + 1:end + 3]
-                self._buf = self._buf[end + 3:]
-                if self._ack:
-                    good = int(sent_sum, 16) == checksum(payload)
-                    self.conn.sendall(b"+" if good else b"-")
-                    if not good:
-                        continue
-                return payload.decode("latin-1")
-            if start > 0:
-                self._buf = self._buf[start:]
+        """The next packet's payload, "\x03" for an interrupt, or None when gdb hung up."""
+        events = self._parser.events
+        while not self._hung_up:
+            while events:
+                event = events.popleft()
+                kind = event[0]
+                if kind == "nak" and self._last_sent:
+                    self._sendall(self._last_sent)
+                elif kind == "interrupt":
+                    return "\x03"
+                elif kind == "oversize":
+                    self._sendall(b"+" if self._ack else b"")
+                    self.send(PacketError("packet too long", code=0x07).reply)   # E2BIG
+                elif kind == "packet":
+                    _, payload, good = event
+                    if self._ack:
+                        self._sendall(b"+" if good else b"-")
+                        if not good:
+                            continue
+                    return payload.decode("latin-1")
             if not self._recv_more():
                 return None
+        return None
 
     def send(self, payload: str) -> None:
         self._last_sent = frame(payload.encode("latin-1"))
-        self.conn.sendall(self._last_sent)
+        self._sendall(self._last_sent)
 
     def accept(self) -> None:
         print(f"mcusim gdbserver: waiting for gdb on {self.listener.getsockname()[0]}:{self.port} "
@@ -356,25 +481,28 @@ class GdbServer:
         self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def session(self) -> None:
-        """Answer packets until gdb kills, detaches or hangs up."""
+        """Answer packets until gdb kills, detaches or hangs up (a reset connection is a hang-up)."""
         self.detached = False
         self._ack_off_pending = False
-        while True:
-            packet = self.read_packet()
-            if packet is None:
-                break
-            if packet == "\x03":
-                continue                       # already stopped
-            reply = self.handle(packet)
-            if reply is None:
-                if not self.killed:
-                    self.send("OK")
-                break
-            self.send(reply)
-            if self._ack_off_pending:
-                self._ack, self._ack_off_pending = False, False
-        self.conn.close()
-        self.listener.close()
+        try:
+            while True:
+                packet = self.read_packet()
+                if packet is None:
+                    break
+                if packet == "\x03":
+                    continue                       # already stopped
+                reply = self.handle(packet)
+                if reply is None:
+                    if not self.killed:
+                        self.send("OK")
+                    break
+                self.send(reply)
+                if self._ack_off_pending:
+                    self._ack, self._ack_off_pending = False, False
+        finally:
+            self._hung_up = True                   # finish() runs on without polling the socket
+            self.conn.close()
+            self.listener.close()
 
     def finish(self):
         """After the session: run a detached program to its end; return the RunResult."""
