@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import BoardError, ConfigError
-from ..sizes import format_size, parse_size
+from ..sizes import format_size
+from .parse import parse_board_fields, read_board_table
 
 BOARD_DIR = Path(__file__).resolve().parent
 
@@ -99,25 +100,11 @@ def load_cores() -> dict[str, Core]:
 
 
 def _parse_board(path: Path) -> Board:
-    try:
-        d = tomllib.loads(path.read_text())
-        cores = load_cores()
-        if d["core"] not in cores:
-            raise BoardError(f"{path}: unknown core {d['core']!r} (known: {', '.join(cores)})")
-        regions = tuple(
-            Region(name=r["name"], kind=r["kind"], origin=int(r["origin"]),
-                   size=parse_size(r["size"], what=f"{path.name}: region {r['name']} size"),
-                   wait_states=int(r.get("wait_states", 0)), source=r.get("source", ""))
-            for r in d["regions"])
-        board = Board(name=d["name"], title=d["title"], core=cores[d["core"]], clock_hz=int(d["clock_hz"]),
-                      regions=regions, code_region=d["code_region"], ram_regions=tuple(d["ram_regions"]),
-                      caches=d.get("caches", ""), source=d.get("source", ""), path=str(path))
-    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise BoardError(f"{path}: malformed board description ({type(exc).__name__}: {exc})") from None
-    board.flash  # validates code_region
-    for name in board.ram_regions:
-        board.region(name)
-    return board
+    """A board file, every key checked (boards/parse.py): a BoardError names the file and key."""
+    cores = load_cores()
+    f = parse_board_fields(path, read_board_table(path), list(cores))
+    regions = tuple(Region(**r) for r in f.pop("regions"))
+    return Board(core=cores[f.pop("core")], regions=regions, path=str(path), **f)
 
 
 @lru_cache(maxsize=None)
