@@ -28,7 +28,7 @@ from .harness import (DEFAULT_MEMORY_LIMIT, DEFAULT_TIME_LIMIT_S, CaseResult, Ca
                       _arm_watchdog, _disarm_watchdog)
 
 TARGET_OK = ("accepted", "rejected")
-TARGET_FINDINGS = ("crash", "hang", "memory", "bad_message", "no_reply")
+TARGET_FINDINGS = ("crash", "hang", "memory", "bad_message", "no_reply", "fallback")
 
 
 @dataclass
