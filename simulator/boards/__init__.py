@@ -8,7 +8,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ..errors import BoardError, ConfigError
 from ..sizes import format_size
@@ -121,6 +121,9 @@ def get_board(name_or_path: str | Board) -> Board:
     """A board by name (``stm32h743``) or by path to a TOML description of the same form."""
     if isinstance(name_or_path, Board):
         return name_or_path
+    if not isinstance(name_or_path, (str, PurePath)):
+        raise ConfigError(f"board must be a board name or a path to a board .toml, got "
+                          f"{type(name_or_path).__name__} {name_or_path!r}"[:160])
     boards = _builtin_boards()
     if name_or_path in boards:
         return boards[name_or_path]
