@@ -38,6 +38,7 @@ class Target:
     judge: Callable                # (data, workdir: Path) -> (outcome, detail)
     suffix: str = ".bin"           # of a saved reproducer
     setup: Callable | None = None  # () -> None, once before the first case (untimed)
+    time_limit: float = DEFAULT_TIME_LIMIT_S      # per case, unless the caller gives one
 
 
 def judge_case(target: Target, data, workdir: Path, *, time_limit: float = DEFAULT_TIME_LIMIT_S,
@@ -91,12 +92,13 @@ def make_target_case(target: Target, seed: int, index: int):
     return target.make(random.Random(f"{target.name}:{seed}:{index}"))
 
 
-def run_target(target: Target, cases: int, seed: int = 0, *, time_limit: float = DEFAULT_TIME_LIMIT_S,
+def run_target(target: Target, cases: int, seed: int = 0, *, time_limit: float | None = None,
                memory_limit: int = DEFAULT_MEMORY_LIMIT, trace_memory: bool = True,
                save_dir: Path | None = None, max_saved: int = 5) -> FuzzReport:
     """Run ``cases`` cases of ``target``; save the first findings' inputs to ``save_dir``."""
     if target.setup is not None:
         target.setup()
+    time_limit = target.time_limit if time_limit is None else time_limit
     report = FuzzReport(cases=cases, seed=seed)
     with tempfile.TemporaryDirectory(prefix=f"mcusim-fuzz-{target.name}-") as tmp:
         t0 = time.perf_counter()

@@ -148,3 +148,14 @@ def test_bad_marker_under_xdist_errors_the_test(pytester):
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*UsageError*unknown argument(s) maxx*"])
     result.assert_outcomes(errors=1)
+
+
+def test_baseline_with_string_values_is_a_usage_error_not_an_internal_error(pytester):
+    pytester.makepyfile("def test_x(): pass")
+    (pytester.path / "b.json").write_text(json.dumps(
+        {"test_x.py::test_x": {"board": "rp2040", "cycles": "many", "instructions": "lots"}}))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--mcu-compare", "b.json",
+                                "--mcu-compare-fail=cycles:5%")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "entry 'test_x.py::test_x' is not" in result.stderr.str()
