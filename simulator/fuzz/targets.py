@@ -41,6 +41,36 @@ class Target:
     time_limit: float = DEFAULT_TIME_LIMIT_S      # per case, unless the caller gives one
 
 
+_LABELS = {"crash": "crashes", "hang": "hangs", "memory": "over memory", "bad_message": "bad messages",
+           "no_reply": "missing replies", "fallback": "last-resort errors"}
+
+
+class TargetReport(FuzzReport):
+    """A FuzzReport whose figures speak of the target's outcomes rather than graphs."""
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        for key in ("bad_graphs", "defence_in_depth_errors"):
+            out.pop(key)
+        out.update(no_reply=self.count("no_reply"), fallbacks=self.count("fallback"),
+                   findings_total=sum(self.count(k) for k in TARGET_FINDINGS))
+        return out
+
+    def summary(self) -> str:
+        lines = [f"{self.cases} cases (seed {self.seed}) in {self.seconds:.1f} s, "
+                 f"{self.cases_per_second:.0f} cases/s",
+                 "  " + ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items())),
+                 "  " + ", ".join(f"{_LABELS[k]}: {self.count(k)}" for k in TARGET_FINDINGS),
+                 f"  peak memory of one case: {self.peak_bytes / 1e6:.2f} MB (case {self.peak_case})",
+                 f"  slowest case: {self.slowest_seconds * 1e3:.1f} ms (case {self.slowest_case}, "
+                 f"{self.slowest_mutator})"]
+        for f in self.findings[:10]:
+            last = f.detail.strip().splitlines()[-1] if f.detail.strip() else ""
+            lines.append(f"  {f.outcome} case {f.index} [{f.mutator}]: {last[:200]}"
+                         + (f" -> {f.reproducer}" if f.reproducer else ""))
+        return "\n".join(lines)
+
+
 def judge_case(target: Target, data, workdir: Path, *, time_limit: float = DEFAULT_TIME_LIMIT_S,
                memory_limit: int = DEFAULT_MEMORY_LIMIT, trace_memory: bool = True) -> CaseResult:
     """One case: the target's verdict, or crash / hang / memory as the harness sees it."""
@@ -99,7 +129,7 @@ def run_target(target: Target, cases: int, seed: int = 0, *, time_limit: float |
     if target.setup is not None:
         target.setup()
     time_limit = target.time_limit if time_limit is None else time_limit
-    report = FuzzReport(cases=cases, seed=seed)
+    report = TargetReport(cases=cases, seed=seed)
     with tempfile.TemporaryDirectory(prefix=f"mcusim-fuzz-{target.name}-") as tmp:
         t0 = time.perf_counter()
         try:
