@@ -295,7 +295,11 @@ class GdbServer:
         self.killed = self.final is None
         return None
 
-    def _cmd_detach(self, _args: str) -> None:
+    def _cmd_detach(self, args: str) -> None:
+        if args:
+            if args[:1] != ";":
+                raise PacketError(f"D takes no arguments but ;pid, got {args[:16]!r}")
+            hex_field(args[1:], "D process id")
         self.detached = True
         return None
 

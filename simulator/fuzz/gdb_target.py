@@ -30,9 +30,9 @@ VALID = [
     "Z0,10000100,2", "z0,10000100,2", "Z1,10000200,2", "Z2,20000000,4", "qSupported:multiprocess+;swbreak+",
     "qXfer:features:read:target.xml:0,fff", "qXfer:features:read:target.xml:100,40", "qAttached", "qC",
     "qfThreadInfo", "qsThreadInfo", "qSymbol::", "QStartNoAckMode", "Hg0", "Hc-1", "T01", "vCont?",
-    "vCont;c", "vCont;s:1", "vCont;C05", "vKill;1", "k", "D", "X20000000,0:", "qRcmd,7265736574",
+    "vCont;c", "vCont;s:1", "vCont;C05", "vKill;1", "k", "D", "D;1", "X20000000,0:", "qRcmd,7265736574",
 ]
-_ENDS_SESSION = re.compile(r"k|D.*|vKill(;.*)?")
+_ENDS_SESSION = re.compile(r"k|D(;[0-9a-fA-F]{1,8})?|vKill(;[^;]*)?", re.DOTALL)
 _FIELD = re.compile(r"[0-9a-fA-F]+")
 _HOSTILE_FIELDS = ["", "zz", "0x10", "-1", "+1", " 1", "1_0", "g", "f" * 17, "1" + "0" * 40,
                    "100000000", "ffffffff", "7fffffff", "1000000000000", "0", ",", ":", "=", ";",
@@ -153,4 +153,6 @@ def judge(packets: tuple[bytes, ...], _workdir: Path) -> tuple[str, str]:
     return ("rejected" if rejected else "accepted"), ""
 
 
-TARGET = Target("gdb", make, judge, suffix=".rsp", setup=firmware)
+# A case may resume the firmware six times, each up to its 2,000-instruction budget (about
+# 0.2 s when every instruction is its own block, several times that under tracemalloc).
+TARGET = Target("gdb", make, judge, suffix=".rsp", setup=firmware, time_limit=15.0)
