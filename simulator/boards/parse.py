@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import BoardError, ConfigError
 from ..sizes import parse_size
 
-MAX_FILE_BYTES = 1 << 20             # board files are a few KB; anything bigger is not one
+MAX_FILE_BYTES = 64 << 10            # board files are 1-3 KB; 64 regions fit in 20 KB; bounds TOML parse time
 MAX_REGIONS = 64
 PAGE = 0x400                         # unicorn maps ARM memory in 1 KiB pages
 # ARMv7-M ARM B3.1 "The system address map": 0xE0000000 upwards is the Private Peripheral

@@ -120,12 +120,12 @@ def _t_flip(rng, text):
 
 
 def _t_nesting(rng, text):
-    n = rng.choice([100, 1000, 100_000])
+    n = rng.choice([100, 1000, 20_000])
     return text + "\nx = " + "[" * n + "]" * n + "\n"
 
 
 def _t_huge(rng, text):
-    return text + "# padding\n" * rng.choice([1, 120_000])
+    return text + "# padding\n" * rng.choice([1, 8_000])
 
 
 TEXTUAL = {"truncate": _t_truncate, "flip": _t_flip, "nesting": _t_nesting, "huge": _t_huge}
