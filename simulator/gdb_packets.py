@@ -77,10 +77,15 @@ def split_fields(text: str, sep: str, count: int, what: str) -> list[str]:
     return parts
 
 
+MAX_QUEUED = 1024               # events waiting for the session (gdb sends one packet at a time)
+
+
 class PacketParser:
-    """Turns received bytes into events: ("ack",), ("nak",), ("interrupt",),
+    """Turns received bytes into events: ("nak",), ("interrupt",),
     ("packet", payload: bytes, checksum_ok: bool) and ("oversize",) for a packet whose payload
-    passed ``max_payload`` (its bytes are dropped as they arrive, never stored)."""
+    passed ``max_payload`` (its bytes are dropped as they arrive, never stored). A '+' needs no
+    event; repeated naks or interrupts collapse into one; past MAX_QUEUED waiting events (a
+    client flooding a running target) further ones are dropped, so memory stays bounded."""
 
     def __init__(self, max_payload: int = PACKET_SIZE):
         self.max_payload = max_payload
@@ -102,8 +107,10 @@ class PacketParser:
                 if c == 0x24:                        # '$'
                     self._state, self._oversize = "payload", False
                     self._payload.clear()
-                else:
-                    self.events.append(({0x2B: "ack", 0x2D: "nak", 0x03: "interrupt"}[c],))
+                elif c != 0x2B:                      # '+' acknowledges: nothing to do
+                    event = ("nak",) if c == 0x2D else ("interrupt",)
+                    if not self.events or self.events[-1] != event:
+                        self._queue(event)
             elif self._state == "payload":
                 end = data.find(b"#", i)
                 stop = n if end < 0 else end
@@ -124,13 +131,17 @@ class PacketParser:
                 if len(self._sum) == 2:
                     self._finish_packet()
 
+    def _queue(self, event: tuple) -> None:
+        if len(self.events) < MAX_QUEUED:
+            self.events.append(event)
+
     def _finish_packet(self) -> None:
         self._state = "idle"
         if self._oversize:
-            self.events.append(("oversize",))
+            self._queue(("oversize",))
             self._payload.clear()
             return
         payload = bytes(self._payload)
         self._payload.clear()
         ok = _HEX.fullmatch(bytes(self._sum)) is not None and int(self._sum, 16) == checksum(payload)
-        self.events.append(("packet", payload, ok))
+        self._queue(("packet", payload, ok))

@@ -10,7 +10,7 @@ import pytest
 from unicorn.arm_const import UC_ARM_REG_SP
 
 from simulator.errors import ConfigError
-from simulator.gdb_packets import MAX_MEMORY_READ, PACKET_SIZE, PacketParser, frame
+from simulator.gdb_packets import MAX_MEMORY_READ, MAX_QUEUED, PACKET_SIZE, PacketParser, frame
 from simulator.gdbserver import GdbServer
 from simulator.machine import Machine
 
@@ -77,8 +77,14 @@ def test_parser_is_bounded_and_resynchronises():
         parser.feed(b"0" * 16384)
         assert len(parser._payload) <= PACKET_SIZE
     parser.feed(b"#00+garbage\x03" + frame(b"g") + b"$g#zz")
-    assert list(parser.events) == [("oversize",), ("ack",), ("interrupt",), ("packet", b"g", True),
+    assert list(parser.events) == [("oversize",), ("interrupt",), ("packet", b"g", True),
                                    ("packet", b"g", False)]      # a non-hex checksum is a bad one
+
+
+def test_parser_queue_is_bounded_under_a_flood():
+    parser = PacketParser()
+    parser.feed(b"+-" * 100_000 + b"$#00" * 100_000 + b"\x03" * 1000)
+    assert len(parser.events) <= MAX_QUEUED
 
 
 def test_port_is_validated(fw):
