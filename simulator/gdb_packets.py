@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
+SIGINT, SIGILL, SIGTRAP, SIGSEGV, SIGXCPU = 2, 4, 5, 11, 24      # GDB's signal numbers
 PACKET_SIZE = 0x4000              # advertised in qSupported: the largest payload gdb may send
 MAX_MEMORY_READ = (PACKET_SIZE - 16) // 2      # an m reply is hex: two characters a byte
 
