@@ -31,7 +31,7 @@ class GdbCommands:
             "sThreadInfo": lambda _a: "l", "Symbol": self._cmd_ok, "Xfer": self._cmd_xfer,
         }
         self._verbose = {"Cont?": lambda _a: "vCont;c;C;s;S", "Cont": self._cmd_vcont,
-                         "Kill": self._cmd_kill}
+                         "Kill": self._cmd_vkill}
 
     def handle(self, packet: str) -> str | None:
         """The reply to one packet; None ends the session (k, D, vKill). Never raises for any
@@ -77,6 +77,11 @@ class GdbCommands:
         if args:
             raise PacketError(f"k takes no arguments, got {args[:16]!r}")
         return self._cmd_kill(args)
+
+    def _cmd_vkill(self, args: str) -> None:
+        if args:
+            hex_field(args, "vKill process id")       # vKill;pid
+        return self._cmd_kill("")
 
     def _cmd_kill(self, _args: str) -> None:
         self.killed = self.final is None

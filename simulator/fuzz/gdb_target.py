@@ -32,7 +32,7 @@ VALID = [
     "qfThreadInfo", "qsThreadInfo", "qSymbol::", "QStartNoAckMode", "Hg0", "Hc-1", "T01", "vCont?",
     "vCont;c", "vCont;s:1", "vCont;C05", "vKill;1", "k", "D", "D;1", "X20000000,0:", "qRcmd,7265736574",
 ]
-_ENDS_SESSION = re.compile(r"k|D(;[0-9a-fA-F]{1,8})?|vKill(;[^;]*)?", re.DOTALL)
+_ENDS_SESSION = re.compile(r"k|D(;[0-9a-fA-F]{1,8})?|vKill(;[0-9a-fA-F]{1,8})?")
 _FIELD = re.compile(r"[0-9a-fA-F]+")
 _HOSTILE_FIELDS = ["", "zz", "0x10", "-1", "+1", " 1", "1_0", "g", "f" * 17, "1" + "0" * 40,
                    "100000000", "ffffffff", "7fffffff", "1000000000000", "0", ",", ":", "=", ";",
