@@ -46,9 +46,10 @@ class GdbCommands:
 
     @staticmethod
     def _named(table: dict, args: str, seps: str):
-        """(handler, rest) for a q/Q/v packet: the name runs up to the first separator."""
+        """(handler, rest) for a q/Q/v packet: the name runs up to the first separator; rest is
+        None when there is no separator ("vKill" and "vKill;" are different packets)."""
         cut = min((i for i in (args.find(c) for c in seps) if i >= 0), default=len(args))
-        name, rest = args[:cut], args[cut + 1:]
+        name, rest = args[:cut], (args[cut + 1:] if cut < len(args) else None)
         if name + args[cut:cut + 1] in table:       # "vCont?" is its own name
             return table[name + args[cut:cut + 1]], rest
         return table.get(name), rest
@@ -78,8 +79,8 @@ class GdbCommands:
             raise PacketError(f"k takes no arguments, got {args[:16]!r}")
         return self._cmd_kill(args)
 
-    def _cmd_vkill(self, args: str) -> None:
-        if args:
+    def _cmd_vkill(self, args: str | None) -> None:
+        if args is not None:
             hex_field(args, "vKill process id")       # vKill;pid
         return self._cmd_kill("")
 
@@ -118,8 +119,8 @@ class GdbCommands:
     def _cmd_step_signal(self, args: str) -> str:
         return self._with_signal(args, step=True)
 
-    def _cmd_vcont(self, args: str) -> str:
-        action = args.split(";", 1)[0].split(":", 1)[0]
+    def _cmd_vcont(self, args: str | None) -> str:
+        action = (args or "").split(";", 1)[0].split(":", 1)[0]
         if action[:1] not in ("c", "s", "C", "S") or (action[:1] in "cs" and len(action) > 1):
             raise PacketError(f"vCont: unknown action {action[:8]!r}")
         if action[:1] in "CS":
@@ -211,8 +212,8 @@ class GdbCommands:
             self.uc.hook_del(self.breakpoints.pop(addr))
         return "OK"
 
-    def _cmd_xfer(self, args: str) -> str:
-        obj, op, annex, span = split_fields(args, ":", 4, "qXfer")
+    def _cmd_xfer(self, args: str | None) -> str:
+        obj, op, annex, span = split_fields(args or "", ":", 4, "qXfer")
         if (obj, op) != ("features", "read"):
             return ""
         if annex != "target.xml":

@@ -28,7 +28,7 @@ MALFORMED = [
     "czz", "c-1", "c" + "1" * 20, "C", "Czz", "C05;zz", "S", "Szz;1",
     "qXfer:features:read:target.xml", "qXfer:features:read:target.xml:", "qXfer:features:read:target.xml:zz,10",
     "qXfer:features:read:target.xml:0,", "qXfer:features:read:target.xml:0,zz", "qXfer:features:read:nope.xml:0,10",
-    "vCont;", "vCont;x", "vCont;Czz", "vCont;cc", "kill", "D\n\x07", "Dx", "D;zz", "vKill;;1", "vKill;zz",
+    "vCont;", "vCont;x", "vCont;Czz", "vCont;cc", "kill", "D\n\x07", "Dx", "D;zz", "vKill;;1", "vKill;zz", "vKill;",
 ]
 
 
