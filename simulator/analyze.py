@@ -29,6 +29,7 @@ from .lower import LoweredModel, lower_graph, write_sources
 from .lower.planner import TensorSlot, align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
+from .npy import load_npy
 from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
 from .sizes import format_size
@@ -156,6 +157,8 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
     float32 input takes float32 only. A model imported from ONNX takes ``x`` in the ONNX
     model's layout (NCHW for images) and it is transposed to the IR's NHWC. ``x=None``: deterministic random values (seed 0), int8
     over the whole range, float32 uniform in FLOAT_INPUT_RANGE (normalised data's scale)."""
+    if not graph.inputs:
+        raise ModelError("the model has no input tensor", path=graph.source)
     t = graph.tensor(graph.inputs[0])
     rng = np.random.default_rng(0)
     if x is None and t.dtype == "float32":
@@ -165,11 +168,11 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
     where = ""
     if isinstance(x, (str, Path)):
         where = f"{x}: "
-        try:
-            x = np.load(x, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise ConfigError(f"{where}cannot read as .npy ({err})") from None
+        x = load_npy(x, max_bytes=8 * t.num_elements)       # no wider dtype than 8 bytes
     x = np.asarray(x)
+    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+        raise ConfigError(f"{where}input holds {np.count_nonzero(~np.isfinite(x))} non-finite "
+                          "value(s) (inf or NaN): pass finite numbers")
     if "onnx" in graph.metadata:
         # An ONNX model takes its input in its own layout (NCHW), as calibration data does.
         from .frontend.onnx_reader import onnx_inputs_to_ir

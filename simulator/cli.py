@@ -124,6 +124,9 @@ def cmd_run(args) -> int:
     from .machine import Machine
     from .report.text import render_run
 
+    if args.gdb is not None:
+        from .gdbserver import check_port
+        check_port(args.gdb)                 # before the build: a bad port is an argument error
     m = Machine(args.board, ram=args.ram, stack=args.stack, toolchain=args.toolchain,
                 max_instructions=args.max_instructions, memory=memory_model(args),
                 max_seconds=args.max_seconds, max_output=args.max_output)

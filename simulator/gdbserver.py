@@ -15,6 +15,13 @@ qC, qfThreadInfo/qsThreadInfo, and ^C (0x03) while running. The target descripti
 standard feature ``org.gnu.gdb.arm.m-profile`` (r0-r12, sp, lr, pc, xpsr) plus
 ``org.gnu.gdb.arm.vfp`` (d0-d15, fpscr) on cores with an FPU (GDB manual, "ARM Features").
 
+Every packet is hostile until parsed (simulator/gdb_packets.py): payloads are bounded by the
+advertised PacketSize and parsed in linear time, fields strictly; a malformed packet gets an
+``E`` reply and the session goes on; ``m`` reads at most what one reply packet can carry; a reset
+connection ends the session like a hang-up (the program then runs to its end and its result is
+reported). Packets are dispatched by tables (command character, then q/Q/v names), as pyOCD's
+gdbserver does (simulator/gdb_commands.py).
+
 Written for mcusim rather than using the ``udbserver`` package: udbserver 0.3.0 loads with
 unicorn 2.1.4 here, but it listens on 0.0.0.0 (not loopback only) and describes an A-profile
 core (cpsr), not the M-profile one gdb needs to unwind Cortex-M frames.
@@ -27,18 +34,30 @@ import struct
 import sys
 from dataclasses import dataclass, field
 
-from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UcError
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE
 from unicorn import arm_const as A
 
 from .errors import ConfigError
+from .gdb_commands import GdbCommands
+from .gdb_packets import (PACKET_SIZE, SIGINT, SIGILL, SIGSEGV, SIGTRAP, SIGXCPU, PacketError,  # noqa: F401 (re-exported)
+                          PacketParser, checksum, escape_binary, frame)
 from .machine.emulator import Stop
 
-SIGINT, SIGILL, SIGTRAP, SIGSEGV, SIGXCPU = 2, 4, 5, 11, 24      # GDB's signal numbers
 POLL_EVERY_BLOCKS = 4096          # how often a running target looks for ^C from gdb
-PACKET_SIZE = 0x4000
 CORE_REGS = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr"]
 FPU_REGS = [f"d{i}" for i in range(16)] + ["fpscr"]
 _FAULT_SIGNALS = {"memory": SIGSEGV, "undefined": SIGILL, "nocp": SIGILL, "unaligned": SIGSEGV}
+
+# Stops after which the program cannot go on (WFI: no interrupt will ever come; the limits
+# of simulator/limits.py): a continue after one of them reports it again instead of running.
+FINAL_STOPS = ("exit", "fault", "budget", "wallclock", "output", "wfi")
+
+
+def check_port(port) -> int:
+    """A TCP port to listen on: 1-65535, or 0 for any free one."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ConfigError(f"--gdb {port}: a TCP port is 1-65535 (0 picks a free one)")
+    return port
 
 
 def _uc_reg(name: str) -> int:
@@ -58,25 +77,6 @@ def target_xml(has_fpu: bool) -> str:
     return xml + "</target>"
 
 
-def checksum(payload: bytes) -> int:
-    return sum(payload) & 0xFF
-
-
-def frame(payload: bytes) -> bytes:
-    return b"$" + payload + b"#" + b"%02x" % checksum(payload)
-
-
-def escape_binary(data: bytes) -> bytes:
-    """qXfer replies are binary data: '#', '$', '}' and '*' are sent as '}' then the byte XOR 0x20."""
-    out = bytearray()
-    for b in data:
-        if b in b"#$}*":
-            out += bytes([0x7D, b ^ 0x20])
-        else:
-            out.append(b)
-    return bytes(out)
-
-
 @dataclass
 class _Run:
     """What the last resume did."""
@@ -88,10 +88,12 @@ class _Run:
     hooks: list = field(default_factory=list)
 
 
-class GdbServer:
-    """One debug session of one firmware's main(). ``port=0`` picks a free port (see ``.port``)."""
+class GdbServer(GdbCommands):
+    """One debug session of one firmware's main(). ``port=0`` picks a free port (see ``.port``);
+    ``listen=False`` opens no socket (the fuzzer drives :meth:`handle` directly)."""
 
-    def __init__(self, firmware, port: int = 0, host: str = "127.0.0.1", echo=None):
+    def __init__(self, firmware, port: int = 0, host: str = "127.0.0.1", echo=None, listen: bool = True):
+        check_port(port)
         self.fw = firmware
         self.emu = firmware._emulator()
         self.uc = self.emu.uc
@@ -105,14 +107,20 @@ class GdbServer:
         self._printed = 0
         self._run = _Run()
         self._ack = True
-        self._buf = b""
+        self._ack_off_pending = False
+        self.detached = False
+        self._parser = PacketParser(PACKET_SIZE)
+        self._hung_up = False
         self._last_sent = b""
         self.conn: socket.socket | None = None
-        try:
-            self.listener = socket.create_server((host, port))
-        except OSError as exc:
-            raise ConfigError(f"--gdb {port}: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        self.port = self.listener.getsockname()[1]
+        self._tables()
+        self.listener = self.port = None          # listen=False: packets go to handle() directly
+        if listen:
+            try:
+                self.listener = socket.create_server((host, port))
+            except OSError as exc:
+                raise ConfigError(f"--gdb {port}: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            self.port = self.listener.getsockname()[1]
         self.uc.reg_write(A.UC_ARM_REG_SP, firmware.layout.stack_top)
         self.uc.reg_write(A.UC_ARM_REG_PC, firmware.symbol_address("Reset_Handler") | 1)
 
@@ -135,12 +143,14 @@ class GdbServer:
 
     def _on_block_poll(self, uc, addr, size, user):
         user[0] += 1
-        if user[0] % POLL_EVERY_BLOCKS == 0 and self.conn is not None:
+        if user[0] % POLL_EVERY_BLOCKS == 0 and self.conn is not None and not self._hung_up:
             if select.select([self.conn], [], [], 0)[0]:
-                data = self.conn.recv(4096, socket.MSG_PEEK)
-                if b"\x03" in data:
-                    self._buf += self.conn.recv(len(data))
-                    self._buf = self._buf.replace(b"\x03", b"", 1)
+                # Whatever arrived is parsed now; packets wait in the queue for the session.
+                events = self._parser.events
+                if not self._recv_more():
+                    self._hung_up = True          # gdb went away: run on to the end
+                elif any(e[0] == "interrupt" for e in events):
+                    self._parser.events = type(events)(e for e in events if e[0] != "interrupt")
                     self._run.interrupted = True
                     uc.emu_stop()
 
@@ -168,7 +178,7 @@ class GdbServer:
                 self.breakpoints = saved
             self._echo_output()
         paused = run.trapped or run.interrupted
-        if stop.kind in ("exit", "fault", "budget") or (stop.kind == "returned" and not paused):
+        if stop.kind in FINAL_STOPS or (stop.kind == "returned" and not paused):
             self.final = stop
         run.stop = stop
         return stop
@@ -189,8 +199,11 @@ class GdbServer:
         if stop.kind == "fault":
             sig = _FAULT_SIGNALS.get(stop.detail, SIGSEGV)
             print(f"mcusim gdbserver: {self._describe_fault(stop)}", file=sys.stderr)
-        elif stop.kind == "budget":
-            sig = SIGXCPU
+        elif stop.kind in ("budget", "wallclock", "output"):
+            sig = SIGXCPU          # a resource limit: gdb shows "CPU time limit exceeded"
+        elif stop.kind == "wfi":
+            print("mcusim gdbserver: WFI with no interrupt to wait for: the run ends here", file=sys.stderr)
+            sig = SIGTRAP
         else:
             sig = SIGINT if run.interrupted else SIGTRAP
         return "T%02xthread:01;" % sig
@@ -217,137 +230,52 @@ class GdbServer:
     def _reg_sizes(self) -> list[int]:
         return [8 if n.startswith("d") else 4 for n in self.reg_names]
 
-    # -- packets ----------------------------------------------------------------------------------
-    def handle(self, packet: str) -> str | None:
-        """The reply to one packet; None ends the session (k, D, vKill)."""
-        cmd = packet[:1]
-        if packet.startswith("qSupported"):
-            return f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;QStartNoAckMode+;vContSupported+"
-        if packet == "QStartNoAckMode":
-            self._ack_off_pending = True
-            return "OK"
-        if packet.startswith("qXfer:features:read:"):
-            return self._xfer(packet)
-        if packet == "?":
-            return "T%02xthread:01;" % SIGTRAP if self.final is None else self.stop_reply(self.final)
-        if packet in ("qAttached",):
-            return "1"
-        if packet == "qC":
-            return "QC01"
-        if packet == "qfThreadInfo":
-            return "m01"
-        if packet == "qsThreadInfo":
-            return "l"
-        if packet == "qSymbol::":
-            return "OK"
-        if cmd == "H" or cmd == "T":
-            return "OK"
-        if packet == "vCont?":
-            return "vCont;c;C;s;S"
-        if packet.startswith("vCont;"):
-            action = packet[6:7].lower()
-            return self.stop_reply(self.resume(step=action == "s"))
-        if cmd in "cCsS" and cmd:
-            if ";" in packet or (cmd in "cs" and len(packet) > 1):
-                addr = packet[1:].split(";")[-1] if cmd in "cs" else packet.partition(";")[2]
-                if addr:
-                    self.uc.reg_write(A.UC_ARM_REG_PC, int(addr, 16) | 1)
-            return self.stop_reply(self.resume(step=cmd in "sS"))
-        if cmd == "g":
-            return b"".join(self.read_register(i) for i in range(len(self.reg_names))).hex()
-        if cmd == "G":
-            data, offset = bytes.fromhex(packet[1:]), 0
-            for i, size in enumerate(self._reg_sizes()):
-                if offset + size <= len(data):
-                    self.write_register(i, data[offset:offset + size])
-                offset += size
-            return "OK"
-        if cmd == "p":
-            n = int(packet[1:], 16)
-            return self.read_register(n).hex() if n < len(self.reg_names) else "E00"
-        if cmd == "P":
-            reg, _, value = packet[1:].partition("=")
-            n = int(reg, 16)
-            if n >= len(self.reg_names):
-                return "E00"
-            self.write_register(n, bytes.fromhex(value))
-            return "OK"
-        if cmd == "m":
-            addr, _, length = packet[1:].partition(",")
-            try:
-                return bytes(self.uc.mem_read(int(addr, 16), int(length, 16))).hex()
-            except UcError:
-                return "E14"
-        if cmd == "M":
-            where, _, data = packet[1:].partition(":")
-            addr = int(where.partition(",")[0], 16)
-            try:
-                self.uc.mem_write(addr, bytes.fromhex(data))
-            except UcError:
-                return "E14"
-            return "OK"
-        if cmd in "Zz" and packet[1:2] in ("0", "1"):
-            addr = int(packet[3:].split(",")[0], 16) & ~1
-            if cmd == "Z" and addr not in self.breakpoints:
-                self.breakpoints[addr] = self.uc.hook_add(UC_HOOK_CODE, self._on_break, begin=addr, end=addr)
-            elif cmd == "z" and addr in self.breakpoints:
-                self.uc.hook_del(self.breakpoints.pop(addr))
-            return "OK"
-        if packet in ("k", "vKill") or packet.startswith("vKill;"):
-            self.killed = self.final is None
-            return None
-        if cmd == "D":
-            self.detached = True
-            return None
-        return ""                                  # unsupported: gdb falls back or does without
-
-    def _xfer(self, packet: str) -> str:
-        annex, _, span = packet[len("qXfer:features:read:"):].partition(":")
-        if annex != "target.xml":
-            return "E00"
-        offset, _, length = span.partition(",")
-        offset, length = int(offset, 16), int(length, 16)
-        chunk = self.xml[offset:offset + length]
-        more = offset + length < len(self.xml)
-        return ("m" if more else "l") + escape_binary(chunk).decode("latin-1")
-
     # -- the connection ---------------------------------------------------------------------------
     def _recv_more(self) -> bool:
-        data = self.conn.recv(65536)
+        """Feed what gdb sent to the parser; False once gdb hung up or the connection broke."""
+        try:
+            data = self.conn.recv(65536)
+        except OSError:
+            return False
         if not data:
             return False
-        self._buf += data
+        self._parser.feed(data)
         return True
 
+    def _sendall(self, data: bytes) -> None:
+        try:
+            self.conn.sendall(data)
+        except OSError:
+            self._hung_up = True
+
     def read_packet(self) -> str | None:
-        """The next packet's payload, "\\x03" for an interrupt, or None when gdb hung up."""
-        while True:
-            while self._buf[:1] in (b"+", b"-"):
-                if self._buf[:1] == b"-" and self._last_sent:
-                    self.conn.sendall(self._last_sent)
-                self._buf = self._buf[1:]
-            if self._buf[:1] == b"\x03":
-                self._buf = self._buf[1:]
-                return "\x03"
-            start = self._buf.find(b"$")
-            end = self._buf.find(b"#", start + 1) if start >= 0 else -1
-            if start >= 0 and end >= 0 and len(self._buf) >= end + 3:
-                payload, sent_sum = self._buf[start + 1:end], self._buf[end + 1:end + 3]
-                self._buf = self._buf[end + 3:]
-                if self._ack:
-                    good = int(sent_sum, 16) == checksum(payload)
-                    self.conn.sendall(b"+" if good else b"-")
-                    if not good:
-                        continue
-                return payload.decode("latin-1")
-            if start > 0:
-                self._buf = self._buf[start:]
+        """The next packet's payload, "\x03" for an interrupt, or None when gdb hung up."""
+        events = self._parser.events
+        while not self._hung_up:
+            while events:
+                event = events.popleft()
+                kind = event[0]
+                if kind == "nak" and self._last_sent:
+                    self._sendall(self._last_sent)
+                elif kind == "interrupt":
+                    return "\x03"
+                elif kind == "oversize":
+                    self._sendall(b"+" if self._ack else b"")
+                    self.send(PacketError("packet too long", code=0x07).reply)   # E2BIG
+                elif kind == "packet":
+                    _, payload, good = event
+                    if self._ack:
+                        self._sendall(b"+" if good else b"-")
+                        if not good:
+                            continue
+                    return payload.decode("latin-1")
             if not self._recv_more():
                 return None
+        return None
 
     def send(self, payload: str) -> None:
         self._last_sent = frame(payload.encode("latin-1"))
-        self.conn.sendall(self._last_sent)
+        self._sendall(self._last_sent)
 
     def accept(self) -> None:
         print(f"mcusim gdbserver: waiting for gdb on {self.listener.getsockname()[0]}:{self.port} "
@@ -356,25 +284,28 @@ class GdbServer:
         self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def session(self) -> None:
-        """Answer packets until gdb kills, detaches or hangs up."""
+        """Answer packets until gdb kills, detaches or hangs up (a reset connection is a hang-up)."""
         self.detached = False
         self._ack_off_pending = False
-        while True:
-            packet = self.read_packet()
-            if packet is None:
-                break
-            if packet == "\x03":
-                continue                       # already stopped
-            reply = self.handle(packet)
-            if reply is None:
-                if not self.killed:
-                    self.send("OK")
-                break
-            self.send(reply)
-            if self._ack_off_pending:
-                self._ack, self._ack_off_pending = False, False
-        self.conn.close()
-        self.listener.close()
+        try:
+            while True:
+                packet = self.read_packet()
+                if packet is None:
+                    break
+                if packet == "\x03":
+                    continue                       # already stopped
+                reply = self.handle(packet)
+                if reply is None:
+                    if not self.killed:
+                        self.send("OK")
+                    break
+                self.send(reply)
+                if self._ack_off_pending:
+                    self._ack, self._ack_off_pending = False, False
+        finally:
+            self._hung_up = True                   # finish() runs on without polling the socket
+            self.conn.close()
+            self.listener.close()
 
     def finish(self):
         """After the session: run a detached program to its end; return the RunResult."""

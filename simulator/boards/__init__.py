@@ -8,12 +8,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ..errors import BoardError, ConfigError
 from ..escape import BOARD_NAME
 from ..sizes import format_size, parse_size
 from .memory import MemorySystem, parse_memory
+from .parse import parse_board_fields, read_board_table
 
 BOARD_DIR = Path(__file__).resolve().parent
 
@@ -102,26 +103,14 @@ def load_cores() -> dict[str, Core]:
 
 
 def _parse_board(path: Path) -> Board:
-    try:
-        d = tomllib.loads(path.read_text())
-        cores = load_cores()
-        if d["core"] not in cores:
-            raise BoardError(f"{path}: unknown core {d['core']!r} (known: {', '.join(cores)})")
-        regions = tuple(
-            Region(name=r["name"], kind=r["kind"], origin=int(r["origin"]),
-                   size=parse_size(r["size"], what=f"{path.name}: region {r['name']} size"),
-                   wait_states=int(r.get("wait_states", 0)), source=r.get("source", ""))
-            for r in d["regions"])
-        board = Board(name=d["name"], title=d["title"], core=cores[d["core"]], clock_hz=int(d["clock_hz"]),
-                      regions=regions, code_region=d["code_region"], ram_regions=tuple(d["ram_regions"]),
-                      caches=d.get("caches", ""), source=d.get("source", ""), path=str(path),
-                      memory=parse_memory(str(path), d.get("memory"), regions))
-    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise BoardError(f"{path}: malformed board description ({type(exc).__name__}: {exc})") from None
+    """A board file, every key checked (boards/parse.py): a BoardError names the file and key."""
+    cores = load_cores()
+    table = read_board_table(path)
+    f = parse_board_fields(path, table, list(cores))
+    regions = tuple(Region(**r) for r in f.pop("regions"))
+    board = Board(core=cores[f.pop("core")], regions=regions, path=str(path),
+                  memory=parse_memory(str(path), table.get("memory"), regions), **f)
     _check_names(path, board)
-    board.flash  # validates code_region
-    for name in board.ram_regions:
-        board.region(name)
     return board
 
 
@@ -149,6 +138,9 @@ def get_board(name_or_path: str | Board) -> Board:
     """A board by name (``stm32h743``) or by path to a TOML description of the same form."""
     if isinstance(name_or_path, Board):
         return name_or_path
+    if not isinstance(name_or_path, (str, PurePath)):
+        raise ConfigError(f"board must be a board name or a path to a board .toml, got "
+                          f"{type(name_or_path).__name__} {name_or_path!r}"[:160])
     boards = _builtin_boards()
     if name_or_path in boards:
         return boards[name_or_path]

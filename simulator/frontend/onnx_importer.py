@@ -1,6 +1,7 @@
 """The ONNX importer's state: the IR under construction and what each ONNX name stands for."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,8 +11,28 @@ from . import schema
 from .onnx_layout import NHWC
 
 
+# Bounds on what an imported model may declare: every IR dimension is a positive int32 (the C
+# kernels index with int32) and no tensor holds more than MAX_ELEMENTS elements (1 GiB of
+# float32: far beyond any microcontroller, far below what would exhaust the host).
+MAX_DIM = 2**31 - 1
+MAX_ELEMENTS = 2**28
+
+
 class _Fail(Exception):
     """A node cannot be imported: the message says what is missing."""
+
+
+def check_shape(shape, what: str) -> tuple:
+    """``shape`` as a tuple of ints if every dimension is in 1..MAX_DIM and the element count
+    within MAX_ELEMENTS; else _Fail naming ``what``."""
+    dims = []
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, (int, np.integer)) or not 1 <= d <= MAX_DIM:
+            raise _Fail(f"{what}: dimension {d!r} of {list(shape)[:8]} is not in 1..{MAX_DIM}")
+        dims.append(int(d))
+    if math.prod(dims) > MAX_ELEMENTS:
+        raise _Fail(f"{what}: shape {dims[:8]} has more than {MAX_ELEMENTS} elements")
+    return tuple(dims)
 
 
 @dataclass
@@ -36,13 +57,23 @@ class _Importer:
     # ---- IR construction ----------------------------------------------------------------------
 
     def tensor(self, shape, name, dtype="float32", data=None) -> int:
-        t = Tensor(len(self.tensors), name, tuple(int(d) for d in shape), dtype, data=data)
+        t = Tensor(len(self.tensors), name, check_shape(shape, f"tensor {name!r}"), dtype, data=data)
         self.tensors.append(t)
         return t.index
 
     def const(self, data, name, dtype="float32") -> int:
-        data = np.ascontiguousarray(np.asarray(data, dtype=dtype))
-        return self.tensor(data.shape, name, dtype, data)
+        raw = np.asarray(data)
+        if raw.dtype.kind not in "biuf":
+            raise _Fail(f"constant {name!r} holds {raw.dtype} values, not numbers")
+        if np.dtype(dtype).kind in "iu" and raw.size:
+            info = np.iinfo(dtype)
+            if raw.dtype.kind == "f" and not np.all(np.isfinite(raw)):
+                raise _Fail(f"constant {name!r}: non-finite values where {dtype} integers are needed")
+            if raw.min() < info.min or raw.max() > info.max:
+                raise _Fail(f"constant {name!r}: values {raw.min()}..{raw.max()} do not fit {dtype}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            data = np.ascontiguousarray(raw.astype(dtype))
+        return self.tensor(data.shape or (), name, dtype, data)
 
     def op(self, opcode, inputs, shape, name, **options) -> int:
         out = self.tensor(shape, name)
@@ -70,7 +101,33 @@ class _Importer:
             return None
         if name not in self.consts:
             raise _Fail(f"{what} (input {k}, {name!r}) must be a constant initializer")
-        return self.consts[name]
+        value = self.consts[name]
+        if value.dtype.kind not in "biuf":
+            raise _Fail(f"{what} (input {k}, {name!r}) holds {value.dtype} values, not numbers")
+        return value
+
+    def ints(self, node, k, what, required=True):
+        """A constant of integers (pads, shapes) as a list of Python ints, each within int32."""
+        value = self.constant(node, k, what, required)
+        if value is None:
+            return None
+        flat = np.asarray(value).reshape(-1)
+        if flat.size > 64 or (flat.dtype.kind == "f" and not np.all(np.isfinite(flat))):
+            raise _Fail(f"{what} (input {k}) is not a short list of integers")
+        out = [int(v) for v in flat]
+        if any(abs(v) > MAX_DIM for v in out):
+            raise _Fail(f"{what} (input {k}): {out[:8]} has values beyond int32")
+        return out
+
+    def scalar(self, node, k, what, required=True):
+        """A constant holding one finite number (Clip bounds, Pad value), as a float."""
+        value = self.constant(node, k, what, required)
+        if value is None:
+            return None
+        flat = np.asarray(value, np.float64).reshape(-1)
+        if flat.size != 1:
+            raise _Fail(f"{what} (input {k}) must hold one number, not {flat.size}")
+        return float(flat[0])
 
     def set(self, node, idx, layout, chw=()):
         self.values[node.output[0]] = _Value(idx, layout, chw)

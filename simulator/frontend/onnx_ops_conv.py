@@ -86,6 +86,8 @@ def _conv(imp, node, a):
         h, wd, padding = h + t + bt, wd + l + r, "VALID"
     oh, ow = _out_hw((h, wd), (kh, kw), strides, dil, padding)
     wt = imp.const(wdata, f"{node.output[0]}/weights")
+    if b is not None and np.size(b) != o:
+        raise _Fail(f"bias B {list(np.shape(b))} does not have one value per output channel ({o})")
     bt = -1 if b is None else imp.const(np.reshape(b, (o,)), f"{node.output[0]}/bias")
     out = imp.op(opcode, [xi, wt, bt], (n, oh, ow, o), node.output[0], padding=padding,
                  stride_h=strides[0], stride_w=strides[1], dilation_h_factor=dil[0],
@@ -103,7 +105,13 @@ def _batchnorm(imp, node, a):
     gamma, beta, mean, var = (np.asarray(imp.constant(node, k, n), np.float64)
                               for k, n in ((1, "scale"), (2, "B"), (3, "input_mean"),
                                            (4, "input_var")))
-    scale = gamma / np.sqrt(var + float(a.get("epsilon", 1e-5)))
+    channels = imp.onnx_shape(x)[1] if len(imp.onnx_shape(x)) > 1 else 0
+    if any(p.shape != (channels,) for p in (gamma, beta, mean, var)):
+        raise _Fail(f"scale, B, mean and var must each hold one value per channel ({channels})")
+    var_eps = var + float(a.get("epsilon", 1e-5))
+    if not np.all(var_eps > 0):
+        raise _Fail("input_var + epsilon must be positive")
+    scale = gamma / np.sqrt(var_eps)
     shift = beta - mean * scale
     prod = imp.producer.get(node.input[0])
     if prod is not None and prod[0] == "Conv" and imp.sole_consumer(node.input[0]):

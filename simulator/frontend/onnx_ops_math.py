@@ -33,6 +33,8 @@ def _gemm(imp, node, a):
         raise _Fail("transA=1 is not supported")
     x = imp.act(node.input[0])
     b = np.asarray(imp.constant(node, 1, "B"), np.float64)
+    if b.ndim != 2:
+        raise _Fail(f"B {list(b.shape)} must be a 2-D constant")
     c = imp.constant(node, 2, "C", required=False)
     w = (b if int(a.get("transB", 0)) else b.T) * float(a.get("alpha", 1.0))
     bias = None
@@ -117,10 +119,10 @@ def _clip(imp, node, a):
     if imp.opset < 11:
         lo, hi = a.get("min", -np.inf), a.get("max", np.inf)
     else:
-        lo = imp.constant(node, 1, "min", required=False)
-        hi = imp.constant(node, 2, "max", required=False)
-        lo = -np.inf if lo is None else float(np.asarray(lo).reshape(-1)[0])
-        hi = np.inf if hi is None else float(np.asarray(hi).reshape(-1)[0])
+        lo = imp.scalar(node, 1, "min", required=False)
+        hi = imp.scalar(node, 2, "max", required=False)
+        lo = -np.inf if lo is None else lo
+        hi = np.inf if hi is None else hi
     if lo == 0 and hi == 6:
         return _unary("RELU6")(imp, node, a)
     if lo == 0 and hi == np.inf:
@@ -131,6 +133,8 @@ def _clip(imp, node, a):
 def _softmax(imp, node, a):
     x = imp.act(node.input[0])
     rank = len(imp.onnx_shape(x)) if x.layout != FLAT else 2
+    if rank == 0:
+        raise _Fail("Softmax of a scalar")
     axis = int(a.get("axis", -1 if imp.opset >= 13 else 1)) % rank
     if x.layout == NHWC:
         n, h, w, c = imp.shape(x.tensor)

@@ -65,9 +65,11 @@ def _flatten(imp, node, a):
 
 def _reshape(imp, node, a):
     x = imp.act(node.input[0])
-    shape = [int(d) for d in np.asarray(imp.constant(node, 1, "shape")).reshape(-1)]
+    shape = imp.ints(node, 1, "shape")
     src = imp.onnx_shape(x) if x.layout != FLAT else (imp.shape(x.tensor)[0], math.prod(x.chw))
     allow_zero = int(a.get("allowzero", 0))
+    if not allow_zero and 0 in shape[len(src):]:
+        raise _Fail(f"shape {shape}: a 0 (copy the input's dimension) past the input's rank {len(src)}")
     shape = [src[i] if d == 0 and not allow_zero else d for i, d in enumerate(shape)]
     if shape.count(-1) == 1:
         known = math.prod(d for d in shape if d != -1)
@@ -82,9 +84,9 @@ def _pad(imp, node, a):
     if imp.opset < 11:
         pads, value = list(a.get("pads", [])), float(a.get("value", 0.0))
     else:
-        pads = [int(p) for p in np.asarray(imp.constant(node, 1, "pads")).reshape(-1)]
-        v = imp.constant(node, 2, "constant_value", required=False)
-        value = 0.0 if v is None else float(np.asarray(v).reshape(-1)[0])
+        pads = imp.ints(node, 1, "pads")
+        v = imp.scalar(node, 2, "constant_value", required=False)
+        value = 0.0 if v is None else v
         if len(node.input) > 3 and node.input[3]:
             raise _Fail("the axes input is not supported")
     s = imp.onnx_shape(x)
@@ -108,6 +110,8 @@ def _concat(imp, node, a):
     if len(layouts) != 1 or vals[0].layout == FLAT:
         raise _Fail("inputs must all be NCHW maps or all plain tensors")
     rank = len(imp.shape(vals[0].tensor))
+    if "axis" not in a or rank == 0:
+        raise _Fail("needs an axis attribute and inputs of rank 1 or more")
     axis = int(a["axis"]) % rank
     if vals[0].layout == NHWC:
         axis = NHWC_AXIS[axis]

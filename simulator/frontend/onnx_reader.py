@@ -40,7 +40,8 @@ from pathlib import Path
 
 from ..errors import ConfigError, ModelError
 from ..ir import Graph
-from .onnx_importer import _Fail, _Importer, _Value
+from .onnx_checks import check_node, node_attrs, tensor_array
+from .onnx_importer import _Fail, _Importer, _Value, check_shape
 from .onnx_layout import (FLAT, NCHW_TO_NHWC, NHWC, NHWC_AXIS, NHWC_TO_NCHW,  # noqa: F401
                           PLAIN, ir_outputs_to_onnx, is_onnx_graph, onnx_inputs_to_ir)
 from .onnx_ops_conv import _batchnorm, _conv, _global_avg, _pool
@@ -76,7 +77,10 @@ def load_onnx(path, name: str | None = None) -> Graph:
     imp = _Importer(source, opset)
     g = model.graph
     for init in g.initializer:
-        imp.consts[init.name] = numpy_helper.to_array(init)
+        try:
+            imp.consts[init.name] = tensor_array(init, f"initializer {init.name!r}")
+        except _Fail as err:
+            raise ModelError(str(err), path=source) from None
     for node in g.node:
         for i in node.input:
             imp.uses[i] = imp.uses.get(i, 0) + 1
@@ -88,6 +92,14 @@ def load_onnx(path, name: str | None = None) -> Graph:
         except _Fail as err:
             raise ModelError(f"node {node.name or '(unnamed)'!r}: {err}", path=source,
                              op_index=index, opcode=node.op_type) from None
+        except ModelError as err:         # from shared code (padding arithmetic) that knows no file
+            raise ModelError(f"node {node.name or '(unnamed)'!r}: {err.detail}", path=source,
+                             op_index=index, opcode=node.op_type) from None
+        except (IndexError, ValueError, TypeError, KeyError, ZeroDivisionError, OverflowError) as err:
+            # Defence in depth: a converter met a case no check above rules out. Still a
+            # ModelError naming the node; the fuzzer counts these ("fallback") as findings.
+            raise ModelError(f"node {node.name or '(unnamed)'!r}: malformed node ({type(err).__name__}: "
+                             f"{str(err)[:80]})", path=source, op_index=index, opcode=node.op_type) from None
     outputs, out_meta = [], []
     for o in g.output:
         if o.name not in imp.values:
@@ -121,37 +133,33 @@ def _read_input(imp: _Importer, vi):
         else:
             raise ModelError(f"graph input {vi.name!r} dimension {k} is not fixed "
                              f"({d.dim_param or '?'})", path=imp.source)
-    if len(dims) == 4:
-        idx = imp.tensor([dims[i] for i in NCHW_TO_NHWC], vi.name)
-        layout = NHWC
-    else:
-        idx = imp.tensor(dims, vi.name)
-        layout = PLAIN
+    try:
+        check_shape(dims, f"graph input {vi.name!r}")
+        if len(dims) == 4:
+            idx = imp.tensor([dims[i] for i in NCHW_TO_NHWC], vi.name)
+            layout = NHWC
+        else:
+            idx = imp.tensor(dims, vi.name)
+            layout = PLAIN
+    except _Fail as err:
+        raise ModelError(str(err), path=imp.source) from None
     imp.values[vi.name] = _Value(idx, layout)
     return idx, {"name": vi.name, "onnx_shape": dims, "layout": layout}
 
 
 # ---- the node converters ----------------------------------------------------------------------
 
-def _attrs(node) -> dict:
-    from onnx import helper
-    out = {}
-    for a in node.attribute:
-        v = helper.get_attribute_value(a)
-        out[a.name] = v.decode() if isinstance(v, bytes) else v
-    return out
-
-
 def _convert(imp: _Importer, node, numpy_helper) -> None:
     if node.op_type not in CONVERTERS or node.domain not in ("", "ai.onnx"):
         raise _Fail(f"op_type {node.op_type} is not supported (supported: {', '.join(SUPPORTED)})")
+    check_node(node)
     if node.op_type == "Constant":
         a = next((x for x in node.attribute if x.name == "value"), None)
-        if a is None:
+        if a is None or a.type != a.TENSOR:
             raise _Fail("only Constant with a 'value' tensor is supported")
-        imp.consts[node.output[0]] = numpy_helper.to_array(a.t)
+        imp.consts[node.output[0]] = tensor_array(a.t, "value")
         return
-    CONVERTERS[node.op_type](imp, node, _attrs(node))
+    CONVERTERS[node.op_type](imp, node, node_attrs(node))
 
 
 CONVERTERS = {

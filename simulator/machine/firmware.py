@@ -181,6 +181,7 @@ class Firmware:
         for i, word in enumerate(float_words):
             emu.uc.reg_write(getattr(A, f"UC_ARM_REG_S{i}"), word)
         stack_words = core_words[4:]
+        self._check_stack_arguments(name, len(args), len(stack_words))
         sp = self.layout.stack_top - 4 * len(stack_words)
         sp &= ~7
         if stack_words:
@@ -208,6 +209,15 @@ class Firmware:
                 raise err
         elif stop.kind in ("exit", "returned"):
             self._arena.check_canaries()
+
+    def _check_stack_arguments(self, name: str, n_args: int, n_words: int) -> None:
+        """Arguments past r0-r3 go on the stack; they may take at most half of it (the callee
+        needs the rest), else the call is refused before anything is written."""
+        room = (self.layout.stack_top - self.layout.stack_base) // 2
+        if 4 * n_words + ARG_ALIGN > room:
+            raise ConfigError(f"{name}: {n_args} arguments put {4 * n_words} B on the stack; at most "
+                              f"{room - ARG_ALIGN} B (half the {self.layout.stack_top - self.layout.stack_base} B "
+                              "stack) can be passed there: pass an array instead, or a larger stack=")
 
     def _marshal(self, emu: Emulator, name: str, args, guard: bool = True) -> tuple[list[int], list[int], list]:
         hard_float = self.board.core.has_fpu

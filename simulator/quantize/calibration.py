@@ -30,6 +30,8 @@ def _sample(values: np.ndarray) -> np.ndarray:
 def qparams_for_range(lo: float, hi: float) -> tuple[float, int]:
     """Asymmetric int8 (scale, zero_point) covering ``[lo, hi]`` (widened to hold 0)."""
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise QuantizationError(f"range [{lo}, {hi}] is not finite: no int8 scale covers it")
     scale = float(np.float32(max(hi - lo, 1e-8) / 255.0))
     zp = int(np.clip(np.round(-128 - lo / scale), -128, 127))
     return scale, zp

@@ -46,10 +46,9 @@ def load_calibration(graph, path) -> list[np.ndarray]:
     model's NCHW data transposed to NHWC)."""
     from simulator.frontend.onnx_reader import is_onnx_graph, onnx_inputs_to_ir
 
-    try:
-        data = np.load(path, allow_pickle=False)
-    except ValueError as err:
-        raise QuantizationError(f"{path}: not a .npy array ({err})") from None
+    from simulator.npy import load_npy
+
+    data = load_npy(path, error=QuantizationError)      # header checked against a size bound first
     if is_onnx_graph(graph):
         return onnx_inputs_to_ir(graph, data, error=QuantizationError, what="calibration data")
     return [data]

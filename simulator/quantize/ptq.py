@@ -67,10 +67,12 @@ def check_calibration(graph: Graph, data) -> list[np.ndarray]:
         if a.ndim != len(want) + 1 or tuple(a.shape[1:]) != want or a.shape[0] < 1:
             raise QuantizationError(f"calibration data for input {k} ({t.name}): expected "
                                     f"{expected}, got {a.dtype} {list(a.shape)}")
+        with np.errstate(over="ignore"):
+            a = a.astype(np.float32)
         if not np.all(np.isfinite(a)):
             raise QuantizationError(f"calibration data for input {k} ({t.name}) contains "
-                                    "NaN or infinity")
-        out.append(a.astype(np.float32))
+                                    "NaN or infinity (or values beyond float32's range)")
+        out.append(a)
     return out
 
 
@@ -106,6 +108,11 @@ def activation_params(graph: Graph, values: dict, method: str) -> dict[int, tupl
     for t, v in values.items():
         if graph.tensor(t).is_const or graph.tensor(t).dtype != "float32":
             continue
+        if not np.all(np.isfinite(v)):
+            t_ = graph.tensor(t)
+            raise QuantizationError(f"tensor #{t} ({t_.name}): the float model computes NaN or infinity "
+                                    "on the calibration data (values beyond float32's range?): "
+                                    "no int8 range covers it")
         lo, hi = choose_range(v, method)
         r = ranges.setdefault(groups.find(t), [0.0, 0.0])
         r[0], r[1] = min(r[0], lo), max(r[1], hi)
@@ -163,7 +170,8 @@ def quantize_graph(float_graph: Graph, calibration_data, *, per_channel: bool = 
     # Calibration keeps every activation of every sample: bound it by the declared shapes first.
     check_geometry(g)
     check_host(g, host_budget, batch=int(batches[0].shape[0]))
-    values = float_ops.run_graph(g, batches, keep_all=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by tensor
+        values = float_ops.run_graph(g, batches, keep_all=True)
     act = activation_params(g, values, calibration)
 
     tensors = [copy.copy(t) for t in g.tensors]

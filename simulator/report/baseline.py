@@ -16,12 +16,25 @@ from .text import table
 from .thresholds import format_change, percent_change
 
 
+def _count(v, optional: bool) -> bool:
+    return (v is None and optional) or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+
+
 def load_baseline(path: str | Path) -> dict[str, dict]:
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_bytes())
+    except RecursionError:
+        raise ConfigError(f"--mcu-compare {path}: cannot read the baseline: nested too deeply") from None
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"--mcu-compare {path}: cannot read the baseline: {exc}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) and "instructions" in v for v in data.values()):
+        raise ConfigError(f"--mcu-compare {path}: cannot read the baseline: {str(exc)[:120]}") from None
+    if not isinstance(data, dict):
+        data = None
+    for nodeid, v in (data or {}).items():
+        if not (isinstance(v, dict) and isinstance(v.get("board"), str)
+                and _count(v.get("instructions"), False) and _count(v.get("cycles"), True)):
+            raise ConfigError(f"--mcu-compare {path}: entry {nodeid[:80]!r} is not {{board: text, cycles: "
+                              f"count or null, instructions: count}}, got {json.dumps(v)[:80]}")
+    if data is None:
         raise ConfigError(f"--mcu-compare {path}: not a baseline written by --mcu-save-baseline "
                           "(expected test id -> {board, cycles, instructions})")
     return data

@@ -5,6 +5,8 @@ index it without guarding every key, and a bad file becomes one ConfigError line
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -32,7 +34,22 @@ def _check(obj, fields: dict, where: str) -> None:
         value = obj[key]
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = "/".join("null" if t is type(None) else t.__name__ for t in types)
-            raise ConfigError(f"{where}.{key}: expected {names}, got {json.dumps(value)[:40]}")
+            raise ConfigError(f"{where}.{key}: expected {names}, got {_show(value)}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not _count(value):
+            raise ConfigError(f"{where}.{key}: {_show(value)} is not a count (0 to 2^63-1, finite)")
+
+
+def _count(v) -> bool:
+    """Every number in an analysis is a count, size, index, share or latency: finite, >= 0, and
+    within int64 (a value from a tampered file must not overflow float() in the renderers)."""
+    return math.isfinite(v) and 0 <= v < 2**63 if isinstance(v, float) else 0 <= v < 2**63
+
+
+def _show(value) -> str:
+    try:
+        return json.dumps(value)[:40]
+    except (ValueError, OverflowError):
+        return repr(value)[:40]
 
 
 def validate_analysis(data, source: str = "analysis") -> dict:
@@ -52,16 +69,28 @@ def validate_analysis(data, source: str = "analysis") -> dict:
     return data
 
 
+MAX_FILE_BYTES = 256 << 20          # an analysis of 4,000 layers is about 1 MB
+
+
 def load_analysis(path: str | Path) -> dict:
     try:
-        text = Path(path).read_text()
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_FILE_BYTES:
+                raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB: not an mcusim analysis")
+            raw = f.read()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return validate_analysis(parse_json(raw, path), str(path))
+
+
+def parse_json(raw: bytes, path) -> object:
+    """JSON from an untrusted file: malformed, non-UTF-8 or absurdly nested text is a ConfigError."""
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: not JSON: {exc}") from None
-    return validate_analysis(data, str(path))
+        return json.loads(raw)
+    except RecursionError:
+        raise ConfigError(f"{path}: not JSON: nested too deeply") from None
+    except ValueError as exc:                 # JSONDecodeError and UnicodeDecodeError
+        raise ConfigError(f"{path}: not JSON: {str(exc)[:120]}") from None
 
 
 def cost_metric(*analyses: dict) -> str:

@@ -199,12 +199,15 @@ class GccToolchain(Toolchain):
 _TOOLCHAINS = {"zig": ZigToolchain, "gcc": GccToolchain}
 
 
-@functools.cache
 def get_toolchain(name: str = "zig") -> Toolchain:
-    try:
-        return _TOOLCHAINS[name]()
-    except KeyError:
-        raise ToolchainError(f"unknown toolchain {name!r}; choose one of: {', '.join(_TOOLCHAINS)}") from None
+    if not isinstance(name, str) or name not in _TOOLCHAINS:
+        raise ToolchainError(f"unknown toolchain {name!r}; choose one of: {', '.join(_TOOLCHAINS)}"[:200])
+    return _toolchain(name)
+
+
+@functools.cache
+def _toolchain(name: str) -> Toolchain:
+    return _TOOLCHAINS[name]()
 
 
 def available_toolchains() -> list[str]:

@@ -159,3 +159,14 @@ def test_compare_fail_refuses_limits_that_could_never_fail(pytester, spec):
                                 f"--mcu-compare-fail={spec}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "the percentage must be a finite number >= 0" in result.stderr.str()
+
+
+def test_baseline_with_string_values_is_a_usage_error_not_an_internal_error(pytester):
+    pytester.makepyfile("def test_x(): pass")
+    (pytester.path / "b.json").write_text(json.dumps(
+        {"test_x.py::test_x": {"board": "rp2040", "cycles": "many", "instructions": "lots"}}))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--mcu-compare", "b.json",
+                                "--mcu-compare-fail=cycles:5%")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "entry 'test_x.py::test_x' is not" in result.stderr.str()
