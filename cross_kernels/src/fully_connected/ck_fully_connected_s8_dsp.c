@@ -6,10 +6,10 @@
  * gives the matching (w0,w2) and (w1,w3) via SXTB16 / SXTB16-ROR8, so one SMLAD per pair
  * needs no repacking. Main loop (ck_fc_mac_3rows, 3 rows x 4 inputs): 4 LDR, 8 extends,
  * 6 SMLAD = 12 MACs in 10 M7 cycles (schedule and rules at the function); the last one or
- * two rows use ck_fc_rows (2 rows x 4 inputs: 3 LDR, 6 extends, 4 SMLAD). Four rows per
- * pass (5 LDR, 10 extends, 8 SMLAD) saves nothing on the M7: ten extends, which cannot pair
- * with each other, take ten cycles per 16 MACs, the same 0.63 cycles/MAC as 8 per 12 plus
- * the two-instruction-per-cycle limit on 25 instructions (12.5 cycles). Accumulators start
+ * two rows use ck_fc_rows (2 rows x 4 inputs: 3 LDR, 6 extends, 4 SMLAD; kept out of line so
+ * the layer loop stays small). Four rows per pass (5 LDR, 10 extends, 8 SMLAD, 25
+ * instructions) would take 12.5 M7 cycles per 16 MACs at two instructions per cycle, about
+ * the same per MAC as three rows, for two more registers. Accumulators start
  * at the bias; requantization is ck_requant_s8 (same bits as ck_finish_s8).
  * The idea of expanding int8 to int16 pairs for SMLAD is CMSIS-NN's (arm_nn_vec_mat_mult_t_s8);
  * this code is our own.
@@ -20,8 +20,8 @@
 #if defined(CK_HAVE_DSP)
 /* acc[r] += sum_i w[r * n + i] * (x[i] + off) for r < rows (1 or 2; a missing second row
  * repeats the first and is dropped by the caller) */
-static void ck_fc_rows(const int8_t *x, const int8_t *w, int32_t n, int32_t rows, int32_t off,
-                       int32_t *acc)
+__attribute__((noinline)) static void ck_fc_rows(const int8_t *x, const int8_t *w, int32_t n,
+                                                 int32_t rows, int32_t off, int32_t *acc)
 {
     const int8_t *w0 = w, *w1 = rows > 1 ? w + n : w;
     const int32_t off2 = ck_dup16(off);
@@ -136,8 +136,8 @@ __attribute__((naked, noinline)) static void ck_fc_mac_3rows(
 #endif
 
 /* acc[r] += sum_i w[r * n + i] * (x[i] + off) for r < 3 */
-static inline void ck_fc_3rows(const int8_t *x, const int8_t *w, int32_t n,
-                                                  int32_t off, int32_t *acc)
+static inline void ck_fc_3rows(const int8_t *x, const int8_t *w, int32_t n, int32_t off,
+                               int32_t *acc)
 {
     const int32_t off2 = ck_dup16(off);
     int32_t groups = n >> 2;
