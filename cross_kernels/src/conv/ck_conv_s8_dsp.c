@@ -18,7 +18,9 @@
  * halves, 3 pointers, the count), so nothing spills. On the M7 two MACs never share a cycle
  * but loads, extends and the loop bookkeeping pair with them: 10 cycles per 16 MACs under
  * the published pipeline rules (schedule and rules at the function). It is kept out of line
- * so a profile shows the inner loop on its own. Weight rows start at c * K bytes: with
+ * so a profile shows the inner loop on its own. Outputs are requantized by ck_requant_fast
+ * (SMMULR, shift, SSAT: the same bits, see ck_conv_internal.h) when ck_fast_requant_ok holds
+ * for the layer, as in the depthwise and FC kernels; else by ck_requant_s8. Weight rows start at c * K bytes: with
  * K % 4 != 0 half the rows are not word aligned, and their weight loads are unaligned.
  */
 #include "ck_conv_internal.h"
@@ -224,15 +226,27 @@ __attribute__((noinline)) static void ck_conv_mac_2x2(const int16_t *col, const 
 }
 #endif
 
-/* a pair buffer (pixel 1 ignored when out1 is NULL) against every output channel */
+/* one output: ck_requant_fast (same bits, see ck_conv_internal.h) when the layer allows */
+static inline int8_t ck_conv_out(int32_t acc, int32_t m, int32_t s, int fast, int32_t oo,
+                                 int32_t oo2p1, int32_t lo, int32_t hi)
+{
+    if (fast) {
+        const int32_t v = ck_requant_fast(acc, m, s, oo2p1);
+        return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+    return ck_requant_s8(acc, m, s, oo, lo, hi);
+}
+
+/* a pair buffer (pixel 1 ignored when out1 is NULL) against every output channel; fast:
+ * ck_fast_requant_ok held for the layer */
 static void ck_mat_mult(const ck_conv_params *p, const int8_t *filter, const int16_t *col,
                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                        int8_t *out0, int8_t *out1)
+                        int fast, int8_t *out0, int8_t *out1)
 {
     const int32_t taps = p->k_h * p->k_w * p->in_c;
     const int32_t k4 = taps & ~3;
     const int16_t *t0 = col + 2 * k4, *t1 = t0 + (taps - k4);
-    const int32_t pc = p->per_channel, oo = p->output_offset;
+    const int32_t pc = p->per_channel, oo = p->output_offset, oo2p1 = 2 * oo + 1;
     const int32_t lo = p->act_min, hi = p->act_max;
     for (int32_t c = 0; c < p->out_c; c += 2) {
         const int32_t c1 = c + 1 < p->out_c ? c + 1 : c;
@@ -249,14 +263,14 @@ static void ck_mat_mult(const ck_conv_params *p, const int8_t *filter, const int
             acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)(w1[k] * t1[k - k4]));
         }
         const int32_t q0 = pc ? c : 0, q1 = pc ? c1 : 0;
-        out0[c] = ck_requant_s8(acc[0], mult[q0], shift[q0], oo, lo, hi);
+        out0[c] = ck_conv_out(acc[0], mult[q0], shift[q0], fast, oo, oo2p1, lo, hi);
         if (out1) {
-            out1[c] = ck_requant_s8(acc[1], mult[q0], shift[q0], oo, lo, hi);
+            out1[c] = ck_conv_out(acc[1], mult[q0], shift[q0], fast, oo, oo2p1, lo, hi);
         }
         if (c1 != c) {
-            out0[c1] = ck_requant_s8(acc[2], mult[q1], shift[q1], oo, lo, hi);
+            out0[c1] = ck_conv_out(acc[2], mult[q1], shift[q1], fast, oo, oo2p1, lo, hi);
             if (out1) {
-                out1[c1] = ck_requant_s8(acc[3], mult[q1], shift[q1], oo, lo, hi);
+                out1[c1] = ck_conv_out(acc[3], mult[q1], shift[q1], fast, oo, oo2p1, lo, hi);
             }
         }
     }
@@ -277,6 +291,8 @@ ck_status ck_conv_s8_dsp(const ck_conv_params *p, const int8_t *input, const int
         return CK_NO_SCRATCH;
     }
     int16_t *col = (int16_t *)scratch;
+    const int fast = ck_fast_requant_ok(bias, p->out_c, shift, p->per_channel ? p->out_c : 1,
+                                        (int64_t)p->k_h * p->k_w * p->in_c);
     int8_t *pending = 0;   /* the output of a pixel already in the pair buffer */
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
@@ -288,13 +304,13 @@ ck_status ck_conv_s8_dsp(const ck_conv_params *p, const int8_t *input, const int
                     pending = out;
                     continue;
                 }
-                ck_mat_mult(p, filter, col, bias, multiplier, shift, pending, out);
+                ck_mat_mult(p, filter, col, bias, multiplier, shift, fast, pending, out);
                 pending = 0;
             }
         }
     }
     if (pending) {
-        ck_mat_mult(p, filter, col, bias, multiplier, shift, pending, 0);
+        ck_mat_mult(p, filter, col, bias, multiplier, shift, fast, pending, 0);
     }
     return CK_OK;
 #else
