@@ -226,6 +226,13 @@ __attribute__((noinline)) static void ck_conv_mac_2x2(const int16_t *col, const 
 }
 #endif
 
+/* out of line: keeps ck_mat_mult small enough for its registers on the fast path */
+__attribute__((noinline)) static int8_t ck_conv_out_slow(int32_t acc, int32_t m, int32_t s,
+                                                         int32_t oo, int32_t lo, int32_t hi)
+{
+    return ck_requant_s8(acc, m, s, oo, lo, hi);
+}
+
 /* one output: ck_requant_fast (same bits, see ck_conv_internal.h) when the layer allows */
 static inline int8_t ck_conv_out(int32_t acc, int32_t m, int32_t s, int fast, int32_t oo,
                                  int32_t oo2p1, int32_t lo, int32_t hi)
@@ -234,7 +241,7 @@ static inline int8_t ck_conv_out(int32_t acc, int32_t m, int32_t s, int fast, in
         const int32_t v = ck_requant_fast(acc, m, s, oo2p1);
         return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
     }
-    return ck_requant_s8(acc, m, s, oo, lo, hi);
+    return ck_conv_out_slow(acc, m, s, oo, lo, hi);
 }
 
 /* a pair buffer (pixel 1 ignored when out1 is NULL) against every output channel; fast:
