@@ -1,7 +1,8 @@
 """Cycles (or instructions, where the cycle model is absent) per MAC of the conv, depthwise and
 fully connected kernels, on representative layer shapes from the bundled models.
 
-    python benchmarks/kernel_cycles.py [--boards stm32h743 nrf52840 rp2040] [--json]
+    python benchmarks/kernel_cycles.py [--boards stm32h743 nrf52840 rp2040] [--toolchain gcc]
+                                       [--json] [--before OLD.json [OLDER.json ...]]
 
 Each shape is a one-layer int8 model (ModelBuilder, random weights, seed 0) lowered, built and
 run by ``simulator.analyze.analyze``, so the figure is the generated code's own layer region
@@ -10,6 +11,9 @@ For the conv shapes on DSP cores it also reports the MAC loop on its own ("inner
 layer is called through ``Firmware.call(..., profile=True)`` and the cycles of
 ``ck_conv_mac_2x2`` (the out-of-line 2 channel x 2 pixel loop, call overhead included) are
 divided by the MACs it performs (4 * (K & ~3) per call; the K % 4 tail taps are outside it).
+``--before`` reads earlier ``--json`` outputs (oldest first, e.g. one taken before a cycle model
+change and one with the old kernels under the new model) and prints, per board and layer, the
+cycles per MAC of each beside today's, whole layer and MAC loop alone.
 Prints figures; never passes or fails on them.
 """
 from __future__ import annotations
@@ -74,7 +78,8 @@ def one_layer_model(kind: str, in_shape, w_shape, stride: int):
     return b.build()
 
 
-def conv_inner_loop(board: str, in_shape, w_shape, stride: int) -> float | None:
+def conv_inner_loop(board: str, in_shape, w_shape, stride: int,
+                    toolchain: str = "zig") -> float | None:
     """Cycles per MAC of the conv MAC loop alone (None without the DSP loop or cycle model)."""
     import tempfile
 
@@ -96,7 +101,7 @@ def conv_inner_loop(board: str, in_shape, w_shape, stride: int) -> float | None:
         stub = Path(tmp) / "main.c"
         stub.write_text("int main(void) { return 0; }\n")
         srcs = [stub] + [ROOT / "cross_kernels" / "src" / s for s in CONV_SOURCES]
-        fw = Machine(board).build(srcs)
+        fw = Machine(board, toolchain=toolchain).build(srcs)
         r = fw.call("ck_conv_s8_wrapper", params, x, wt, bias, mult, shift, out, scratch,
                     len(scratch), profile=True)
     loop = r.profile.get(INNER_LOOP)
@@ -106,10 +111,10 @@ def conv_inner_loop(board: str, in_shape, w_shape, stride: int) -> float | None:
     return round(loop["cycles"] / macs, 3)
 
 
-def measure(board: str) -> list[dict]:
+def measure(board: str, toolchain: str = "zig") -> list[dict]:
     rows = []
     for name, kind, in_shape, w_shape, stride in SHAPES:
-        a = analyze(one_layer_model(kind, in_shape, w_shape, stride), board)
+        a = analyze(one_layer_model(kind, in_shape, w_shape, stride), board, toolchain=toolchain)
         layer = a.layers[0]
         count = layer.cycles if layer.cycles is not None else layer.instructions
         rows.append({"board": board, "core": a.core, "layer": name, "kernel": layer.kernel,
@@ -118,8 +123,8 @@ def measure(board: str) -> list[dict]:
                      "per_mac": round(count / layer.macc, 3),
                      "per_mac_unit": "cycles" if layer.cycles is not None else "instructions",
                      "scratch_bytes": layer.scratch_bytes, "bit_exact": layer.bit_exact,
-                     "inner_per_mac": (conv_inner_loop(board, in_shape, w_shape, stride)
-                                       if kind == "conv" else None)})
+                     "inner_per_mac": (conv_inner_loop(board, in_shape, w_shape, stride,
+                                                       toolchain) if kind == "conv" else None)})
     return rows
 
 
@@ -142,10 +147,10 @@ def elementwise_model(kind: str, shapes):
     return b.build()
 
 
-def measure_elementwise(board: str) -> list[dict]:
+def measure_elementwise(board: str, toolchain: str = "zig") -> list[dict]:
     rows = []
     for name, kind, shapes in ELEMENTWISE:
-        layer = analyze(elementwise_model(kind, shapes), board).layers[0]
+        layer = analyze(elementwise_model(kind, shapes), board, toolchain=toolchain).layers[0]
         count = layer.cycles if layer.cycles is not None else layer.instructions
         n = int(np.prod(layer.output_shape))
         rows.append({"board": board, "layer": name, "kernel": layer.kernel, "elements": n,
@@ -169,18 +174,73 @@ def summary(rows: list[dict], ew_rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def before_after(before: list[dict], rows: list[dict], ew_rows: list[dict]) -> str:
+    """A Markdown table per board: each earlier run's figure, then today's (see --before)."""
+    def index(runs, key):
+        return [{(r["board"], r["layer"]): r[key] for r in run} for run in runs]
+    n = len(before)
+    heads = [b.get("label", f"run {i + 1}") for i, b in enumerate(before)] + ["now"]
+    out = []
+    for board in dict.fromkeys(r["board"] for r in rows):
+        out += [f"{board}, cycles per MAC (whole layer; MAC loop alone in brackets), "
+                f"{' / '.join(heads)}:", "",
+                "| layer (int8) | " + " | ".join(heads) + " |",
+                "|---|" + "---:|" * (n + 1)]
+        whole = index([b["rows"] for b in before] + [rows], "per_mac")
+        inner = index([b["rows"] for b in before] + [rows], "inner_per_mac")
+        for r in (r for r in rows if r["board"] == board):
+            k = (board, r["layer"])
+            cells = [_fmt(w.get(k)) + ("" if i.get(k) is None else f" ({i[k]:.2f})")
+                     for w, i in zip(whole, inner)]
+            out.append(f"| {r['layer']} | " + " | ".join(cells) + " |")
+        per_el = index([b.get("elementwise", []) for b in before] + [ew_rows], "per_element")
+        ew = [r for r in ew_rows if r["board"] == board]
+        if ew:
+            out += ["", "| layer (int8), cycles per element | " + " | ".join(heads) + " |",
+                    "|---|" + "---:|" * (n + 1)]
+            for r in ew:
+                k = (board, r["layer"])
+                out.append(f"| {r['layer']} | " + " | ".join(_fmt(p.get(k)) for p in per_el) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def load_before(paths) -> list[dict]:
+    runs = []
+    for path in paths or ():
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"--before {path}: not a kernel_cycles --json output ({exc})")
+        if data.get("benchmark") != "kernel_cycles" or not isinstance(data.get("rows"), list):
+            raise SystemExit(f"--before {path}: not a kernel_cycles --json output")
+        runs.append({**data, "label": Path(path).stem})
+    return runs
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--boards", nargs="+", default=["stm32h743", "nrf52840", "rp2040"])
+    ap.add_argument("--toolchain", default="zig", help="zig (default) or gcc")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--before", nargs="+", metavar="FILE.json",
+                    help="earlier --json outputs, oldest first: print them beside today's")
     args = ap.parse_args(argv)
+    before = load_before(args.before)
     t0 = time.perf_counter()
-    rows = [r for board in args.boards for r in measure(board)]
-    ew_rows = [r for board in args.boards for r in measure_elementwise(board)]
+    rows = [r for board in args.boards for r in measure(board, args.toolchain)]
+    ew_rows = [r for board in args.boards for r in measure_elementwise(board, args.toolchain)]
     if args.json:
-        print(json.dumps({"benchmark": "kernel_cycles", "rows": rows, "elementwise": ew_rows,
+        print(json.dumps({"benchmark": "kernel_cycles", "toolchain": args.toolchain,
+                          "rows": rows, "elementwise": ew_rows,
                           "wall_seconds": round(time.perf_counter() - t0, 1)}, indent=2))
         return 0
+    if before:
+        print(before_after(before, rows, ew_rows))
     print(f"{'board':<10} {'core':<5} {'layer':<36} {'MACC':>9} {'cycles':>10} "
           f"{'instr':>10} {'per MAC':>8} {'inner':>6}  bits")
     for r in rows:

@@ -14,10 +14,14 @@
  * K % 4 taps follow in order: pixel 0's at 2 * k4, pixel 1's after them.
  *
  * MAC loop (ck_conv_mac_2x2, 2 channels x 2 pixels, 4 taps): 4 im2col LDRs + 2 weight LDRs,
- * 4 SXTB16, 8 SMLAD = 16 MACs in 14 registers (4 accumulators, 4 im2col words, 2 weight
+ * 4 SXTB16, 8 SMLAD = 16 MACs in 14 registers (4 accumulators, 2 im2col words, 4 weight
  * halves, 3 pointers, the count), so nothing spills. On the M7 two MACs never share a cycle
- * but loads, extends and the loop bookkeeping pair with them: about 0.6-0.7 cycles per MAC.
- * It is kept out of line so a profile shows the inner loop on its own.
+ * but loads, extends and the loop bookkeeping pair with them: 10 cycles per 16 MACs under
+ * the published pipeline rules (schedule and rules at the function). It is kept out of line
+ * so a profile shows the inner loop on its own. Outputs are requantized by ck_requant_fast
+ * (SMMULR, shift, SSAT: the same bits, see ck_conv_internal.h) when ck_fast_requant_ok holds
+ * for the layer, as in the depthwise and FC kernels; else by ck_requant_s8. Weight rows start at c * K bytes: with
+ * K % 4 != 0 half the rows are not word aligned, and their weight loads are unaligned.
  */
 #include "ck_conv_internal.h"
 #include "ck_simd.h"
@@ -97,53 +101,104 @@ static void ck_im2col(const ck_conv_params *p, const int8_t *image, int32_t oy, 
 
 /* acc[0..3] = (ch0 px0, ch0 px1, ch1 px0, ch1 px1) over the first 4 * groups taps.
  *
- * 13 values are live in the loop (4 accumulators, both weight words as (even, odd) int16
- * pairs, one im2col word, 3 pointers, the count): with r7 kept as frame pointer, that is
- * every register left, and compilers then spill accumulators (a store per iteration, which
- * on the M7 cannot share a cycle with a MAC). The GNU-C build therefore fixes the schedule
- * in inline assembly, ordered for the M7's dual issue: every SMLAD shares its cycle with a
- * load, an extend (which must be the older of a pair) or the loop bookkeeping, about 11
- * cycles per 16 MACs. The C loop below is the same computation, for other compilers and for
- * CK_DSP_EMULATE. */
+ * The GNU-C build (gcc and clang) fixes the schedule in inline assembly, software-pipelined:
+ * the loop body finishes group g's eight SMLADs while it loads and extends group g + 1's
+ * words, and the last group runs in an epilogue that loads nothing ahead (no read past the
+ * filter rows or the pair buffer). 14 registers: 4 accumulators, 4 weight halves (a raw
+ * weight word is loaded into its even half's register and extended in place after its odd
+ * half), 2 im2col words, 3 pointers, the count (register names below are the roles; the
+ * code uses fixed registers, see the function). One iteration, in M7 issue cycles
+ * (older | younger), with the jnk0le/random "pipeline cycle test/doc/cortex_m7.md" (PIPE)
+ * rule each placement answers:
+ *   c0 sxtb16 we1          | smlad a00 (we0 xa)    extends are older-slot only and never pair
+ *   c1 smlad a10 (we1 xa)  | subs n                with each other; MACs never pair with each
+ *   c2 smlad a01 (we0 xb)  | ldr xa <- px0 (1,3)   other or with a store, so each MAC's partner
+ *   c3 ldr we0 <- w0 next  | smlad a11 (we1 xb)    is a load, an extend or the bookkeeping
+ *   c4 smlad a00 (wo0 xa)  | ldr xb <- px1 (1,3)
+ *   c5 ldr we1 <- w1 next  | smlad a10 (wo1 xa)
+ *   c6 smlad a01 (wo0 xb)  | ldr xa <- next px0 (0,2), col += 16 (pre-indexed)
+ *   c7 sxtb16 wo0 (ror 8)  | smlad a11 (wo1 xb)
+ *   c8 sxtb16 we0          | ldr xb <- next px1 (0,2)
+ *   c9 sxtb16 wo1 (ror 8)  | bne
+ * - "multiplications and multiply accumulates can't consume ldr result from previous cycle",
+ *   nor can an extend ("uxtab" consumes a word load a cycle later): every load is >= 2
+ *   cycles older than its first reader (im2col words 2-4, weight words 4);
+ * - two loads pair only when they hit different DTCM banks (even/odd words): no two loads
+ *   share a cycle here, so the schedule holds whatever the bank of each pointer;
+ * - the accumulator is read a stage late ("can be chained on accumulator dependency each
+ *   cycle"), so a00 .. a11 can be updated in any order;
+ * - pre/post-indexed base registers come from the address unit and are ready the next cycle.
+ * 20 instructions in 10 cycles per 16 MACs (the floor is 8: one MAC per cycle). The M4 is
+ * single issue: there the order puts two pairs of loads back to back (TRM 3.3.2: a load
+ * after a load costs one cycle less), 25 cycles per 16 MACs against 27 for the previous loop.
+ * The C loop below is the same computation, for other compilers and for CK_DSP_EMULATE. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* A naked function: the schedule needs 14 registers, one more than inline assembly gets when
+ * the compiler keeps r7 as frame pointer. Arguments as AAPCS passes them: r0 col, r1 w0,
+ * r2 w1, r3 groups, acc on the stack. Registers: a00 r4, a01 r5, a10 r6, a11 r7, we0 r8,
+ * wo0 r9, we1 r10, wo1 r11, xa r12, xb lr. groups must be >= 1 (the caller checks). */
+__attribute__((naked, noinline)) static void ck_conv_mac_2x2(
+    __attribute__((unused)) const int16_t *col, __attribute__((unused)) const int8_t *w0,
+    __attribute__((unused)) const int8_t *w1, __attribute__((unused)) int32_t groups,
+    __attribute__((unused)) int32_t *acc)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldr    r12, [sp, #36]\n\t"            /* acc (the fifth argument) */
+        "ldm    r12, {r4-r7}\n\t"
+        "ldr    r8, [r1], #4\n\t"
+        "ldr    r10, [r2], #4\n\t"
+        "ldr    r12, [r0]\n\t"
+        "ldr    lr, [r0, #8]\n\t"
+        "sxtb16 r9, r8, ror #8\n\t"
+        "sxtb16 r8, r8\n\t"
+        "sxtb16 r11, r10, ror #8\n\t"
+        "subs   r3, r3, #1\n\t"
+        "beq    2f\n\t"
+        ".p2align 2\n\t"                       /* M4: a word-aligned branch target */
+        "1:\n\t"
+        "sxtb16 r10, r10\n\t"                  /* c0 */
+        "smlad  r4, r8, r12, r4\n\t"
+        "smlad  r6, r10, r12, r6\n\t"          /* c1 */
+        "subs   r3, r3, #1\n\t"
+        "smlad  r5, r8, lr, r5\n\t"            /* c2 */
+        "ldr    r12, [r0, #4]\n\t"             /*    pixel 0, taps (1, 3) */
+        "ldr    r8, [r1], #4\n\t"              /* c3 next group's weights, row 0 */
+        "smlad  r7, r10, lr, r7\n\t"
+        "smlad  r4, r9, r12, r4\n\t"           /* c4 */
+        "ldr    lr, [r0, #12]\n\t"             /*    pixel 1, taps (1, 3) */
+        "ldr    r10, [r2], #4\n\t"             /* c5 next group's weights, row 1 */
+        "smlad  r6, r11, r12, r6\n\t"
+        "smlad  r5, r9, lr, r5\n\t"            /* c6 */
+        "ldr    r12, [r0, #16]!\n\t"           /*    next group: pixel 0, taps (0, 2) */
+        "sxtb16 r9, r8, ror #8\n\t"            /* c7 */
+        "smlad  r7, r11, lr, r7\n\t"
+        "sxtb16 r8, r8\n\t"                    /* c8 */
+        "ldr    lr, [r0, #8]\n\t"              /*    next group: pixel 1, taps (0, 2) */
+        "sxtb16 r11, r10, ror #8\n\t"          /* c9 */
+        "bne    1b\n\t"
+        "2:\n\t"                               /* the last group: nothing loaded ahead */
+        "sxtb16 r10, r10\n\t"
+        "smlad  r4, r8, r12, r4\n\t"
+        "smlad  r6, r10, r12, r6\n\t"
+        "smlad  r5, r8, lr, r5\n\t"
+        "ldr    r12, [r0, #4]\n\t"
+        "smlad  r7, r10, lr, r7\n\t"
+        "ldr    lr, [r0, #12]\n\t"
+        "smlad  r4, r9, r12, r4\n\t"
+        "smlad  r6, r11, r12, r6\n\t"
+        "smlad  r5, r9, lr, r5\n\t"
+        "smlad  r7, r11, lr, r7\n\t"
+        "ldr    r12, [sp, #36]\n\t"
+        "stm    r12, {r4-r7}\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#else
 __attribute__((noinline)) static void ck_conv_mac_2x2(const int16_t *col, const int8_t *w0,
                                                       const int8_t *w1, int32_t groups,
                                                       int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-    if (groups > 0) {
-        int32_t we0, wo0, we1, wo1, x;
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr    %[wo0], [%[w0]], #4\n\t"
-            "ldr    %[wo1], [%[w1]], #4\n\t"
-            "sxtb16 %[we0], %[wo0]\n\t"
-            "ldr    %[x], [%[col]]\n\t"               /* pixel 0, taps (0, 2) */
-            "sxtb16 %[we1], %[wo1]\n\t"
-            "smlad  %[a00], %[we0], %[x], %[a00]\n\t"
-            "sxtb16 %[wo0], %[wo0], ror #8\n\t"
-            "smlad  %[a10], %[we1], %[x], %[a10]\n\t"
-            "sxtb16 %[wo1], %[wo1], ror #8\n\t"
-            "ldr    %[x], [%[col], #8]\n\t"           /* pixel 1, taps (0, 2) */
-            "smlad  %[a01], %[we0], %[x], %[a01]\n\t"
-            "subs   %[n], %[n], #1\n\t"
-            "smlad  %[a11], %[we1], %[x], %[a11]\n\t"
-            "ldr    %[x], [%[col], #4]\n\t"           /* pixel 0, taps (1, 3) */
-            "smlad  %[a00], %[wo0], %[x], %[a00]\n\t"
-            "add    %[col], %[col], #16\n\t"
-            "smlad  %[a10], %[wo1], %[x], %[a10]\n\t"
-            "ldr    %[x], [%[col], #-4]\n\t"          /* pixel 1, taps (1, 3) */
-            "smlad  %[a01], %[wo0], %[x], %[a01]\n\t"
-            "smlad  %[a11], %[wo1], %[x], %[a11]\n\t"
-            "bne    1b\n\t"
-            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-              [col] "+r"(col), [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(groups),
-              [we0] "=&r"(we0), [wo0] "=&r"(wo0), [we1] "=&r"(we1), [wo1] "=&r"(wo1),
-              [x] "=&r"(x)
-            :
-            : "cc", "memory");
-    }
-#else
     CK_NO_UNROLL
     for (; groups > 0; --groups, col += 8) {
         const int32_t wa = ck_read_s32(w0), wb = ck_read_s32(w1);
@@ -164,29 +219,50 @@ __attribute__((noinline)) static void ck_conv_mac_2x2(const int16_t *col, const 
         a01 = ck_smlad(wo0, x, a01);
         a11 = ck_smlad(wo1, x, a11);
     }
-#endif
     acc[0] = a00;
     acc[1] = a01;
     acc[2] = a10;
     acc[3] = a11;
 }
+#endif
 
-/* a pair buffer (pixel 1 ignored when out1 is NULL) against every output channel */
+/* out of line: keeps ck_mat_mult small enough for its registers on the fast path */
+__attribute__((noinline)) static int8_t ck_conv_out_slow(int32_t acc, int32_t m, int32_t s,
+                                                         int32_t oo, int32_t lo, int32_t hi)
+{
+    return ck_requant_s8(acc, m, s, oo, lo, hi);
+}
+
+/* one output: ck_requant_fast (same bits, see ck_conv_internal.h) when the layer allows */
+static inline int8_t ck_conv_out(int32_t acc, int32_t m, int32_t s, int fast, int32_t oo,
+                                 int32_t oo2p1, int32_t lo, int32_t hi)
+{
+    if (fast) {
+        const int32_t v = ck_requant_fast(acc, m, s, oo2p1);
+        return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+    return ck_conv_out_slow(acc, m, s, oo, lo, hi);
+}
+
+/* a pair buffer (pixel 1 ignored when out1 is NULL) against every output channel; fast:
+ * ck_fast_requant_ok held for the layer */
 static void ck_mat_mult(const ck_conv_params *p, const int8_t *filter, const int16_t *col,
                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                        int8_t *out0, int8_t *out1)
+                        int fast, int8_t *out0, int8_t *out1)
 {
     const int32_t taps = p->k_h * p->k_w * p->in_c;
     const int32_t k4 = taps & ~3;
     const int16_t *t0 = col + 2 * k4, *t1 = t0 + (taps - k4);
-    const int32_t pc = p->per_channel, oo = p->output_offset;
+    const int32_t pc = p->per_channel, oo = p->output_offset, oo2p1 = 2 * oo + 1;
     const int32_t lo = p->act_min, hi = p->act_max;
     for (int32_t c = 0; c < p->out_c; c += 2) {
         const int32_t c1 = c + 1 < p->out_c ? c + 1 : c;
         const int8_t *w0 = filter + c * taps, *w1 = filter + c1 * taps;
         const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c1] : 0;
         int32_t acc[4] = {b0, b0, b1, b1};
-        ck_conv_mac_2x2(col, w0, w1, k4 >> 2, acc);
+        if (k4 > 0) {
+            ck_conv_mac_2x2(col, w0, w1, k4 >> 2, acc);
+        }
         for (int32_t k = k4; k < taps; ++k) {   /* wrapping: a lone pixel's slots are stale */
             acc[0] = (int32_t)((uint32_t)acc[0] + (uint32_t)(w0[k] * t0[k - k4]));
             acc[1] = (int32_t)((uint32_t)acc[1] + (uint32_t)(w0[k] * t1[k - k4]));
@@ -194,14 +270,14 @@ static void ck_mat_mult(const ck_conv_params *p, const int8_t *filter, const int
             acc[3] = (int32_t)((uint32_t)acc[3] + (uint32_t)(w1[k] * t1[k - k4]));
         }
         const int32_t q0 = pc ? c : 0, q1 = pc ? c1 : 0;
-        out0[c] = ck_requant_s8(acc[0], mult[q0], shift[q0], oo, lo, hi);
+        out0[c] = ck_conv_out(acc[0], mult[q0], shift[q0], fast, oo, oo2p1, lo, hi);
         if (out1) {
-            out1[c] = ck_requant_s8(acc[1], mult[q0], shift[q0], oo, lo, hi);
+            out1[c] = ck_conv_out(acc[1], mult[q0], shift[q0], fast, oo, oo2p1, lo, hi);
         }
         if (c1 != c) {
-            out0[c1] = ck_requant_s8(acc[2], mult[q1], shift[q1], oo, lo, hi);
+            out0[c1] = ck_conv_out(acc[2], mult[q1], shift[q1], fast, oo, oo2p1, lo, hi);
             if (out1) {
-                out1[c1] = ck_requant_s8(acc[3], mult[q1], shift[q1], oo, lo, hi);
+                out1[c1] = ck_conv_out(acc[3], mult[q1], shift[q1], fast, oo, oo2p1, lo, hi);
             }
         }
     }
@@ -222,6 +298,8 @@ ck_status ck_conv_s8_dsp(const ck_conv_params *p, const int8_t *input, const int
         return CK_NO_SCRATCH;
     }
     int16_t *col = (int16_t *)scratch;
+    const int fast = ck_fast_requant_ok(bias, p->out_c, shift, p->per_channel ? p->out_c : 1,
+                                        (int64_t)p->k_h * p->k_w * p->in_c);
     int8_t *pending = 0;   /* the output of a pixel already in the pair buffer */
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
@@ -233,13 +311,13 @@ ck_status ck_conv_s8_dsp(const ck_conv_params *p, const int8_t *input, const int
                     pending = out;
                     continue;
                 }
-                ck_mat_mult(p, filter, col, bias, multiplier, shift, pending, out);
+                ck_mat_mult(p, filter, col, bias, multiplier, shift, fast, pending, out);
                 pending = 0;
             }
         }
     }
     if (pending) {
-        ck_mat_mult(p, filter, col, bias, multiplier, shift, pending, 0);
+        ck_mat_mult(p, filter, col, bias, multiplier, shift, fast, pending, 0);
     }
     return CK_OK;
 #else
