@@ -29,6 +29,7 @@ from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
 from .reference.graph import run_graph
 from .reference.quantize_ops import quantize_f32_s8
+from .schedule import ScheduleChoice, measure_baseline, pick_schedule
 from .sizes import format_size
 
 SCHEMA = "mcusim.analysis/1"
@@ -83,6 +84,13 @@ class Analysis:
     reference_output: np.ndarray | None = None
     wall_seconds: float = 0.0
     toolchain_version: str = ""
+    schedule: ScheduleChoice | None = None   # how it was lowered to fit (simulator/schedule.py)
+
+    @property
+    def schedule_summary(self) -> str | None:
+        if self.schedule is None:
+            return None
+        return self.schedule.summary(self.cycles, self.flash_total if self.ran else None)
 
     @property
     def flash_total(self) -> int:
@@ -126,6 +134,8 @@ class Analysis:
                             "tensors": [{"index": t.index, "name": t.name, "offset": t.offset,
                                          "size": t.size, "first_op": t.first_op,
                                          "last_op": t.last_op} for t in self.tensors]},
+            "schedule": None if self.schedule is None else
+            {**self.schedule.to_dict(), "summary": self.schedule_summary},
         }
 
 
@@ -285,18 +295,21 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Ana
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
             input=None, stack=DEFAULT_STACK, max_instructions: int | None = None,
-            work_dir=None, caches: bool = True, progress=None) -> Analysis:
+            work_dir=None, caches: bool = True, progress=None,
+            schedule: str = "auto") -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
     a RAM overflow or a bit mismatch is returned in the Analysis (``fits``/``bit_exact``,
     ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
     cache assumption (see docs/cycle-model.md). ``progress(text)``, if given, is told each stage
-    and each layer as the emulated run passes it (the CLI shows it on a terminal)."""
+    and each layer as the emulated run passes it (the CLI shows it on a terminal).
+    ``schedule``: "plain" (one tensor each), "inplace", or "auto": the cheapest schedule whose
+    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, caches=caches,
-                        progress=progress or (lambda text: None))
+                        progress=progress or (lambda text: None), schedule=schedule)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -304,7 +317,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             caches, progress) -> Analysis:
+             caches, progress, schedule="auto") -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
@@ -317,16 +330,25 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, caches=caches,
                       **kwargs)
     progress("lowering to C")
-    lm = lower_graph(graph, machine.board)
+    choice = pick_schedule(graph, machine.board, machine.ram_limit,
+                           lambda l: ram_need(l, machine.stack_size), schedule)
+    lm = choice.lowered
     need = ram_need(lm, machine.stack_size)
     result = _base(lm, machine, machine.toolchain.name, need)
+    result.schedule = choice
     result.reference_output = reference[lm.output]
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name)
         _build_and_run(lm, machine, x, reference, result, work_dir, progress)
     except RamOverflow as err:
         result.fits = False
-        result.overflow = str(err)
+        result.overflow = (f"{err}\n{choice.summary()}" if len(choice.candidates) > 1
+                           else str(err))
+    if result.ran and choice.chosen != "plain":
+        progress("measuring the plain schedule's cost")
+        measure_baseline(choice, lambda: analyze(
+            graph, board, toolchain=toolchain, input=x, stack=stack, caches=caches,
+            max_instructions=max_instructions, schedule="plain"))
     result.wall_seconds = time.perf_counter() - t0
     return result
 

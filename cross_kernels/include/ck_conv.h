@@ -76,7 +76,7 @@ ck_status ck_conv_s8_wrapper(const ck_conv_params *params, const int8_t *input,
                              const int32_t *multiplier, const int32_t *shift, int8_t *output,
                              void *scratch, int32_t scratch_bytes);
 
-/* --- DEPTHWISE_CONV_2D (no scratch needed by any variant) ----------------------------- */
+/* --- DEPTHWISE_CONV_2D (no scratch, except the in-place variant) -------------------- */
 
 ck_status ck_depthwise_conv_s8(const ck_conv_params *params, const int8_t *input,
                                const int8_t *filter, const int32_t *bias,
@@ -94,5 +94,18 @@ ck_status ck_depthwise_conv_s8_wrapper(const ck_conv_params *params, const int8_
                                        const int8_t *filter, const int32_t *bias,
                                        const int32_t *multiplier, const int32_t *shift,
                                        int8_t *output);
+
+/* In place (TinyEngine-style): the output overwrites the input in `buf` channel by channel,
+ * through a one-channel temporary in `scratch` (out_h * out_w bytes, the _get_buffer_size).
+ * buf  [in/out] int8 [1, in_h, in_w, C] on entry, [1, out_h, out_w, C] (NHWC, at buf) on
+ *               return; needs max(input, output) bytes.
+ * Valid for batches 1, depth_multiplier 1, out_h * out_w <= in_h * in_w (any stride,
+ * padding, dilation); else CK_ARG_ERROR before anything is written. Portable C. */
+int32_t ck_depthwise_conv_s8_inplace_get_buffer_size(const ck_conv_params *params);
+
+ck_status ck_depthwise_conv_s8_inplace(const ck_conv_params *params, int8_t *buf,
+                                       const int8_t *filter, const int32_t *bias,
+                                       const int32_t *multiplier, const int32_t *shift,
+                                       void *scratch, int32_t scratch_bytes);
 
 #endif /* CK_CONV_H */

@@ -36,8 +36,10 @@ The arena for a model with tensors t0..t3, where t0 and t2 reuse the same bytes:
     g_arena + 9600  └─────────────────────────┘ = arena_bytes (the peak)
                       op0 ──────────────► op3     time
 
-In-place aliasing (a RESHAPE whose output is its input's bytes) is done by the caller, who
-adds one buffer for the pair with the union of both lifetimes; see :func:`plan_graph`.
+In-place aliasing (a RESHAPE whose output is its input's bytes, or an op that writes its
+output over an input that dies there, lower/inplace.py) is done by the caller, who adds one
+buffer for the group with the union of the lifetimes and the largest member's size; see
+:func:`plan_graph`.
 """
 from __future__ import annotations
 
@@ -193,17 +195,31 @@ def tensor_lifetimes(graph, aliases: dict[int, int]) -> dict[int, tuple[int, int
     return {t: (lo, hi) for t, (lo, hi) in life.items()}
 
 
+def _group_bytes(graph, aliases: dict[int, int]) -> dict[int, int]:
+    """Root tensor -> the largest member of its alias group: an in-place op's output may be
+    larger than the input whose bytes it takes (a depthwise conv with padding)."""
+    out: dict[int, int] = {}
+    for t in aliases:
+        r = t
+        while r in aliases:
+            r = aliases[r]
+        out[r] = max(out.get(r, graph.tensor(r).nbytes), graph.tensor(t).nbytes)
+    return out
+
+
 def plan_graph(graph, aliases: dict[int, int] | None = None,
                alignment: int = ALIGNMENT) -> MemoryPlan:
     """Plan every non-constant tensor of ``graph``. ``aliases`` maps a tensor to the tensor
     whose bytes it reuses (RESHAPE output -> input); both get the same offset."""
     aliases = dict(aliases or {})
     lifetimes = tensor_lifetimes(graph, aliases)
+    group_bytes = _group_bytes(graph, aliases)
     planner = GreedyPlanner(alignment)
     buffer_of: dict[int, int] = {}
     for t, (lo, hi) in sorted(lifetimes.items()):
         tensor = graph.tensor(t)
-        buffer_of[t] = planner.add_buffer(tensor.nbytes, lo, hi, tensor.name)
+        buffer_of[t] = planner.add_buffer(group_bytes.get(t, tensor.nbytes), lo, hi,
+                                          tensor.name)
     plan = planner.plan()
     slots: dict[int, TensorSlot] = {}
     for t, bid in buffer_of.items():

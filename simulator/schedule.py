@@ -1,0 +1,132 @@
+"""RAM-aware scheduling: pick how to lower a model so that it fits a RAM budget.
+
+    choice = pick_schedule(graph, board, limit, need, requested="auto")
+    choice.lowered            # the LoweredModel to build
+    choice.chosen, choice.candidates, choice.summary()
+
+Schedules, in order of their cycle cost (the cheapest that fits wins under "auto"):
+
+    plain     one kernel per op, every tensor in its own bytes (the greedy planner's arena)
+    inplace   elementwise ops and depthwise convs overwrite an input that dies there
+              (lower/inplace.py); elementwise in place costs nothing, the in-place depthwise
+              is portable C (no DSP path), so it costs cycles on M4/M7
+
+Nothing is built here: each candidate is lowered and planned (milliseconds), and its RAM need
+(arena + scratch + stack + static, analyze.ram_need) compared with the limit. When nothing
+fits, the candidate with the smallest need is kept, so the overflow report names the smallest
+peak reached and the layer that sets it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+from .lower import LoweredModel, lower_graph
+from .sizes import format_size
+
+SCHEDULES = ("plain", "inplace")         # in order of cost
+CHOICES = ("auto",) + SCHEDULES
+
+
+@dataclass
+class Candidate:
+    schedule: str
+    arena: int
+    ram_total: int                       # arena + scratch + stack + static
+    fits: bool
+    peak_op: int                         # the op where the arena's peak is set
+    peak_opcode: str
+    timeline: list[int] = field(default_factory=list)   # live arena bytes after each op
+    inplace_ops: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"schedule": self.schedule, "arena": self.arena, "ram_total": self.ram_total,
+                "fits": self.fits, "peak_op": self.peak_op, "peak_opcode": self.peak_opcode,
+                "timeline": list(self.timeline), "inplace_ops": list(self.inplace_ops)}
+
+
+@dataclass
+class ScheduleChoice:
+    requested: str
+    chosen: str
+    candidates: list[Candidate]
+    lowered: LoweredModel
+    baseline_cycles: int | None = None   # the plain schedule's cycles, when another was chosen
+    baseline_flash: int | None = None
+
+    @property
+    def best(self) -> Candidate:
+        return next(c for c in self.candidates if c.schedule == self.chosen)
+
+    def summary(self, cycles: int | None = None, flash: int | None = None) -> str:
+        """One line: what was chosen, its RAM, and its cost against the plain schedule."""
+        c = self.best
+        if not c.fits:
+            tried = ", ".join(f"{x.schedule} {format_size(x.ram_total)}" for x in self.candidates)
+            return (f"no schedule fits (tried {tried}); the smallest need is {self.chosen}, "
+                    f"{format_size(c.ram_total)}, its arena peak set at op #{c.peak_op} "
+                    f"({c.peak_opcode})")
+        text = f"fits in {format_size(c.ram_total)} with the {self.chosen} schedule"
+        if self.chosen != "plain" and c.inplace_ops:
+            text += f" ({len(c.inplace_ops)} ops in place)"
+        cost = []
+        if self.baseline_cycles and cycles is not None:
+            cost.append(f"{100.0 * (cycles - self.baseline_cycles) / self.baseline_cycles:+.1f} "
+                        f"% cycles")
+        if self.baseline_flash and flash is not None:
+            cost.append(f"{flash - self.baseline_flash:+d} B flash")
+        if cost:
+            text += ", " + ", ".join(cost) + " against plain"
+        return text
+
+    def to_dict(self) -> dict:
+        return {"requested": self.requested, "chosen": self.chosen,
+                "baseline_cycles": self.baseline_cycles, "baseline_flash": self.baseline_flash,
+                "candidates": [c.to_dict() for c in self.candidates]}
+
+
+def arena_timeline(lm: LoweredModel) -> list[int]:
+    """Live arena bytes at each op (the planner's buffers live there, aligned)."""
+    plan = lm.memory.plan
+    return [plan.live_bytes(i) for i in range(len(lm.graph.ops))]
+
+
+def candidate(lm: LoweredModel, need: dict, limit: int) -> Candidate:
+    total = sum(need.values())
+    op_i = lm.memory.peak_op()
+    opcode = lm.graph.ops[op_i].opcode if lm.graph.ops else "input"
+    return Candidate(lm.schedule, lm.arena_bytes, total, total <= limit, op_i, opcode,
+                     arena_timeline(lm), [l.index for l in lm.layers if l.inplace])
+
+
+def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> ScheduleChoice:
+    """Lower ``graph`` for ``board`` with the cheapest schedule whose RAM need fits ``limit``
+    (``requested`` "auto"), or with the one schedule asked for. ``need(lm)`` is the RAM
+    need dict of a lowered model."""
+    if requested not in CHOICES:
+        raise ConfigError(f"unknown schedule {requested!r}: choose one of {', '.join(CHOICES)}")
+    names = SCHEDULES if requested == "auto" else (requested,)
+    tried: list[tuple[Candidate, LoweredModel]] = []
+    for name in names:
+        lm = lower_graph(graph, board, name)
+        c = candidate(lm, need(lm), limit)
+        tried.append((c, lm))
+        if c.fits:
+            break
+    best, lm = next(((c, lm) for c, lm in tried if c.fits),
+                    min(tried, key=lambda t: t[0].ram_total))
+    return ScheduleChoice(requested, best.schedule, [c for c, _ in tried], lm)
+
+
+def measure_baseline(choice: ScheduleChoice, run_plain) -> None:
+    """Fill the plain schedule's cycles and flash into ``choice`` from ``run_plain()`` (an
+    Analysis of the plain schedule on the board's default RAM); left None when plain does not
+    run there either."""
+    from .errors import McusimError
+    try:
+        a = run_plain()
+    except McusimError:
+        return
+    if a.ran and a.bit_exact:
+        choice.baseline_cycles = a.cycles
+        choice.baseline_flash = a.flash_total

@@ -1,0 +1,33 @@
+"""Small int8 models for the scheduling tests, built with ModelBuilder (no files)."""
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.frontend.builder import ModelBuilder
+
+
+def _w(rng, *shape):
+    return rng.normal(0, 0.3, shape).astype(np.float32)
+
+
+def mobile_block(seed: int = 0, hw: int = 12, c: int = 8):
+    """conv s2 -> dw s1 (+RELU6) -> pw -> relu -> residual add -> dw s2 -> avgpool ->
+    reshape -> fc -> softmax: every in-place kind, a residual, an alias."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder(f"mobile_block_{seed}")
+    x = b.input((1, hw, hw, 3), scale=0.02, zero_point=-5)
+    y = b.conv2d(x, _w(rng, c, 3, 3, 3), _w(rng, c), stride=2, activation="RELU",
+                 out_scale=0.05, out_zp=-128)
+    d = b.depthwise_conv2d(y, _w(rng, 1, 3, 3, c), _w(rng, c), activation="RELU6",
+                           out_scale=0.04, out_zp=-128)
+    p = b.conv2d(d, _w(rng, c, 1, 1, c), _w(rng, c), out_scale=0.06, out_zp=3)
+    r = b.relu(p)
+    s = b.add(r, y, out_scale=0.07, out_zp=-10)
+    d2 = b.depthwise_conv2d(s, _w(rng, 1, 3, 3, c), _w(rng, c), stride=2, padding="SAME",
+                            activation="RELU", out_scale=0.05, out_zp=-128)
+    pool = b.avg_pool2d(d2, (d2_hw := (hw // 4)), stride=1)
+    flat = b.reshape(pool, (1, c))
+    f = b.fully_connected(flat, _w(rng, 4, c), _w(rng, 4), out_scale=0.1, out_zp=0)
+    b.output(b.softmax(f))
+    del d2_hw
+    return b.build()
