@@ -9,7 +9,8 @@ Schedules, in order of their cycle cost (the cheapest that fits wins under "auto
     plain     one kernel per op, every tensor in its own bytes (the greedy planner's arena)
     inplace   elementwise ops and depthwise convs overwrite an input that dies there
               (lower/inplace.py); elementwise in place costs nothing, the in-place depthwise
-              is portable C (no DSP path), so it costs cycles on M4/M7
+              is portable C (no DSP path), so it costs cycles on M4/M7 and is used only
+              where it lowers arena + scratch (prune_inplace)
 
 Nothing is built here: each candidate is lowered and planned (milliseconds), and its RAM need
 (arena + scratch + stack + static, analyze.ram_need) compared with the limit. When nothing
@@ -99,6 +100,25 @@ def candidate(lm: LoweredModel, need: dict, limit: int) -> Candidate:
                      arena_timeline(lm), [l.index for l in lm.layers if l.inplace])
 
 
+def _lower(graph, board, name: str) -> LoweredModel:
+    return prune_inplace(graph, board) if name == "inplace" else lower_graph(graph, board, name)
+
+
+def prune_inplace(graph, board) -> LoweredModel:
+    """The inplace schedule, with each in-place kernel variant (a depthwise conv: slower than
+    the DSP kernel it replaces) put back out of place when that does not grow the arena plus
+    scratch. Elementwise ops in place cost nothing and stay. Greedy, one op at a time, last
+    op first (the early, large layers are where the peak usually is)."""
+    lm = lower_graph(graph, board, "inplace")
+    keep: frozenset[int] = frozenset()
+    cost = lm.arena_bytes + lm.scratch_bytes
+    for layer in reversed([l for l in lm.layers if l.inplace and l.rule.variant]):
+        trial = lower_graph(graph, board, "inplace", keep | {layer.index})
+        if trial.arena_bytes + trial.scratch_bytes <= cost:
+            keep, lm, cost = keep | {layer.index}, trial, trial.arena_bytes + trial.scratch_bytes
+    return lm
+
+
 def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> ScheduleChoice:
     """Lower ``graph`` for ``board`` with the cheapest schedule whose RAM need fits ``limit``
     (``requested`` "auto"), or with the one schedule asked for. ``need(lm)`` is the RAM
@@ -108,7 +128,7 @@ def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> Sc
     names = SCHEDULES if requested == "auto" else (requested,)
     tried: list[tuple[Candidate, LoweredModel]] = []
     for name in names:
-        lm = lower_graph(graph, board, name)
+        lm = _lower(graph, board, name)
         c = candidate(lm, need(lm), limit)
         tried.append((c, lm))
         if c.fits:

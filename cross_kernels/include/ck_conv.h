@@ -76,6 +76,18 @@ ck_status ck_conv_s8_wrapper(const ck_conv_params *params, const int8_t *input,
                              const int32_t *multiplier, const int32_t *shift, int8_t *output,
                              void *scratch, int32_t scratch_bytes);
 
+/* 1x1, stride 1, no padding, in place: output row r overwrites the input through a one-row
+ * temporary (rows in order when out_c <= in_c, in reverse when out_c > in_c), each row
+ * computed by ck_conv_s8_wrapper (same bits). buf [in/out]: the input NHWC on entry, the
+ * output NHWC at buf on return; max(input, output) bytes. scratch: the _get_buffer_size,
+ * round_up(out_w * out_c, 4) + the wrapper's need for one row. */
+int32_t ck_conv_s8_pointwise_inplace_get_buffer_size(const ck_conv_params *params);
+
+ck_status ck_conv_s8_pointwise_inplace(const ck_conv_params *params, int8_t *buf,
+                                       const int8_t *filter, const int32_t *bias,
+                                       const int32_t *multiplier, const int32_t *shift,
+                                       void *scratch, int32_t scratch_bytes);
+
 /* --- DEPTHWISE_CONV_2D (no scratch, except the in-place variant) -------------------- */
 
 ck_status ck_depthwise_conv_s8(const ck_conv_params *params, const int8_t *input,

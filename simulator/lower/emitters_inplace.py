@@ -15,4 +15,17 @@ def depthwise_conv2d_inplace(ctx) -> KernelCall:
     return call
 
 
-EMITTERS = {"depthwise_conv2d_inplace": depthwise_conv2d_inplace}
+def conv2d_pointwise_inplace(ctx) -> KernelCall:
+    """ck_conv_s8_pointwise_inplace(params, buf, filter, bias, mult, shift, scratch, bytes)."""
+    call = _conv_like(ctx, depthwise=False)
+    x, w, bias, mult, shift, _out = call.args
+    call.args = [x, w, bias, mult, shift]
+    f = call.fields
+    row = (int(f["out_w"]) * int(f["out_c"]) + 3) // 4 * 4
+    call.scratch_bytes = row + (4 * int(f["in_c"]) if ctx.rule.scratch == "row_im2col" else 0)
+    call.with_scratch = True
+    return call
+
+
+EMITTERS = {"depthwise_conv2d_inplace": depthwise_conv2d_inplace,
+            "conv2d_pointwise_inplace": conv2d_pointwise_inplace}

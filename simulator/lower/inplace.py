@@ -11,7 +11,9 @@ group by its largest member), exactly as a RESHAPE alias does:
   input (a residual ADD overwrites the branch that dies);
 * ``"channel"`` (DEPTHWISE_CONV_2D): the row's ``variant = "inplace"`` kernel overwrites its
   input channel by channel (ck_depthwise_conv_s8_inplace), for depth multiplier 1, batch 1
-  and an output with no more pixels than the input.
+  and an output with no more pixels than the input;
+* ``"rows"`` (CONV_2D 1x1, stride 1, same height and width): ck_conv_s8_pointwise_inplace
+  overwrites its input row by row (in reverse when the conv widens the channels).
 
 TinyEngine (Lin et al., "MCUNet: Tiny Deep Learning on IoT Devices", NeurIPS 2020, sec. 3.3)
 reports the in-place depthwise as the step that lowers the peak of inverted-bottleneck models.
@@ -50,6 +52,14 @@ def _channel_ok(graph, op) -> bool:
     return x.shape[3] == y.shape[3] and y.shape[1] * y.shape[2] <= x.shape[1] * x.shape[2]
 
 
+def _pointwise_ok(graph, op) -> bool:
+    x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    o = op.options
+    return (len(x.shape) == 4 and len(w.shape) == 4 and tuple(w.shape[1:3]) == (1, 1)
+            and x.dtype == "int8" and tuple(x.shape[:3]) == tuple(y.shape[:3])
+            and int(o.get("stride_h", 1)) == 1 and int(o.get("stride_w", 1)) == 1)
+
+
 def _candidates(graph, op, rule: Rule, has_dsp: bool) -> tuple[list[int], Rule | None]:
     """Inputs whose bytes the output could take, and the variant rule to use (or None)."""
     out = op.outputs[0]
@@ -58,15 +68,17 @@ def _candidates(graph, op, rule: Rule, has_dsp: bool) -> tuple[list[int], Rule |
         inputs = live if op.opcode in SYMMETRIC else live[:1]
         return [t for t in inputs if _same_bytes(graph, t, out)], None
     variant = select_variant(op, op_signature(graph, op), has_dsp, "inplace")
-    if variant is not None and variant.inplace == "channel" and live[:1] == op.inputs[:1] \
-            and _channel_ok(graph, op):
+    ok = {"channel": _channel_ok, "rows": _pointwise_ok}
+    if variant is not None and variant.inplace in ok and live[:1] == op.inputs[:1] \
+            and ok[variant.inplace](graph, op):
         return [op.inputs[0]], variant
     return [], None
 
 
 def choose_inplace(graph, rules: dict[int, Rule], aliases: dict[int, int],
-                   has_dsp: bool) -> InplaceChoice:
-    """The in-place ops of ``graph`` given the plain ``rules`` and the RESHAPE ``aliases``."""
+                   has_dsp: bool, keep_plain=frozenset()) -> InplaceChoice:
+    """The in-place ops of ``graph`` given the plain ``rules`` and the RESHAPE ``aliases``;
+    ops in ``keep_plain`` stay out of place."""
     aliases = dict(aliases)
     life = tensor_lifetimes(graph, aliases)
     pinned = {_root(t, aliases) for t in graph.outputs}
@@ -74,7 +86,7 @@ def choose_inplace(graph, rules: dict[int, Rule], aliases: dict[int, int],
     variants: dict[int, Rule] = {}
     for op in graph.ops:
         out = op.outputs[0]
-        if out in aliases:
+        if out in aliases or op.index in keep_plain:
             continue
         inputs, variant = _candidates(graph, op, rules[op.index], has_dsp)
         for x in inputs:

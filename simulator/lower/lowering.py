@@ -188,9 +188,11 @@ def _emit(ctx: _Context) -> KernelCall:
                          path=ctx.graph.source, op_index=op.index, opcode=op.opcode) from None
 
 
-def lower_graph(graph: Graph, board: Board, schedule: str = "plain") -> LoweredModel:
+def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
+                keep_plain: frozenset[int] = frozenset()) -> LoweredModel:
     """``schedule`` "plain": one kernel call per op into its own tensor; "inplace": ops whose
-    input dies there write over it where their rule allows (lower/inplace.py)."""
+    input dies there write over it where their rule allows (lower/inplace.py), except the
+    op indices in ``keep_plain``."""
     _check_io(graph)
     has_dsp = board.core.has_dsp
     if schedule not in LOWER_SCHEDULES:
@@ -206,7 +208,7 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain") -> LoweredM
             aliases[op.outputs[0]] = op.inputs[0]
     inplace_outputs: dict[int, int] = {}
     if schedule == "inplace":
-        choice = choose_inplace(graph, rules, aliases, has_dsp)
+        choice = choose_inplace(graph, rules, aliases, has_dsp, keep_plain)
         rules.update(choice.rules)
         aliases.update(choice.aliases)
         inplace_outputs = choice.aliases

@@ -59,9 +59,18 @@ class Buffer:
     first_use: int       # inclusive op index
     last_use: int        # inclusive op index
     name: str = ""
+    # (first, last, bytes) pieces when the size changes over the lifetime (an in-place group:
+    # a depthwise input, then a wider pointwise output in the same bytes); None: one piece
+    profile: tuple[tuple[int, int, int], ...] | None = None
 
     def overlaps_in_time(self, other: "Buffer") -> bool:
         return self.first_use <= other.last_use and other.first_use <= self.last_use
+
+    def pieces(self) -> tuple[tuple[int, int, int], ...]:
+        return self.profile or ((self.first_use, self.last_use, self.size),)
+
+    def size_at(self, op_index: int) -> int:
+        return max((n for lo, hi, n in self.pieces() if lo <= op_index <= hi), default=0)
 
 
 @dataclass
@@ -76,7 +85,7 @@ class Plan:
         return [b for b in self.buffers if b.first_use <= op_index <= b.last_use]
 
     def live_bytes(self, op_index: int) -> int:
-        return sum(align_up(b.size, self.alignment) for b in self.live_at(op_index))
+        return sum(align_up(b.size_at(op_index), self.alignment) for b in self.live_at(op_index))
 
     def peak_op(self) -> int:
         """The op with the most live bytes (a lower bound on any arena), among the ops where
@@ -94,11 +103,14 @@ class GreedyPlanner:
     alignment: int = ALIGNMENT
     buffers: list[Buffer] = field(default_factory=list)
 
-    def add_buffer(self, size: int, first_use: int, last_use: int, name: str = "") -> int:
+    def add_buffer(self, size: int, first_use: int, last_use: int, name: str = "",
+                   profile=None) -> int:
+        """``profile``: optional (first, last, bytes) pieces covering the lifetime, for a
+        buffer whose size changes; ``size`` is then their largest."""
         if size < 0 or first_use > last_use:
             raise ValueError(f"bad buffer {name!r}: size {size}, uses {first_use}..{last_use}")
         self.buffers.append(Buffer(len(self.buffers), int(size), int(first_use), int(last_use),
-                                   name))
+                                   name, tuple(profile) if profile else None))
         return len(self.buffers) - 1
 
     def orders(self) -> dict[str, list[Buffer]]:
@@ -129,15 +141,29 @@ class GreedyPlanner:
         return Plan(list(self.buffers), offsets, peak, self.alignment, name)
 
     def _lowest_fit(self, buf: Buffer, placed: list[Buffer], offsets: list[int]) -> int:
-        size = align_up(buf.size, self.alignment)
-        rivals = sorted((offsets[p.id], offsets[p.id] + align_up(p.size, self.alignment))
-                        for p in placed if p.overlaps_in_time(buf))
-        candidate = 0
-        for start, end in rivals:
-            if candidate + size <= start:
-                break
-            candidate = max(candidate, end)
-        return candidate
+        if buf.profile is None and all(p.profile is None for p in placed):
+            size = align_up(buf.size, self.alignment)
+            rivals = sorted((offsets[p.id], offsets[p.id] + align_up(p.size, self.alignment))
+                            for p in placed if p.overlaps_in_time(buf))
+            candidate = 0
+            for start, end in rivals:
+                if candidate + size <= start:
+                    break
+                candidate = max(candidate, end)
+            return candidate
+        return self._lowest_fit_pieces(buf, placed, offsets)
+
+    def _lowest_fit_pieces(self, buf: Buffer, placed: list[Buffer], offsets: list[int]) -> int:
+        """Lowest offset where no piece of ``buf`` meets, in time and address, a piece of a
+        placed buffer. Each conflict is (their start, their end, our piece's size)."""
+        a = self.alignment
+        conflicts = [(offsets[p.id], offsets[p.id] + align_up(n2, a), align_up(n1, a))
+                     for p in placed for lo1, hi1, n1 in buf.pieces()
+                     for lo2, hi2, n2 in p.pieces() if lo1 <= hi2 and lo2 <= hi1]
+        for candidate in sorted({0} | {end for _, end, _ in conflicts}):
+            if all(candidate + n <= start or candidate >= end for start, end, n in conflicts):
+                return candidate
+        return 0
 
 
 @dataclass
@@ -195,15 +221,33 @@ def tensor_lifetimes(graph, aliases: dict[int, int]) -> dict[int, tuple[int, int
     return {t: (lo, hi) for t, (lo, hi) in life.items()}
 
 
-def _group_bytes(graph, aliases: dict[int, int]) -> dict[int, int]:
-    """Root tensor -> the largest member of its alias group: an in-place op's output may be
-    larger than the input whose bytes it takes (a depthwise conv with padding)."""
-    out: dict[int, int] = {}
+def _group_profiles(graph, aliases: dict[int, int]) -> dict[int, list[tuple[int, int, int]]]:
+    """Root tensor -> (first, last, bytes) pieces of its alias group, when its members differ
+    in size: at each op the group needs its largest member live there (an in-place chain
+    dw 18 KB -> pw 36 KB needs 36 KB only from the pw on)."""
+    members: dict[int, list[int]] = {}
     for t in aliases:
         r = t
         while r in aliases:
             r = aliases[r]
-        out[r] = max(out.get(r, graph.tensor(r).nbytes), graph.tensor(t).nbytes)
+        members.setdefault(r, [r]).append(t)
+    own = tensor_lifetimes(graph, {})
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    for r, ts in members.items():
+        sizes = {graph.tensor(t).nbytes for t in ts}
+        if len(sizes) == 1:
+            continue
+        lo = min(own[t][0] for t in ts if t in own)
+        hi = max(own[t][1] for t in ts if t in own)
+        need = [max((graph.tensor(t).nbytes for t in ts if t in own
+                     and own[t][0] <= i <= own[t][1]), default=0) for i in range(lo, hi + 1)]
+        pieces: list[list[int]] = []
+        for i, n in enumerate(need, start=lo):
+            if pieces and pieces[-1][2] == n:
+                pieces[-1][1] = i
+            else:
+                pieces.append([i, i, n])
+        out[r] = [tuple(p) for p in pieces]
     return out
 
 
@@ -213,13 +257,14 @@ def plan_graph(graph, aliases: dict[int, int] | None = None,
     whose bytes it reuses (RESHAPE output -> input); both get the same offset."""
     aliases = dict(aliases or {})
     lifetimes = tensor_lifetimes(graph, aliases)
-    group_bytes = _group_bytes(graph, aliases)
+    profiles = _group_profiles(graph, aliases)
     planner = GreedyPlanner(alignment)
     buffer_of: dict[int, int] = {}
     for t, (lo, hi) in sorted(lifetimes.items()):
         tensor = graph.tensor(t)
-        buffer_of[t] = planner.add_buffer(group_bytes.get(t, tensor.nbytes), lo, hi,
-                                          tensor.name)
+        profile = profiles.get(t)
+        size = max(n for _, _, n in profile) if profile else tensor.nbytes
+        buffer_of[t] = planner.add_buffer(size, lo, hi, tensor.name, profile)
     plan = planner.plan()
     slots: dict[int, TensorSlot] = {}
     for t, bid in buffer_of.items():

@@ -31,3 +31,24 @@ def mobile_block(seed: int = 0, hw: int = 12, c: int = 8):
     b.output(b.softmax(f))
     del d2_hw
     return b.build()
+
+
+def chain(seed: int = 0, hw: int = 16, c: int = 4):
+    """A residual-free chain where every op can run in place: dw s1 -> pw widen -> relu ->
+    dw s2 (VALID) -> pw narrow -> relu6 -> avgpool -> reshape -> fc -> softmax."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder(f"chain_{seed}")
+    x = b.input((1, hw, hw, c), scale=0.03, zero_point=2)
+    d = b.depthwise_conv2d(x, _w(rng, 1, 3, 3, c), _w(rng, c), activation="RELU6",
+                           out_scale=0.04, out_zp=-128)
+    p = b.conv2d(d, _w(rng, 2 * c, 1, 1, c), _w(rng, 2 * c), out_scale=0.06, out_zp=3)
+    r = b.relu(p)
+    d2 = b.depthwise_conv2d(r, _w(rng, 1, 3, 3, 2 * c), _w(rng, 2 * c), stride=2,
+                            padding="VALID", out_scale=0.05, out_zp=-7)
+    n = b.conv2d(d2, _w(rng, c, 1, 1, 2 * c), _w(rng, c), out_scale=0.05, out_zp=1)
+    r6 = b.relu6(n)
+    pool = b.avg_pool2d(r6, b.shape(r6)[1], stride=1)
+    f = b.fully_connected(b.reshape(pool, (1, c)), _w(rng, 3, c), _w(rng, 3), out_scale=0.1,
+                          out_zp=0)
+    b.output(b.softmax(f))
+    return b.build()
