@@ -269,7 +269,8 @@ def plan_graph(graph, aliases: dict[int, int] | None = None,
     slots: dict[int, TensorSlot] = {}
     for t, bid in buffer_of.items():
         b = plan.buffers[bid]
-        slots[t] = TensorSlot(t, b.name, plan.offsets[bid], b.size, b.first_use, b.last_use)
+        slots[t] = TensorSlot(t, b.name, plan.offsets[bid], graph.tensor(t).nbytes, b.first_use,
+                              b.last_use)
     for t in aliases:
         r = t
         while r in aliases:

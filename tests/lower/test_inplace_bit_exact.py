@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from models import chain, mobile_block
-from simulator.analyze import _base, _build_and_run, prepare_input, ram_need
+from simulator.analyze import _base, _build_and_run, analyze, prepare_input, ram_need
 from simulator.lower import lower_graph
 from simulator.machine import Machine
 from simulator.reference.graph import run_graph
@@ -53,3 +53,13 @@ def test_inplace_arena_below_plain():
     inplace = lower_graph(graph, board, "inplace")
     assert plain.arena_bytes == 2 * 16 * 16 * 8
     assert inplace.arena_bytes == 16 * 16 * 8
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_pruned_inplace_through_analyze(board):
+    """The schedule analyze runs (in-place variants only where they lower the arena): here
+    the first depthwise stays out of place and its output roots the in-place group, so the
+    layer check reads a group root at its own size."""
+    a = analyze(chain(), board, schedule="inplace")
+    assert a.schedule.chosen == "inplace" and a.schedule.best.inplace_ops
+    assert a.bit_exact and all(l.bit_exact for l in a.layers), a.mismatch
