@@ -120,4 +120,23 @@ ck_status ck_depthwise_conv_s8_inplace(const ck_conv_params *params, int8_t *buf
                                        const int32_t *multiplier, const int32_t *shift,
                                        void *scratch, int32_t scratch_bytes);
 
+/* CONV_2D / DEPTHWISE_CONV_2D in place through a ring of output rows (batch 1, any kernel,
+ * stride, padding): each output row is computed by the layer's _wrapper on the window of input
+ * rows it reads, into a ring in `scratch`, and written back over input rows no later output
+ * row reads (ck_conv_s8_ring_inplace.c). buf [in/out]: the input NHWC on entry, the output
+ * NHWC at buf on return; max(input, output) bytes. scratch: the _get_buffer_size (ring rows
+ * x round_up(out_w * out_c, 4), plus the conv wrapper's need for one row). */
+int32_t ck_conv_s8_ring_inplace_get_buffer_size(const ck_conv_params *params);
+int32_t ck_depthwise_conv_s8_ring_inplace_get_buffer_size(const ck_conv_params *params);
+
+ck_status ck_conv_s8_ring_inplace(const ck_conv_params *params, int8_t *buf,
+                                  const int8_t *filter, const int32_t *bias,
+                                  const int32_t *multiplier, const int32_t *shift,
+                                  void *scratch, int32_t scratch_bytes);
+
+ck_status ck_depthwise_conv_s8_ring_inplace(const ck_conv_params *params, int8_t *buf,
+                                            const int8_t *filter, const int32_t *bias,
+                                            const int32_t *multiplier, const int32_t *shift,
+                                            void *scratch, int32_t scratch_bytes);
+
 #endif /* CK_CONV_H */

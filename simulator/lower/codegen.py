@@ -146,6 +146,9 @@ def render_model(lm: LoweredModel) -> str:
             out.append(_struct(ctype, name, fields))
     out += lm.decls
     out.append("")
+    if lm.stage is not None:                       # patch-based first layers: patches.py
+        from .patches import COPY_HELPER, render_stage
+        out += [COPY_HELPER] + render_stage(lm, lm.stage, _struct) + [""]
     out += _invoke(lm)
     return "\n".join(out) + "\n"
 
@@ -159,8 +162,12 @@ def _invoke(lm: LoweredModel) -> list[str]:
             "    ck_status s = CK_OK;",
             "    g_failed_layer = -1;",
             f"    if (input) {{ ck_copy(input, TENSOR_{x}, MODEL_INPUT_BYTES); }}"]
+    stage = lm.stage
     for layer in lm.layers:
-        call = _call(layer)
+        if stage is not None and layer.index in stage.ops and layer.index != stage.last:
+            continue                    # runs inside stage_L<last>(), patch by patch
+        call = (f"stage_L{layer.index}()" if stage is not None and layer.index == stage.last
+                else _call(layer))
         r = layer.region
         body.append(f"    /* {r}: {layer.opcode} {layer.name} -> {layer.kernel} */")
         body.append(f'    ck_region_begin("{r}");')

@@ -12,8 +12,12 @@ group by its largest member), exactly as a RESHAPE alias does:
 * ``"channel"`` (DEPTHWISE_CONV_2D): the row's ``variant = "inplace"`` kernel overwrites its
   input channel by channel (ck_depthwise_conv_s8_inplace), for depth multiplier 1, batch 1
   and an output with no more pixels than the input;
-* ``"rows"`` (CONV_2D 1x1, stride 1, same height and width): ck_conv_s8_pointwise_inplace
-  overwrites its input row by row (in reverse when the conv widens the channels).
+* ``"pointwise"`` (CONV_2D 1x1, stride 1, same height and width):
+  ck_conv_s8_pointwise_inplace overwrites its input row by row (in reverse when the conv
+  widens the channels);
+* ``"ring"`` (CONV_2D, DEPTHWISE_CONV_2D, batch 1): each output row by the layer's own
+  kernel into a ring of rows, written back over input rows no later row reads; used when the
+  ring is smaller than the output. The first variant row whose conditions hold is used.
 
 TinyEngine (Lin et al., "MCUNet: Tiny Deep Learning on IoT Devices", NeurIPS 2020, sec. 3.3)
 reports the in-place depthwise as the step that lowers the peak of inverted-bottleneck models.
@@ -23,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .planner import tensor_lifetimes
-from .rules import Rule, op_signature, select_variant
+from .rules import Rule, op_signature, select_variants
 
 SYMMETRIC = ("ADD", "MUL")       # either input may give its bytes
 
@@ -60,6 +64,21 @@ def _pointwise_ok(graph, op) -> bool:
             and int(o.get("stride_h", 1)) == 1 and int(o.get("stride_w", 1)) == 1)
 
 
+def _ring_ok(graph, op) -> bool:
+    """Batch 1, and a ring smaller than the output (else nothing is saved)."""
+    from ..reference import conv
+    from .emitters_inplace import ring_rows
+    x, w, y = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    if len(x.shape) != 4 or x.shape[0] != 1 or x.dtype != "int8":
+        return False
+    geo = conv._geometry(op, x.shape, w.shape[1], w.shape[2])
+    f = dict(in_h=x.shape[1], in_w=x.shape[2], in_c=x.shape[3], out_h=y.shape[1],
+             out_w=y.shape[2], out_c=y.shape[3], k_h=w.shape[1], stride_h=geo["stride"][0],
+             dilation_h=geo["dilation"][0], pad_top=geo["pad"][0])
+    rows = ring_rows(f)
+    return 0 < rows < y.shape[1]
+
+
 def _candidates(graph, op, rule: Rule, has_dsp: bool) -> tuple[list[int], Rule | None]:
     """Inputs whose bytes the output could take, and the variant rule to use (or None)."""
     out = op.outputs[0]
@@ -67,11 +86,12 @@ def _candidates(graph, op, rule: Rule, has_dsp: bool) -> tuple[list[int], Rule |
     if rule.inplace == "elementwise":
         inputs = live if op.opcode in SYMMETRIC else live[:1]
         return [t for t in inputs if _same_bytes(graph, t, out)], None
-    variant = select_variant(op, op_signature(graph, op), has_dsp, "inplace")
-    ok = {"channel": _channel_ok, "rows": _pointwise_ok}
-    if variant is not None and variant.inplace in ok and live[:1] == op.inputs[:1] \
-            and ok[variant.inplace](graph, op):
-        return [op.inputs[0]], variant
+    ok = {"channel": _channel_ok, "pointwise": _pointwise_ok, "ring": _ring_ok}
+    if live[:1] != op.inputs[:1]:
+        return [], None
+    for variant in select_variants(op, op_signature(graph, op), has_dsp, "inplace"):
+        if variant.inplace in ok and ok[variant.inplace](graph, op):
+            return [op.inputs[0]], variant
     return [], None
 
 

@@ -72,6 +72,7 @@ class LoweredModel:
     input: int                         # tensor index
     output: int
     schedule: str = "plain"            # how it was lowered (lower_graph's schedule)
+    stage: object = None               # lower/patches.PatchStage run patch by patch, or None
 
     @property
     def arena_bytes(self) -> int:
@@ -189,10 +190,11 @@ def _emit(ctx: _Context) -> KernelCall:
 
 
 def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
-                keep_plain: frozenset[int] = frozenset()) -> LoweredModel:
+                keep_plain: frozenset[int] = frozenset(), stage=None) -> LoweredModel:
     """``schedule`` "plain": one kernel call per op into its own tensor; "inplace": ops whose
     input dies there write over it where their rule allows (lower/inplace.py), except the
-    op indices in ``keep_plain``."""
+    op indices in ``keep_plain``. ``stage``: a lower/patches.PatchStage whose ops run patch
+    by patch (its inner tensors never exist whole)."""
     _check_io(graph)
     has_dsp = board.core.has_dsp
     if schedule not in LOWER_SCHEDULES:
@@ -208,7 +210,8 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
             aliases[op.outputs[0]] = op.inputs[0]
     inplace_outputs: dict[int, int] = {}
     if schedule == "inplace":
-        choice = choose_inplace(graph, rules, aliases, has_dsp, keep_plain)
+        skip = frozenset(stage.ops) if stage is not None else frozenset()
+        choice = choose_inplace(graph, rules, aliases, has_dsp, keep_plain | skip)
         rules.update(choice.rules)
         aliases.update(choice.aliases)
         inplace_outputs = choice.aliases
@@ -226,11 +229,20 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
         out = op.outputs[0]
         alias = rule.is_alias and not graph.tensor(op.inputs[0]).is_const
         kernel = "alias (in place)" if alias else ("ck_copy" if rule.is_alias else rule.kernel)
+        if stage is not None and op.index in stage.ops:
+            kernel += f" (patches {stage.grid[0]}x{stage.grid[1]})"
         layers.append(Layer(op.index, op.opcode, graph.tensor(out).name, kernel, rule, call,
                             out, tuple(graph.tensor(out).shape), alias,
                             inplace=out in inplace_outputs))
         sources += [s for s in rule.sources if s not in sources]
-    memory = plan_graph(graph, aliases)
+    if stage is None:
+        memory = plan_graph(graph, aliases)
+    else:
+        from .patches import stage_buffers
+        span = (stage.first, stage.last)
+        memory = plan_graph(graph, aliases, exclude=frozenset(stage.inner),
+                            extra=stage_buffers(stage),
+                            spans={stage.input: span, stage.output: span})
     return LoweredModel(graph, board, layers, memory, consts, decls,
                         [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
-                        graph.outputs[0], schedule)
+                        graph.outputs[0], schedule, stage)

@@ -184,6 +184,7 @@ class MemoryPlan:
     arena_bytes: int
     plan: Plan
     buffer_of: dict[int, int]       # tensor index -> planner buffer id
+    extra: dict[str, TensorSlot] = field(default_factory=dict)   # named non-tensor buffers
 
     def peak_op(self) -> int:
         return self.plan.peak_op()
@@ -252,11 +253,20 @@ def _group_profiles(graph, aliases: dict[int, int]) -> dict[int, list[tuple[int,
 
 
 def plan_graph(graph, aliases: dict[int, int] | None = None,
-               alignment: int = ALIGNMENT) -> MemoryPlan:
+               alignment: int = ALIGNMENT, exclude=frozenset(),
+               extra: tuple[tuple[str, int, int, int], ...] = (),
+               spans: dict[int, tuple[int, int]] | None = None) -> MemoryPlan:
     """Plan every non-constant tensor of ``graph``. ``aliases`` maps a tensor to the tensor
-    whose bytes it reuses (RESHAPE output -> input); both get the same offset."""
+    whose bytes it reuses (RESHAPE output -> input); both get the same offset. ``exclude``:
+    tensors that never exist whole (inside a patch stage, lower/patches.py); ``extra``:
+    (name, bytes, first_op, last_op) buffers that are no tensor (the stage's patch
+    buffers), returned in ``MemoryPlan.extra``; ``spans``: tensor -> ops its lifetime must
+    cover besides its uses (a stage's input and output, live while the stage runs)."""
     aliases = dict(aliases or {})
-    lifetimes = tensor_lifetimes(graph, aliases)
+    lifetimes = {t: v for t, v in tensor_lifetimes(graph, aliases).items() if t not in exclude}
+    for t, (lo, hi) in (spans or {}).items():      # a stage reads/writes them over its span
+        a, b = lifetimes[t]
+        lifetimes[t] = (min(a, lo), max(b, hi))
     profiles = _group_profiles(graph, aliases)
     planner = GreedyPlanner(alignment)
     buffer_of: dict[int, int] = {}
@@ -265,7 +275,11 @@ def plan_graph(graph, aliases: dict[int, int] | None = None,
         profile = profiles.get(t)
         size = max(n for _, _, n in profile) if profile else tensor.nbytes
         buffer_of[t] = planner.add_buffer(size, lo, hi, tensor.name, profile)
+    extra_ids = {name: planner.add_buffer(n, lo, hi, name) for name, n, lo, hi in extra}
     plan = planner.plan()
+    extra_slots = {name: TensorSlot(-1 - i, name, plan.offsets[bid], plan.buffers[bid].size,
+                                    plan.buffers[bid].first_use, plan.buffers[bid].last_use)
+                   for i, (name, bid) in enumerate(extra_ids.items())}
     slots: dict[int, TensorSlot] = {}
     for t, bid in buffer_of.items():
         b = plan.buffers[bid]
@@ -279,4 +293,5 @@ def plan_graph(graph, aliases: dict[int, int] | None = None,
         buffer_of[t] = buffer_of[r]
         slots[t] = TensorSlot(t, graph.tensor(t).name, base.offset, graph.tensor(t).nbytes,
                               base.first_op, base.last_op, alias_of=r)
-    return MemoryPlan(dict(sorted(slots.items())), plan.arena_bytes, plan, buffer_of)
+    return MemoryPlan(dict(sorted(slots.items())), plan.arena_bytes, plan, buffer_of,
+                      extra_slots)

@@ -59,18 +59,15 @@ def supported_ops() -> list[str]:
     return sorted({r.op for r in load_rules()})
 
 
-def select_variant(op, dtype: str, has_dsp: bool, variant: str) -> Rule | None:
-    """The first ``variant`` row matching (opcode, dtype, core feature), or None."""
-    for r in load_rules():
-        if (r.variant == variant and r.op == op.opcode and r.dtype == dtype
-                and (r.dsp is None or r.dsp == has_dsp)):
-            return r
-    return None
+def select_variants(op, dtype: str, has_dsp: bool, variant: str) -> list[Rule]:
+    """The ``variant`` rows matching (opcode, dtype, core feature), in table order."""
+    return [r for r in load_rules() if r.variant == variant and r.op == op.opcode
+            and r.dtype == dtype and (r.dsp is None or r.dsp == has_dsp)]
 
 
 def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
     """The first row matching (opcode, dtype, core feature); ModelError naming what is missing.
-    Variant rows (in-place kernels) are left to :func:`select_variant`."""
+    Variant rows (in-place kernels) are left to :func:`select_variants`."""
     rows = [r for r in load_rules() if r.op == op.opcode and r.variant is None]
     if not rows:
         raise ModelError(f"no C kernel lowers {op.opcode} (lowered ops: "
