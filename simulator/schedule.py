@@ -11,6 +11,9 @@ Schedules, in order of their cycle cost (the cheapest that fits wins under "auto
               (lower/inplace.py); elementwise in place costs nothing, the in-place depthwise
               is portable C (no DSP path), so it costs cycles on M4/M7 and is used only
               where it lowers arena + scratch (prune_inplace)
+    patch     inplace, and the first layers (a conv/depthwise chain) run patch by patch
+              (lower/patches.py): the split point and grid with the smallest arena + scratch
+              whose halo recomputation stays within PATCH_MACC_BUDGET of the model's MACs
 
 Nothing is built here: each candidate is lowered and planned (milliseconds), and its RAM need
 (arena + scratch + stack + static, analyze.ram_need) compared with the limit. When nothing
@@ -25,7 +28,11 @@ from .errors import ConfigError
 from .lower import LoweredModel, lower_graph
 from .sizes import format_size
 
-SCHEDULES = ("plain", "inplace")         # in order of cost
+SCHEDULES = ("plain", "inplace", "patch")         # in order of cost
+# the patch search keeps stages whose recomputed halos add at most this share of the model's
+# MACs (issue 16's budget: +10 % cycles; MACs are the estimate, analyze measures the cycles)
+PATCH_MACC_BUDGET = 0.10
+PATCH_GRIDS = ((2, 2), (3, 3), (4, 4), (2, 1), (3, 1), (4, 1))
 CHOICES = ("auto",) + SCHEDULES
 
 
@@ -39,11 +46,14 @@ class Candidate:
     peak_opcode: str
     timeline: list[int] = field(default_factory=list)   # live arena bytes after each op
     inplace_ops: list[int] = field(default_factory=list)
+    patches: str | None = None           # "3x3 patch schedule for layers 0-5"
+    patch_macc: int = 0                  # MACs the patch halos recompute
 
     def to_dict(self) -> dict:
         return {"schedule": self.schedule, "arena": self.arena, "ram_total": self.ram_total,
                 "fits": self.fits, "peak_op": self.peak_op, "peak_opcode": self.peak_opcode,
-                "timeline": list(self.timeline), "inplace_ops": list(self.inplace_ops)}
+                "timeline": list(self.timeline), "inplace_ops": list(self.inplace_ops),
+                "patches": self.patches, "patch_extra_macc": self.patch_macc}
 
 
 @dataclass
@@ -68,7 +78,11 @@ class ScheduleChoice:
                     f"{format_size(c.ram_total)}, its arena peak set at op #{c.peak_op} "
                     f"({c.peak_opcode})")
         text = f"fits in {format_size(c.ram_total)} with the {self.chosen} schedule"
-        if self.chosen != "plain" and c.inplace_ops:
+        if c.patches:
+            text = f"fits in {format_size(c.ram_total)} with a {c.patches}"
+            if c.inplace_ops:
+                text += f" and {len(c.inplace_ops)} ops in place"
+        elif self.chosen != "plain" and c.inplace_ops:
             text += f" ({len(c.inplace_ops)} ops in place)"
         cost = []
         if self.baseline_cycles and cycles is not None:
@@ -96,24 +110,50 @@ def candidate(lm: LoweredModel, need: dict, limit: int) -> Candidate:
     total = sum(need.values())
     op_i = lm.memory.peak_op()
     opcode = lm.graph.ops[op_i].opcode if lm.graph.ops else "input"
+    st = lm.stage
     return Candidate(lm.schedule, lm.arena_bytes, total, total <= limit, op_i, opcode,
-                     arena_timeline(lm), [l.index for l in lm.layers if l.inplace])
+                     arena_timeline(lm), [l.index for l in lm.layers if l.inplace],
+                     None if st is None else st.describe(),
+                     0 if st is None else st.macc - st.macc_plain)
 
 
-def _lower(graph, board, name: str) -> LoweredModel:
+def _lower(graph, board, name: str) -> LoweredModel | None:
+    if name == "patch":
+        return best_patch(graph, board)
     return prune_inplace(graph, board) if name == "inplace" else lower_graph(graph, board, name)
 
 
-def prune_inplace(graph, board) -> LoweredModel:
+def best_patch(graph, board) -> LoweredModel | None:
+    """The patch stage (split point, grid) with the smallest arena + scratch within the MAC
+    budget, lowered with the inplace schedule around it; None when no stage qualifies."""
+    from .lower.patches import chain_ops, make_stage
+    ops = chain_ops(graph)
+    total = sum(l.macc for l in lower_graph(graph, board, "plain").layers) or 1
+    best = None
+    for last in ops[1:]:
+        for grid in PATCH_GRIDS:
+            stage = make_stage(graph, ops[0], last, grid)
+            if stage.macc - stage.macc_plain > PATCH_MACC_BUDGET * total:
+                continue
+            lm = lower_graph(graph, board, "inplace", stage=stage)
+            cost = (lm.arena_bytes + lm.scratch_bytes, stage.macc)
+            if best is None or cost < best[0]:
+                best = (cost, stage)
+    if best is None:
+        return None
+    return prune_inplace(graph, board, best[1])
+
+
+def prune_inplace(graph, board, stage=None) -> LoweredModel:
     """The inplace schedule, with each in-place kernel variant (a depthwise conv: slower than
     the DSP kernel it replaces) put back out of place when that does not grow the arena plus
     scratch. Elementwise ops in place cost nothing and stay. Greedy, one op at a time, last
     op first (the early, large layers are where the peak usually is)."""
-    lm = lower_graph(graph, board, "inplace")
+    lm = lower_graph(graph, board, "inplace", stage=stage)
     keep: frozenset[int] = frozenset()
     cost = lm.arena_bytes + lm.scratch_bytes
     for layer in reversed([l for l in lm.layers if l.inplace and l.rule.variant]):
-        trial = lower_graph(graph, board, "inplace", keep | {layer.index})
+        trial = lower_graph(graph, board, "inplace", keep | {layer.index}, stage=stage)
         if trial.arena_bytes + trial.scratch_bytes <= cost:
             keep, lm, cost = keep | {layer.index}, trial, trial.arena_bytes + trial.scratch_bytes
     return lm
@@ -129,10 +169,16 @@ def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> Sc
     tried: list[tuple[Candidate, LoweredModel]] = []
     for name in names:
         lm = _lower(graph, board, name)
+        if lm is None:                   # no patch stage for this model
+            continue
+        lm.schedule = name
         c = candidate(lm, need(lm), limit)
         tried.append((c, lm))
         if c.fits:
             break
+    if not tried:
+        raise ConfigError(f"schedule {requested!r} does not apply to this model (patches need "
+                          f"a first chain of at least two CONV_2D/DEPTHWISE_CONV_2D layers)")
     best, lm = next(((c, lm) for c, lm in tried if c.fits),
                     min(tried, key=lambda t: t[0].ram_total))
     return ScheduleChoice(requested, best.schedule, [c for c, _ in tried], lm)

@@ -240,9 +240,11 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
     else:
         from .patches import stage_buffers
         span = (stage.first, stage.last)
-        memory = plan_graph(graph, aliases, exclude=frozenset(stage.inner),
-                            extra=stage_buffers(stage),
-                            spans={stage.input: span, stage.output: span})
+        gone = set(stage.inner) | ({stage.input} if stage.streamed else set())
+        spans = {stage.output: span} if stage.streamed else {stage.input: span,
+                                                              stage.output: span}
+        memory = plan_graph(graph, aliases, exclude=frozenset(gone),
+                            extra=stage_buffers(stage), spans=spans)
     return LoweredModel(graph, board, layers, memory, consts, decls,
                         [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
                         graph.outputs[0], schedule, stage)

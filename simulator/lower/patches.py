@@ -18,7 +18,10 @@ value from the same taps in the same order (ck_valid_taps clips at the window's 
 exactly where the image's edges are, since a window is cut short only at an image edge)
 and integer arithmetic does not depend on the tiling.
 Only the stage input, the two patch buffers and the stage output are in the arena while the
-stage runs; its inner tensors are excluded from the plan.
+stage runs; its inner tensors are excluded from the plan. When the stage input is the model
+input, it is not copied into the arena at all (``streamed``): the windows are read from
+model_invoke's ``input`` (NULL is then CK_ARG_ERROR and model_input_ptr() returns NULL), as
+MCUNetV2 reads patches of the camera frame; mcusim's main.c keeps that input in flash.
 """
 from __future__ import annotations
 
@@ -63,6 +66,9 @@ class PatchStage:
     output: int                                  # tensor index (whole, in the arena)
     patches: list[list[PatchLayer]] = field(default_factory=list)   # [patch][layer]
     buffer_bytes: int = 0                        # each of the two patch buffers
+    streamed: bool = False                       # the stage input is the model input, read
+                                                 # window by window from model_invoke's
+                                                 # `input` (not copied into the arena)
     macc: int = 0                                # with the recomputed halos
     macc_plain: int = 0
 
@@ -130,7 +136,10 @@ def _splits(n: int, parts: int) -> list[tuple[int, int]]:
 def make_stage(graph, first: int, last: int, grid: tuple[int, int]) -> PatchStage:
     ops = [graph.ops[i] for i in range(first, last + 1)]
     y = graph.tensor(ops[-1].outputs[0])
-    stage = PatchStage(first, last, grid, ops[0].inputs[0], ops[-1].outputs[0])
+    x = ops[0].inputs[0]
+    only_reader = sum(x in op.inputs for op in graph.ops) == 1
+    stage = PatchStage(first, last, grid, x, ops[-1].outputs[0],
+                       streamed=x in graph.inputs and only_reader)
     stage._outs = [op.outputs[0] for op in ops]
     biggest = 0
     for ry in _splits(y.shape[1], grid[0]):
@@ -203,13 +212,15 @@ def render_stage(lm, stage: PatchStage, struct) -> list[str]:
     a, b = (f"PATCH_{stage.last}_{k}" for k in "AB")
     out = [f"/* patch stage: {stage.describe()} (lower/patches.py) */"]
     out += [f"#define {n} (g_arena + {extra[n].offset})  /* {extra[n].size} B */" for n in (a, b)]
-    body = [f"static ck_status stage_L{stage.last}(void)", "{", "    ck_status s;"]
+    arg = "const model_input_t *input" if stage.streamed else "void"
+    body = [f"static ck_status stage_L{stage.last}({arg})", "{", "    ck_status s;"]
     x_t, y_t = g.tensor(stage.input), g.tensor(stage.output)
     for p, chain in enumerate(stage.patches):
         first, last = chain[0], chain[-1]
         c_in, c_out = x_t.shape[3], y_t.shape[3]
         w_in, w_out = x_t.shape[2], y_t.shape[2]
-        src = f"TENSOR_{stage.input} + {(first.in_win.y0 * w_in + first.in_win.x0) * c_in}"
+        base = "(const int8_t *)input" if stage.streamed else f"TENSOR_{stage.input}"
+        src = f"{base} + {(first.in_win.y0 * w_in + first.in_win.x0) * c_in}"
         body.append(f"    /* patch {p}: output rows {last.out_win.y0}..{last.out_win.y1 - 1}, "
                     f"cols {last.out_win.x0}..{last.out_win.x1 - 1} */")
         body.append(f"    patch_get({src}, {w_in * c_in}, {a}, {first.in_win.w * c_in}, "
