@@ -117,15 +117,17 @@ def candidate(lm: LoweredModel, need: dict, limit: int) -> Candidate:
                      0 if st is None else st.macc - st.macc_plain)
 
 
-def _lower(graph, board, name: str) -> LoweredModel | None:
+def _lower(graph, board, name: str, fits=None) -> LoweredModel | None:
     if name == "patch":
-        return best_patch(graph, board)
+        return best_patch(graph, board, fits)
     return prune_inplace(graph, board) if name == "inplace" else lower_graph(graph, board, name)
 
 
-def best_patch(graph, board) -> LoweredModel | None:
-    """The patch stage (split point, grid) with the smallest arena + scratch within the MAC
-    budget, lowered with the inplace schedule around it; None when no stage qualifies."""
+def best_patch(graph, board, fits=None) -> LoweredModel | None:
+    """The patch stage (split point, grid) within the MAC budget, lowered with the inplace
+    schedule around it: of those whose lowering ``fits(lm)``, the one recomputing the fewest
+    MACs (fewer, larger patches cost fewer cycles), else the smallest arena + scratch; None
+    when no stage qualifies."""
     from .lower.patches import chain_ops, make_stage
     ops = chain_ops(graph)
     total = sum(l.macc for l in lower_graph(graph, board, "plain").layers) or 1
@@ -136,7 +138,9 @@ def best_patch(graph, board) -> LoweredModel | None:
             if stage.macc - stage.macc_plain > PATCH_MACC_BUDGET * total:
                 continue
             lm = lower_graph(graph, board, "inplace", stage=stage)
-            cost = (lm.arena_bytes + lm.scratch_bytes, stage.macc)
+            ok = fits is not None and fits(lm)
+            cost = ((0, stage.macc, lm.arena_bytes + lm.scratch_bytes) if ok else
+                    (1, lm.arena_bytes + lm.scratch_bytes, stage.macc))
             if best is None or cost < best[0]:
                 best = (cost, stage)
     if best is None:
@@ -167,8 +171,11 @@ def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> Sc
         raise ConfigError(f"unknown schedule {requested!r}: choose one of {', '.join(CHOICES)}")
     names = SCHEDULES if requested == "auto" else (requested,)
     tried: list[tuple[Candidate, LoweredModel]] = []
+    def fits(lm) -> bool:
+        return sum(need(lm).values()) <= limit
+
     for name in names:
-        lm = _lower(graph, board, name)
+        lm = _lower(graph, board, name, fits)
         if lm is None:                   # no patch stage for this model
             continue
         lm.schedule = name
