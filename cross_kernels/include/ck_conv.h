@@ -76,11 +76,12 @@ ck_status ck_conv_s8_wrapper(const ck_conv_params *params, const int8_t *input,
                              const int32_t *multiplier, const int32_t *shift, int8_t *output,
                              void *scratch, int32_t scratch_bytes);
 
-/* 1x1, stride 1, no padding, in place: output row r overwrites the input through a one-row
- * temporary (rows in order when out_c <= in_c, in reverse when out_c > in_c), each row
+/* 1x1, stride 1, no padding, in place: the output overwrites the input a chunk of pixels at
+ * a time (chunk = out_w rounded up to even, at least 8, at most all pixels) through a
+ * one-chunk temporary (in order when out_c <= in_c, in reverse when out_c > in_c), each chunk
  * computed by ck_conv_s8_wrapper (same bits). buf [in/out]: the input NHWC on entry, the
  * output NHWC at buf on return; max(input, output) bytes. scratch: the _get_buffer_size,
- * round_up(out_w * out_c, 4) + the wrapper's need for one row. */
+ * round_up(chunk * out_c, 4) + the wrapper's need for one chunk. */
 int32_t ck_conv_s8_pointwise_inplace_get_buffer_size(const ck_conv_params *params);
 
 ck_status ck_conv_s8_pointwise_inplace(const ck_conv_params *params, int8_t *buf,
@@ -120,12 +121,13 @@ ck_status ck_depthwise_conv_s8_inplace(const ck_conv_params *params, int8_t *buf
                                        const int32_t *multiplier, const int32_t *shift,
                                        void *scratch, int32_t scratch_bytes);
 
-/* CONV_2D / DEPTHWISE_CONV_2D in place through a ring of output rows (batch 1, any kernel,
- * stride, padding): each output row is computed by the layer's _wrapper on the window of input
- * rows it reads, into a ring in `scratch`, and written back over input rows no later output
- * row reads (ck_conv_s8_ring_inplace.c). buf [in/out]: the input NHWC on entry, the output
- * NHWC at buf on return; max(input, output) bytes. scratch: the _get_buffer_size (ring rows
- * x round_up(out_w * out_c, 4), plus the conv wrapper's need for one row). */
+/* CONV_2D / DEPTHWISE_CONV_2D in place through a temporary of output rows (batch 1, any
+ * kernel, stride, padding): bands of ceil(16 / out_w) output rows are computed by the layer's
+ * _wrapper on the window of input rows they read, into `scratch`, and written back over input
+ * rows no later band reads (ck_conv_s8_ring_inplace.c). buf [in/out]: the input NHWC on
+ * entry, the output NHWC at buf on return; max(input, output) bytes. scratch: the
+ * _get_buffer_size (pending rows x out_w x out_c rounded up to 4, plus the conv wrapper's
+ * need for one band). */
 int32_t ck_conv_s8_ring_inplace_get_buffer_size(const ck_conv_params *params);
 int32_t ck_depthwise_conv_s8_ring_inplace_get_buffer_size(const ck_conv_params *params);
 

@@ -15,34 +15,51 @@ def depthwise_conv2d_inplace(ctx) -> KernelCall:
     return call
 
 
+def pointwise_scratch(f: dict, dsp: bool) -> int:
+    """ck_conv_s8_pointwise_inplace_get_buffer_size: one chunk of output pixels (out_w rounded
+    up to even, at least 8, at most all pixels), plus the DSP wrapper's im2col."""
+    chunk = min(max((f["out_w"] + 1) // 2 * 2, 8), f["batches"] * f["out_h"] * f["out_w"])
+    return (chunk * f["out_c"] + 3) // 4 * 4 + (4 * f["in_c"] if dsp else 0)
+
+
 def conv2d_pointwise_inplace(ctx) -> KernelCall:
     """ck_conv_s8_pointwise_inplace(params, buf, filter, bias, mult, shift, scratch, bytes)."""
     call = _conv_like(ctx, depthwise=False)
     x, w, bias, mult, shift, _out = call.args
     call.args = [x, w, bias, mult, shift]
-    f = call.fields
-    row = (int(f["out_w"]) * int(f["out_c"]) + 3) // 4 * 4
-    call.scratch_bytes = row + (4 * int(f["in_c"]) if ctx.rule.scratch == "row_im2col" else 0)
+    f = {k: int(v) for k, v in call.fields.items()}
+    call.scratch_bytes = pointwise_scratch(f, ctx.rule.scratch == "row_im2col")
     call.with_scratch = True
     return call
 
 
 def ring_rows(f: dict) -> int:
-    """Output rows the ring of ck_conv_s8_ring_inplace holds at most (its ring_need, the
-    same order): 0 when some output row reads no input row (the kernel refuses it)."""
+    """Output rows the temporary of ck_conv_s8_ring_inplace holds at most (its ring_need: bands
+    of ceil(16 / out_w) rows, the same order): 0 when some band reads no input row (the
+    kernel refuses it)."""
     in_row, out_row = f["in_w"] * f["in_c"], f["out_w"] * f["out_c"]
+    g = -(-16 // f["out_w"])
     nxt = need = 0
-    for y in range(f["out_h"]):
-        lo = y * f["stride_h"] - f["pad_top"]
-        hi = lo + (f["k_h"] - 1) * f["dilation_h"] + 1
-        if min(hi, f["in_h"]) <= max(lo, 0):
+    for y in range(0, f["out_h"], g):
+        n = min(g, f["out_h"] - y)
+        lo = max(y * f["stride_h"] - f["pad_top"], 0)
+        hi = min((y + n - 1) * f["stride_h"] - f["pad_top"] + (f["k_h"] - 1) * f["dilation_h"]
+                 + 1, f["in_h"])
+        if hi <= lo:
             return 0
-        need = max(need, y - nxt + 1)
-        dead = (max((y + 1) * f["stride_h"] - f["pad_top"], 0) * in_row
-                if y + 1 < f["out_h"] else float("inf"))
-        while nxt <= y and (nxt + 1) * out_row <= dead:
+        need = max(need, y + n - nxt)
+        dead = (max((y + n) * f["stride_h"] - f["pad_top"], 0) * in_row
+                if y + n < f["out_h"] else float("inf"))
+        while nxt < y + n and (nxt + 1) * out_row <= dead:
             nxt += 1
     return need
+
+
+def ring_scratch(f: dict, dsp_conv: bool) -> int:
+    """ck_conv_s8_ring_inplace_get_buffer_size (ck_depthwise_..._get_buffer_size without
+    ``dsp_conv``): the rows, densely, rounded up to 4, plus the DSP conv wrapper's im2col."""
+    temp = (ring_rows(f) * f["out_w"] * f["out_c"] + 3) // 4 * 4
+    return temp + (4 * f["k_h"] * f["k_w"] * f["in_c"] if dsp_conv else 0)
 
 
 def _ring(ctx, depthwise: bool) -> KernelCall:
@@ -50,9 +67,7 @@ def _ring(ctx, depthwise: bool) -> KernelCall:
     x, w, bias, mult, shift, _out = call.args
     call.args = [x, w, bias, mult, shift]
     f = {k: int(v) for k, v in call.fields.items()}
-    row = (f["out_w"] * f["out_c"] + 3) // 4 * 4
-    inner = 4 * f["k_h"] * f["k_w"] * f["in_c"] if ctx.rule.scratch == "ring_im2col" else 0
-    call.scratch_bytes = ring_rows(f) * row + inner
+    call.scratch_bytes = ring_scratch(f, ctx.rule.scratch == "ring_im2col")
     call.with_scratch = True
     return call
 

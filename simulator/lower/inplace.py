@@ -15,9 +15,9 @@ group by its largest member), exactly as a RESHAPE alias does:
 * ``"pointwise"`` (CONV_2D 1x1, stride 1, same height and width):
   ck_conv_s8_pointwise_inplace overwrites its input row by row (in reverse when the conv
   widens the channels);
-* ``"ring"`` (CONV_2D, DEPTHWISE_CONV_2D, batch 1): each output row by the layer's own
-  kernel into a ring of rows, written back over input rows no later row reads; used when the
-  ring is smaller than the output. The first variant row whose conditions hold is used.
+* ``"ring"`` (CONV_2D, DEPTHWISE_CONV_2D, batch 1): bands of output rows by the layer's own
+  kernel into a temporary, written back over input rows no later band reads; used when the
+  temporary holds fewer rows than the output. The first variant row whose conditions hold is used.
 
 TinyEngine (Lin et al., "MCUNet: Tiny Deep Learning on IoT Devices", NeurIPS 2020, sec. 3.3)
 reports the in-place depthwise as the step that lowers the peak of inverted-bottleneck models.

@@ -18,7 +18,8 @@ MODELS = {"chain": chain, "mobile_block": mobile_block}
 # which in-place kernels each model must exercise (the test fails if lowering stops using them)
 EXPECT = {"chain": {"ck_depthwise_conv_s8_ring_inplace", "ck_conv_s8_pointwise_inplace",
                     "ck_conv_s8_ring_inplace", "ck_depthwise_conv_s8_inplace", "ck_relu_s8"},
-          "mobile_block": {"ck_depthwise_conv_s8_ring_inplace", "ck_add_s8", "ck_relu_s8"}}
+          "mobile_block": {"ck_conv_s8_ring_inplace", "ck_depthwise_conv_s8_inplace",
+                           "ck_add_s8", "ck_relu_s8"}}
 
 
 def run_lowered(graph, board, schedule):
