@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from simulator.analyze import analyze  # noqa: E402
 from simulator.boards import get_board  # noqa: E402
+from simulator.errors import ConfigError  # noqa: E402
 from simulator.frontend import load_model  # noqa: E402
 from simulator.lower import lower_graph  # noqa: E402
 
@@ -44,7 +45,11 @@ def measure(name: str, board: str, schedules) -> dict:
                      "arena": plain.arena_bytes, "scratch": plain.scratch_bytes},
            "schedules": {}}
     for s in schedules:
-        a = analyze(path, board, schedule=s)
+        try:
+            a = analyze(path, board, schedule=s)
+        except ConfigError as err:            # e.g. no first conv chain to cut into patches
+            row["schedules"][s] = {"skipped": str(err)}
+            continue
         ch = a.schedule
         row["plain"].update(cycles=ch.baseline_cycles, flash=ch.baseline_flash)
         row["schedules"][s] = {"peak": a.arena + a.scratch, "arena": a.arena,
@@ -52,8 +57,8 @@ def measure(name: str, board: str, schedules) -> dict:
                                "cycles": a.cycles, "flash": a.flash_total,
                                "bit_exact": a.bit_exact, "summary": a.schedule_summary,
                                "inplace_ops": ch.best.inplace_ops}
-    best = min(row["schedules"].items(), key=lambda kv: (kv[1]["peak"], kv[1]["cycles"] or 0),
-               default=None)
+    ran = {k: v for k, v in row["schedules"].items() if "skipped" not in v}
+    best = min(ran.items(), key=lambda kv: (kv[1]["peak"], kv[1]["cycles"] or 0), default=None)
     if best is not None and best[1]["peak"] >= row["plain"]["peak"]:
         best = ("plain", row["plain"])
     row["best"] = None if best is None else best[0]
@@ -72,7 +77,7 @@ def render(rows) -> list[str]:
         t = r["tflm_arena"]
         best = r["plain"] if r["best"] == "plain" else r["schedules"][r["best"]]
         ratio = (lambda n: "-" if not t else f"{n / t:.2f}")  # noqa: E731
-        exact = all(s["bit_exact"] for s in r["schedules"].values())
+        exact = all(s["bit_exact"] for s in r["schedules"].values() if "skipped" not in s)
         out.append("| " + " | ".join([
             r["model"], "-" if t is None else f"{t:,} B", f"{r['plain']['peak']:,} B",
             ratio(r["plain"]["peak"]), r["best"], f"{best['peak']:,} B", ratio(best["peak"]),
