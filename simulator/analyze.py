@@ -304,7 +304,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     ``overflow``/``mismatch``), see ``raise_for_status``. ``caches`` is the cycle model's
     cache assumption (see docs/cycle-model.md). ``progress(text)``, if given, is told each stage
     and each layer as the emulated run passes it (the CLI shows it on a terminal).
-    ``schedule``: "plain" (one tensor each), "inplace", or "auto": the cheapest schedule whose
+    ``schedule``: "plain" (one tensor each), "inplace", "patch", or "auto": the cheapest whose
     RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,

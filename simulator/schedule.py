@@ -14,6 +14,7 @@ Schedules, in order of their cycle cost (the cheapest that fits wins under "auto
     patch     inplace, and the first layers (a conv/depthwise chain) run patch by patch
               (lower/patches.py): the split point and grid with the smallest arena + scratch
               whose halo recomputation stays within PATCH_MACC_BUDGET of the model's MACs
+              (under "auto", of the stages that fit the RAM, the one recomputing least)
 
 Nothing is built here: each candidate is lowered and planned (milliseconds), and its RAM need
 (arena + scratch + stack + static, analyze.ram_need) compared with the limit. When nothing
@@ -33,6 +34,7 @@ SCHEDULES = ("plain", "inplace", "patch")         # in order of cost
 # MACs (issue 16's budget: +10 % cycles; MACs are the estimate, analyze measures the cycles)
 PATCH_MACC_BUDGET = 0.10
 PATCH_GRIDS = ((2, 2), (3, 3), (4, 4), (2, 1), (3, 1), (4, 1))
+PATCH_PEAK_SLACK = 0.01          # peaks within 1 % of the smallest count as equal
 CHOICES = ("auto",) + SCHEDULES
 
 
@@ -126,26 +128,32 @@ def _lower(graph, board, name: str, fits=None) -> LoweredModel | None:
 def best_patch(graph, board, fits=None) -> LoweredModel | None:
     """The patch stage (split point, grid) within the MAC budget, lowered with the inplace
     schedule around it: of those whose lowering ``fits(lm)``, the one recomputing the fewest
-    MACs (fewer, larger patches cost fewer cycles), else the smallest arena + scratch; None
-    when no stage qualifies."""
+    MACs (fewer, larger patches cost fewer cycles); else, of those whose arena + scratch is
+    within PATCH_PEAK_SLACK of the smallest, the one recomputing the fewest MACs (a 4x4 grid
+    whose peak is 32 B below a 3x3 grid's is not worth its extra calls). None when no stage
+    qualifies."""
     from .lower.patches import chain_ops, make_stage
     ops = chain_ops(graph)
     total = sum(l.macc for l in lower_graph(graph, board, "plain").layers) or 1
-    best = None
+    found = []                                   # (fits, peak, extra MACs, stage)
     for last in ops[1:]:
         for grid in PATCH_GRIDS:
             stage = make_stage(graph, ops[0], last, grid)
-            if stage.macc - stage.macc_plain > PATCH_MACC_BUDGET * total:
+            extra = stage.macc - stage.macc_plain
+            if extra > PATCH_MACC_BUDGET * total:
                 continue
             lm = lower_graph(graph, board, "inplace", stage=stage)
-            ok = fits is not None and fits(lm)
-            cost = ((0, stage.macc, lm.arena_bytes + lm.scratch_bytes) if ok else
-                    (1, lm.arena_bytes + lm.scratch_bytes, stage.macc))
-            if best is None or cost < best[0]:
-                best = (cost, stage)
-    if best is None:
+            found.append((fits is not None and fits(lm), lm.arena_bytes + lm.scratch_bytes,
+                          extra, stage))
+    if not found:
         return None
-    return prune_inplace(graph, board, best[1])
+    fitting = [f for f in found if f[0]]
+    if fitting:
+        best = min(fitting, key=lambda f: (f[2], f[1]))
+    else:
+        low = min(f[1] for f in found) * (1 + PATCH_PEAK_SLACK)
+        best = min((f for f in found if f[1] <= low), key=lambda f: (f[2], f[1]))
+    return prune_inplace(graph, board, best[3])
 
 
 def prune_inplace(graph, board, stage=None) -> LoweredModel:
@@ -175,7 +183,9 @@ def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> Sc
         return sum(need(lm).values()) <= limit
 
     for name in names:
-        lm = _lower(graph, board, name, fits)
+        # asked for by name, a patch stage minimises the peak; in the budget search, the
+        # cheapest stage that fits wins
+        lm = _lower(graph, board, name, fits if requested == "auto" else None)
         if lm is None:                   # no patch stage for this model
             continue
         lm.schedule = name
