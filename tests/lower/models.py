@@ -79,3 +79,17 @@ def stem(seed: int = 0, hw: int = 32):
                           out_scale=0.1, out_zp=0)
     b.output(b.softmax(f))
     return b.build()
+
+
+def input_residual(seed: int = 0, hw: int = 12, c: int = 4):
+    """conv 3x3 -> dw 3x3 -> ADD with the model input: a patch stage of ops 0-1 whose input
+    (the model input) is still read after the stage, so it is not streamed."""
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder(f"input_residual_{seed}")
+    x = b.input((1, hw, hw, c), scale=0.03, zero_point=1)
+    y = b.conv2d(x, _w(rng, c, 3, 3, c), _w(rng, c), out_scale=0.05, out_zp=-2)
+    y = b.depthwise_conv2d(y, _w(rng, 1, 3, 3, c), _w(rng, c), activation="RELU",
+                           out_scale=0.05, out_zp=-128)
+    s = b.add(y, x, out_scale=0.06, out_zp=0)
+    b.output(b.relu(s))
+    return b.build()

@@ -70,3 +70,23 @@ def test_patch_schedule_through_analyze():
     assert best.patches and "patch schedule for layers 0-" in a.schedule_summary
     plain = lower_graph(stem(), get_board("generic-m4"), "plain")
     assert a.arena < plain.arena_bytes
+
+
+@pytest.mark.parametrize("board", ["generic-m0plus", "stm32h743"])
+def test_patch_stage_with_input_kept_in_the_arena(board):
+    """The stage input is read again after the stage (a residual from the model input): it
+    stays in the arena, live over the stage, and the windows are read from there."""
+    from models import input_residual
+    g = input_residual()
+    assert chain_ops(g) == [0, 1]
+    machine = Machine(board)
+    stage = make_stage(g, 0, 1, (2, 2))
+    assert not stage.streamed
+    lm = lower_graph(g, machine.board, "inplace", stage=stage)
+    assert g.inputs[0] in lm.memory.slots
+    x = prepare_input(g)
+    ref = run_graph(g, [x])
+    result = _base(lm, machine, machine.toolchain.name, ram_need(lm, machine.stack_size))
+    _build_and_run(lm, machine, x, ref, result, None, lambda text: None)
+    assert result.bit_exact, result.mismatch
+    assert np.array_equal(result.output, ref[lm.output])
