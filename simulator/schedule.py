@@ -7,10 +7,10 @@
 Schedules, in order of their cycle cost (the cheapest that fits wins under "auto"):
 
     plain     one kernel per op, every tensor in its own bytes (the greedy planner's arena)
-    inplace   elementwise ops and depthwise convs overwrite an input that dies there
-              (lower/inplace.py); elementwise in place costs nothing, the in-place depthwise
-              is portable C (no DSP path), so it costs cycles on M4/M7 and is used only
-              where it lowers arena + scratch (prune_inplace)
+    inplace   elementwise ops, convs and depthwise convs overwrite an input that dies
+              there (lower/inplace.py); elementwise in place costs nothing, the in-place
+              conv kernels call the layer's own kernel a chunk or band at a time (a few %
+              of cycles) and are kept only where they lower arena + scratch (prune_inplace)
     patch     inplace, and the first layers (a conv/depthwise chain) run patch by patch
               (lower/patches.py): the split point and grid with the smallest arena + scratch
               whose halo recomputation stays within PATCH_MACC_BUDGET of the model's MACs
