@@ -32,6 +32,7 @@ from .machine.firmware import DEFAULT_STACK
 from .npy import load_npy
 from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
+from .schedule import ScheduleChoice, measure_baseline, pick_schedule
 from .sizes import format_size
 
 SCHEMA = "mcusim.analysis/1"
@@ -92,6 +93,13 @@ class Analysis:
     memory: dict = field(default_factory=dict)   # memory model, caches, cold/warm counters
     placement: dict = field(default_factory=dict)   # what lives in which board region
     build: dict = field(default_factory=dict)   # compiler, C library, exact commands (RunResult.build)
+    schedule: ScheduleChoice | None = None   # how it was lowered to fit (simulator/schedule.py)
+
+    @property
+    def schedule_summary(self) -> str | None:
+        if self.schedule is None:
+            return None
+        return self.schedule.summary(self.cycles, self.flash_total if self.ran else None)
 
     @property
     def flash_total(self) -> int:
@@ -143,6 +151,8 @@ class Analysis:
                                          "size": t.size, "first_op": t.first_op,
                                          "last_op": t.last_op,
                                          "region": self.placement.get("arena")} for t in self.tensors]},
+            "schedule": None if self.schedule is None else
+            {**self.schedule.to_dict(), "summary": self.schedule_summary},
         }
 
 
@@ -344,7 +354,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
             work_dir=None, memory: str | None = None, progress=None, caches: bool | None = None,
             weights: str | None = None, arena: str | None = None,
             host_budget: HostBudget | None = None, max_seconds: float | None = None,
-            max_output: int | None = None) -> Analysis:
+            max_output: int | None = None, schedule: str = "auto") -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
@@ -361,13 +371,15 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     the board's RAM (returned as ``fits=False``) and flash (FlashOverflow), and the host
     (HostBudgetExceeded, ``host_budget``: default :meth:`HostBudget.from_env`).
     ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
-    (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py)."""
+    (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py).
+    ``schedule``: "plain" (one tensor each), "inplace", "patch", or "auto": the cheapest whose
+    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, memory=memory, caches=caches,
                         weights=weights, arena=arena,
                         progress=progress or (lambda text: None), host_budget=host_budget,
-                        max_seconds=max_seconds, max_output=max_output)
+                        max_seconds=max_seconds, max_output=max_output, schedule=schedule)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -375,7 +387,8 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
-             memory, caches, weights, arena, progress, host_budget, max_seconds, max_output) -> Analysis:
+             memory, caches, weights, arena, progress, host_budget, max_seconds, max_output,
+             schedule="auto") -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
@@ -394,10 +407,13 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
     for op in graph.ops:
         adapter_for(op, graph)          # "no NumPy reference" before "no C kernel"
     progress("lowering to C")
-    lm = lower_graph(graph, machine.board)
     placement = machine.placement({"weights": weights, "arena": arena})
+    choice = pick_schedule(graph, machine.board, machine.ram_limit,
+                           lambda l: ram_need(l, machine.stack_size, placement), schedule)
+    lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
     result = _base(lm, machine, machine.toolchain.name, need)
+    result.schedule = choice
     result.placement = placement
     result.memory = {"model": machine.memory}
     try:
@@ -405,7 +421,7 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
         check_placed_regions(lm, machine.board, placement)
     except RamOverflow as err:
         result.fits = False
-        result.overflow = str(err)
+        result.overflow = f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
         result.wall_seconds = time.perf_counter() - t0
         return result
     check_flash(lm, machine.board)
@@ -419,7 +435,14 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                        {"weights": weights, "arena": arena})
     except RamOverflow as err:
         result.fits = False
-        result.overflow = str(err)
+        result.overflow = (f"{err}\n{choice.summary()}" if len(choice.candidates) > 1
+                           else str(err))
+    if result.ran and choice.chosen != "plain":
+        progress("measuring the plain schedule's cost")
+        measure_baseline(choice, lambda: analyze(
+            graph, board, toolchain=toolchain, input=x, stack=stack, memory=memory, caches=caches,
+            weights=weights, arena=arena, max_instructions=max_instructions, host_budget=host_budget,
+            max_seconds=max_seconds, max_output=max_output, schedule="plain"))
     result.wall_seconds = time.perf_counter() - t0
     return result
 
@@ -498,7 +521,10 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     if run.exit_code != 0:
         _raise_rejected_layer(lm, run.stdout)
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
+    in_stage = _stage_inner_layers(lm)
     for lr, layer in zip(result.layers, lm.layers):
+        if layer.index in in_stage:
+            continue                  # checked through the stage's output (lower/patches.py)
         region = run.regions.get(layer.region, {})
         first, last = region.get("first", {}), region.get("last", {})
         lr.instructions = int(first.get("instructions", 0))
@@ -515,6 +541,9 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
             mismatch = mismatch or problem
         elif mismatch is None:
             mismatch = f"layer {layer.index} ({layer.opcode}) never finished"
+    for lr in result.layers:
+        if lr.index in in_stage:
+            lr.bit_exact = result.layers[lm.stage.last].bit_exact
     total_key = "cycles" if result.cycles is not None else "instructions"
     total = sum((getattr(l, total_key) or 0) for l in result.layers) or 1
     for l in result.layers:
@@ -558,6 +587,13 @@ def memory_summary(counters: dict, flash_regions) -> dict:
             "flash_stall_cycles": sum(counters.get(f"stall:{r}", 0) for r in flash_regions),
             "unaligned_accesses": counters["unaligned"],
             "unaligned_cycles": counters["unaligned_stall"]}
+
+
+def _stage_inner_layers(lm) -> set[int]:
+    """Layers run inside a patch stage before its last: no region of their own, their whole
+    output never exists; the stage's last layer (region, cycles, bits) stands for them."""
+    st = getattr(lm, "stage", None)
+    return set() if st is None else set(st.ops) - {st.last}
 
 
 def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:

@@ -42,6 +42,11 @@ def _register_analyze(sub) -> None:
                    help="also print every tensor's place in the arena (text mode)")
     p.add_argument("--keep-sources", default=None, metavar="DIR",
                    help="write the generated model.c, model.h, main.c to DIR")
+    from .schedule import CHOICES
+    p.add_argument("--schedule", default="auto", choices=CHOICES,
+                   help="how to fit the RAM (--ram): plain (every tensor its own bytes), "
+                   "inplace (ops overwrite inputs that die there), auto (default: the cheapest "
+                   "that fits, else the smallest, named in the overflow report)")
     EXTRA_HANDLERS["analyze"] = cmd_analyze
 
 
@@ -80,7 +85,8 @@ def cmd_analyze(args) -> int:
                     stack=args.stack, max_instructions=args.max_instructions,
                     work_dir=args.keep_sources, memory=memory_model(args), progress=progress,
                     weights=args.weights, arena=args.arena,
-                    max_seconds=args.max_seconds, max_output=args.max_output)
+                    max_seconds=args.max_seconds, max_output=args.max_output,
+                    schedule=args.schedule)
     finally:
         if progress is not None:
             progress.done()        # clear the status line, also before an error message

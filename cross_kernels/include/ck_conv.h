@@ -76,7 +76,20 @@ ck_status ck_conv_s8_wrapper(const ck_conv_params *params, const int8_t *input,
                              const int32_t *multiplier, const int32_t *shift, int8_t *output,
                              void *scratch, int32_t scratch_bytes);
 
-/* --- DEPTHWISE_CONV_2D (no scratch needed by any variant) ----------------------------- */
+/* 1x1, stride 1, no padding, in place: the output overwrites the input a chunk of pixels at
+ * a time (chunk = out_w rounded up to even, at least 8, at most all pixels) through a
+ * one-chunk temporary (in order when out_c <= in_c, in reverse when out_c > in_c), each chunk
+ * computed by ck_conv_s8_wrapper (same bits). buf [in/out]: the input NHWC on entry, the
+ * output NHWC at buf on return; max(input, output) bytes. scratch: the _get_buffer_size,
+ * round_up(chunk * out_c, 4) + the wrapper's need for one chunk. */
+int32_t ck_conv_s8_pointwise_inplace_get_buffer_size(const ck_conv_params *params);
+
+ck_status ck_conv_s8_pointwise_inplace(const ck_conv_params *params, int8_t *buf,
+                                       const int8_t *filter, const int32_t *bias,
+                                       const int32_t *multiplier, const int32_t *shift,
+                                       void *scratch, int32_t scratch_bytes);
+
+/* --- DEPTHWISE_CONV_2D (no scratch, except the in-place variant) -------------------- */
 
 ck_status ck_depthwise_conv_s8(const ck_conv_params *params, const int8_t *input,
                                const int8_t *filter, const int32_t *bias,
@@ -94,5 +107,38 @@ ck_status ck_depthwise_conv_s8_wrapper(const ck_conv_params *params, const int8_
                                        const int8_t *filter, const int32_t *bias,
                                        const int32_t *multiplier, const int32_t *shift,
                                        int8_t *output);
+
+/* In place (TinyEngine-style): the output overwrites the input in `buf` channel by channel,
+ * through a one-channel temporary in `scratch` (out_h * out_w bytes, the _get_buffer_size).
+ * buf  [in/out] int8 [1, in_h, in_w, C] on entry, [1, out_h, out_w, C] (NHWC, at buf) on
+ *               return; needs max(input, output) bytes.
+ * Valid for batches 1, depth_multiplier 1, out_h * out_w <= in_h * in_w (any stride,
+ * padding, dilation); else CK_ARG_ERROR before anything is written. Portable C. */
+int32_t ck_depthwise_conv_s8_inplace_get_buffer_size(const ck_conv_params *params);
+
+ck_status ck_depthwise_conv_s8_inplace(const ck_conv_params *params, int8_t *buf,
+                                       const int8_t *filter, const int32_t *bias,
+                                       const int32_t *multiplier, const int32_t *shift,
+                                       void *scratch, int32_t scratch_bytes);
+
+/* CONV_2D / DEPTHWISE_CONV_2D in place through a temporary of output rows (batch 1, any
+ * kernel, stride, padding): bands of ceil(16 / out_w) output rows are computed by the layer's
+ * _wrapper on the window of input rows they read, into `scratch`, and written back over input
+ * rows no later band reads (ck_conv_s8_ring_inplace.c). buf [in/out]: the input NHWC on
+ * entry, the output NHWC at buf on return; max(input, output) bytes. scratch: the
+ * _get_buffer_size (pending rows x out_w x out_c rounded up to 4, plus the conv wrapper's
+ * need for one band). */
+int32_t ck_conv_s8_ring_inplace_get_buffer_size(const ck_conv_params *params);
+int32_t ck_depthwise_conv_s8_ring_inplace_get_buffer_size(const ck_conv_params *params);
+
+ck_status ck_conv_s8_ring_inplace(const ck_conv_params *params, int8_t *buf,
+                                  const int8_t *filter, const int32_t *bias,
+                                  const int32_t *multiplier, const int32_t *shift,
+                                  void *scratch, int32_t scratch_bytes);
+
+ck_status ck_depthwise_conv_s8_ring_inplace(const ck_conv_params *params, int8_t *buf,
+                                            const int8_t *filter, const int32_t *bias,
+                                            const int32_t *multiplier, const int32_t *shift,
+                                            void *scratch, int32_t scratch_bytes);
 
 #endif /* CK_CONV_H */

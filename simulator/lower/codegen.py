@@ -157,21 +157,31 @@ def render_model(lm: LoweredModel) -> str:
             out.append(_struct(ctype, name, fields))
     out += lm.decls
     out.append("")
+    if lm.stage is not None:                       # patch-based first layers: patches.py
+        from .patches import COPY_HELPER, render_stage
+        out += [COPY_HELPER] + render_stage(lm, lm.stage, _struct) + [""]
     out += _invoke(lm)
     return "\n".join(out) + "\n"
 
 
 def _invoke(lm: LoweredModel) -> list[str]:
     x, y = lm.input, lm.output
-    body = ["model_input_t *model_input_ptr(void) { return (model_input_t *)TENSOR_%d; }" % x,
+    streamed = lm.stage is not None and lm.stage.streamed
+    in_ptr = "0  /* streamed: read from model_invoke's input */" if streamed else f"TENSOR_{x}"
+    body = [f"model_input_t *model_input_ptr(void) {{ return (model_input_t *){in_ptr}; }}",
             "model_output_t *model_output_ptr(void) { return (model_output_t *)TENSOR_%d; }" % y,
             "int32_t model_failed_layer(void) { return g_failed_layer; }", "",
             "ck_status model_invoke(const model_input_t *input, model_output_t *output)", "{",
             "    ck_status s = CK_OK;",
             "    g_failed_layer = -1;",
+            "    if (!input) { return CK_ARG_ERROR; }" if streamed else
             f"    if (input) {{ ck_copy(input, TENSOR_{x}, MODEL_INPUT_BYTES); }}"]
+    stage = lm.stage
     for layer in lm.layers:
-        call = _call(layer)
+        if stage is not None and layer.index in stage.ops and layer.index != stage.last:
+            continue                    # runs inside stage_L<last>(), patch by patch
+        call = (f"stage_L{layer.index}({'input' if stage.streamed else ''})"
+                if stage is not None and layer.index == stage.last else _call(layer))
         r = layer.region
         body.append(f"    /* {r}: {c_comment_text(layer.opcode)} {c_comment_text(layer.name)} -> "
                     f"{c_comment_text(layer.kernel)} */")

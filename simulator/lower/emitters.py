@@ -334,5 +334,6 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
 def all_emitters() -> dict:
     """Emitter name (rules.toml ``emitter``) -> function, over the int8, float32 and binary
     emitter modules."""
-    from . import emitters_binary, emitters_float
-    return {**EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS}
+    from . import emitters_binary, emitters_float, emitters_inplace
+    return {**EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS,
+            **emitters_inplace.EMITTERS}

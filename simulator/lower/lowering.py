@@ -25,11 +25,12 @@ import numpy as np
 import cross_kernels
 
 from ..boards import Board
-from ..errors import ModelError
+from ..errors import ConfigError, ModelError
 from ..ir import Graph, Op
 from . import emitters
 from .emitters import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
+from .inplace import choose_inplace
 from .rules import Rule, op_signature, select_rule
 
 
@@ -44,6 +45,7 @@ class Layer:
     output: int                # output tensor index
     output_shape: tuple[int, ...]
     alias: bool = False
+    inplace: bool = False      # writes its output over an input (lower/inplace.py)
 
     @property
     def macc(self) -> int:
@@ -69,6 +71,8 @@ class LoweredModel:
     sources: list[Path]                # kernel .c files to compile
     input: int                         # tensor index
     output: int
+    schedule: str = "plain"            # how it was lowered (lower_graph's schedule)
+    stage: object = None               # lower/patches.PatchStage run patch by patch, or None
 
     @property
     def arena_bytes(self) -> int:
@@ -130,6 +134,7 @@ class _Context:
         return f"TENSOR_{t}"
 
 
+LOWER_SCHEDULES = ("plain", "inplace")
 CONST_CTYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float"}
 IO_DTYPES = ("int8", "float32")
 
@@ -184,33 +189,62 @@ def _emit(ctx: _Context) -> KernelCall:
                          path=ctx.graph.source, op_index=op.index, opcode=op.opcode) from None
 
 
-def lower_graph(graph: Graph, board: Board) -> LoweredModel:
+def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
+                keep_plain: frozenset[int] = frozenset(), stage=None) -> LoweredModel:
+    """``schedule`` "plain": one kernel call per op into its own tensor; "inplace": ops whose
+    input dies there write over it where their rule allows (lower/inplace.py), except the
+    op indices in ``keep_plain``. ``stage``: a lower/patches.PatchStage whose ops run patch
+    by patch (its inner tensors never exist whole)."""
     _check_io(graph)
     has_dsp = board.core.has_dsp
+    if schedule not in LOWER_SCHEDULES:
+        raise ConfigError(f"unknown schedule {schedule!r} (lowering knows {LOWER_SCHEDULES})")
+    rules = {}
     aliases: dict[int, int] = {}
+    for op in graph.ops:
+        if len(op.outputs) != 1:
+            raise ModelError(f"ops with {len(op.outputs)} outputs are not supported",
+                             path=graph.source, op_index=op.index, opcode=op.opcode)
+        rules[op.index] = select_rule(op, op_signature(graph, op), has_dsp)
+        if rules[op.index].is_alias and not graph.tensor(op.inputs[0]).is_const:
+            aliases[op.outputs[0]] = op.inputs[0]
+    inplace_outputs: dict[int, int] = {}
+    if schedule == "inplace":
+        skip = frozenset(stage.ops) if stage is not None else frozenset()
+        choice = choose_inplace(graph, rules, aliases, has_dsp, keep_plain | skip)
+        rules.update(choice.rules)
+        aliases.update(choice.aliases)
+        inplace_outputs = choice.aliases
     const_names: dict[int, str] = {}
     consts: list[ConstArray] = []
     decls: list[str] = []
     layers: list[Layer] = []
     sources: list[str] = ["shape/ck_copy.c"]       # model_invoke copies the input and output
     for op in graph.ops:
-        if len(op.outputs) != 1:
-            raise ModelError(f"ops with {len(op.outputs)} outputs are not supported",
-                             path=graph.source, op_index=op.index, opcode=op.opcode)
-        rule = select_rule(op, op_signature(graph, op), has_dsp)
+        rule = rules[op.index]
         ctx = _Context(graph, op, rule, f"L{op.index}", aliases, const_names, consts)
         call = _emit(ctx)
         consts += call.consts
         decls += ctx.extra_decls
         out = op.outputs[0]
         alias = rule.is_alias and not graph.tensor(op.inputs[0]).is_const
-        if alias:
-            aliases[out] = op.inputs[0]
         kernel = "alias (in place)" if alias else ("ck_copy" if rule.is_alias else rule.kernel)
+        if stage is not None and op.index in stage.ops:
+            kernel += f" (patches {stage.grid[0]}x{stage.grid[1]})"
         layers.append(Layer(op.index, op.opcode, graph.tensor(out).name, kernel, rule, call,
-                            out, tuple(graph.tensor(out).shape), alias))
+                            out, tuple(graph.tensor(out).shape), alias,
+                            inplace=out in inplace_outputs))
         sources += [s for s in rule.sources if s not in sources]
-    memory = plan_graph(graph, aliases)
+    if stage is None:
+        memory = plan_graph(graph, aliases)
+    else:
+        from .patches import stage_buffers
+        span = (stage.first, stage.last)
+        gone = set(stage.inner) | ({stage.input} if stage.streamed else set())
+        spans = {stage.output: span} if stage.streamed else {stage.input: span,
+                                                              stage.output: span}
+        memory = plan_graph(graph, aliases, exclude=frozenset(gone),
+                            extra=stage_buffers(stage), spans=spans)
     return LoweredModel(graph, board, layers, memory, consts, decls,
                         [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
-                        graph.outputs[0])
+                        graph.outputs[0], schedule, stage)

@@ -36,8 +36,10 @@ The arena for a model with tensors t0..t3, where t0 and t2 reuse the same bytes:
     g_arena + 9600  └─────────────────────────┘ = arena_bytes (the peak)
                       op0 ──────────────► op3     time
 
-In-place aliasing (a RESHAPE whose output is its input's bytes) is done by the caller, who
-adds one buffer for the pair with the union of both lifetimes; see :func:`plan_graph`.
+In-place aliasing (a RESHAPE whose output is its input's bytes, or an op that writes its
+output over an input that dies there, lower/inplace.py) is done by the caller, who adds one
+buffer for the group with the union of the lifetimes and the largest member's size; see
+:func:`plan_graph`.
 """
 from __future__ import annotations
 
@@ -57,9 +59,18 @@ class Buffer:
     first_use: int       # inclusive op index
     last_use: int        # inclusive op index
     name: str = ""
+    # (first, last, bytes) pieces when the size changes over the lifetime (an in-place group:
+    # a depthwise input, then a wider pointwise output in the same bytes); None: one piece
+    profile: tuple[tuple[int, int, int], ...] | None = None
 
     def overlaps_in_time(self, other: "Buffer") -> bool:
         return self.first_use <= other.last_use and other.first_use <= self.last_use
+
+    def pieces(self) -> tuple[tuple[int, int, int], ...]:
+        return self.profile or ((self.first_use, self.last_use, self.size),)
+
+    def size_at(self, op_index: int) -> int:
+        return max((n for lo, hi, n in self.pieces() if lo <= op_index <= hi), default=0)
 
 
 @dataclass
@@ -74,7 +85,7 @@ class Plan:
         return [b for b in self.buffers if b.first_use <= op_index <= b.last_use]
 
     def live_bytes(self, op_index: int) -> int:
-        return sum(align_up(b.size, self.alignment) for b in self.live_at(op_index))
+        return sum(align_up(b.size_at(op_index), self.alignment) for b in self.live_at(op_index))
 
     def peak_op(self) -> int:
         """The op with the most live bytes (a lower bound on any arena), among the ops where
@@ -92,11 +103,14 @@ class GreedyPlanner:
     alignment: int = ALIGNMENT
     buffers: list[Buffer] = field(default_factory=list)
 
-    def add_buffer(self, size: int, first_use: int, last_use: int, name: str = "") -> int:
+    def add_buffer(self, size: int, first_use: int, last_use: int, name: str = "",
+                   profile=None) -> int:
+        """``profile``: optional (first, last, bytes) pieces covering the lifetime, for a
+        buffer whose size changes; ``size`` is then their largest."""
         if size < 0 or first_use > last_use:
             raise ValueError(f"bad buffer {name!r}: size {size}, uses {first_use}..{last_use}")
         self.buffers.append(Buffer(len(self.buffers), int(size), int(first_use), int(last_use),
-                                   name))
+                                   name, tuple(profile) if profile else None))
         return len(self.buffers) - 1
 
     def orders(self) -> dict[str, list[Buffer]]:
@@ -127,15 +141,29 @@ class GreedyPlanner:
         return Plan(list(self.buffers), offsets, peak, self.alignment, name)
 
     def _lowest_fit(self, buf: Buffer, placed: list[Buffer], offsets: list[int]) -> int:
-        size = align_up(buf.size, self.alignment)
-        rivals = sorted((offsets[p.id], offsets[p.id] + align_up(p.size, self.alignment))
-                        for p in placed if p.overlaps_in_time(buf))
-        candidate = 0
-        for start, end in rivals:
-            if candidate + size <= start:
-                break
-            candidate = max(candidate, end)
-        return candidate
+        if buf.profile is None and all(p.profile is None for p in placed):
+            size = align_up(buf.size, self.alignment)
+            rivals = sorted((offsets[p.id], offsets[p.id] + align_up(p.size, self.alignment))
+                            for p in placed if p.overlaps_in_time(buf))
+            candidate = 0
+            for start, end in rivals:
+                if candidate + size <= start:
+                    break
+                candidate = max(candidate, end)
+            return candidate
+        return self._lowest_fit_pieces(buf, placed, offsets)
+
+    def _lowest_fit_pieces(self, buf: Buffer, placed: list[Buffer], offsets: list[int]) -> int:
+        """Lowest offset where no piece of ``buf`` meets, in time and address, a piece of a
+        placed buffer. Each conflict is (their start, their end, our piece's size)."""
+        a = self.alignment
+        conflicts = [(offsets[p.id], offsets[p.id] + align_up(n2, a), align_up(n1, a))
+                     for p in placed for lo1, hi1, n1 in buf.pieces()
+                     for lo2, hi2, n2 in p.pieces() if lo1 <= hi2 and lo2 <= hi1]
+        for candidate in sorted({0} | {end for _, end, _ in conflicts}):
+            if all(candidate + n <= start or candidate >= end for start, end, n in conflicts):
+                return candidate
+        return 0
 
 
 @dataclass
@@ -156,6 +184,7 @@ class MemoryPlan:
     arena_bytes: int
     plan: Plan
     buffer_of: dict[int, int]       # tensor index -> planner buffer id
+    extra: dict[str, TensorSlot] = field(default_factory=dict)   # named non-tensor buffers
 
     def peak_op(self) -> int:
         return self.plan.peak_op()
@@ -193,22 +222,69 @@ def tensor_lifetimes(graph, aliases: dict[int, int]) -> dict[int, tuple[int, int
     return {t: (lo, hi) for t, (lo, hi) in life.items()}
 
 
+def _group_profiles(graph, aliases: dict[int, int]) -> dict[int, list[tuple[int, int, int]]]:
+    """Root tensor -> (first, last, bytes) pieces of its alias group, when its members differ
+    in size: at each op the group needs its largest member live there (an in-place chain
+    dw 18 KB -> pw 36 KB needs 36 KB only from the pw on)."""
+    members: dict[int, list[int]] = {}
+    for t in aliases:
+        r = t
+        while r in aliases:
+            r = aliases[r]
+        members.setdefault(r, [r]).append(t)
+    own = tensor_lifetimes(graph, {})
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    for r, ts in members.items():
+        sizes = {graph.tensor(t).nbytes for t in ts}
+        if len(sizes) == 1:
+            continue
+        lo = min(own[t][0] for t in ts if t in own)
+        hi = max(own[t][1] for t in ts if t in own)
+        need = [max((graph.tensor(t).nbytes for t in ts if t in own
+                     and own[t][0] <= i <= own[t][1]), default=0) for i in range(lo, hi + 1)]
+        pieces: list[list[int]] = []
+        for i, n in enumerate(need, start=lo):
+            if pieces and pieces[-1][2] == n:
+                pieces[-1][1] = i
+            else:
+                pieces.append([i, i, n])
+        out[r] = [tuple(p) for p in pieces]
+    return out
+
+
 def plan_graph(graph, aliases: dict[int, int] | None = None,
-               alignment: int = ALIGNMENT) -> MemoryPlan:
+               alignment: int = ALIGNMENT, exclude=frozenset(),
+               extra: tuple[tuple[str, int, int, int], ...] = (),
+               spans: dict[int, tuple[int, int]] | None = None) -> MemoryPlan:
     """Plan every non-constant tensor of ``graph``. ``aliases`` maps a tensor to the tensor
-    whose bytes it reuses (RESHAPE output -> input); both get the same offset."""
+    whose bytes it reuses (RESHAPE output -> input); both get the same offset. ``exclude``:
+    tensors that never exist whole (inside a patch stage, lower/patches.py); ``extra``:
+    (name, bytes, first_op, last_op) buffers that are no tensor (the stage's patch
+    buffers), returned in ``MemoryPlan.extra``; ``spans``: tensor -> ops its lifetime must
+    cover besides its uses (a stage's input and output, live while the stage runs)."""
     aliases = dict(aliases or {})
-    lifetimes = tensor_lifetimes(graph, aliases)
+    lifetimes = {t: v for t, v in tensor_lifetimes(graph, aliases).items() if t not in exclude}
+    for t, (lo, hi) in (spans or {}).items():      # a stage reads/writes them over its span
+        a, b = lifetimes[t]
+        lifetimes[t] = (min(a, lo), max(b, hi))
+    profiles = _group_profiles(graph, aliases)
     planner = GreedyPlanner(alignment)
     buffer_of: dict[int, int] = {}
     for t, (lo, hi) in sorted(lifetimes.items()):
         tensor = graph.tensor(t)
-        buffer_of[t] = planner.add_buffer(tensor.nbytes, lo, hi, tensor.name)
+        profile = profiles.get(t)
+        size = max(n for _, _, n in profile) if profile else tensor.nbytes
+        buffer_of[t] = planner.add_buffer(size, lo, hi, tensor.name, profile)
+    extra_ids = {name: planner.add_buffer(n, lo, hi, name) for name, n, lo, hi in extra}
     plan = planner.plan()
+    extra_slots = {name: TensorSlot(-1 - i, name, plan.offsets[bid], plan.buffers[bid].size,
+                                    plan.buffers[bid].first_use, plan.buffers[bid].last_use)
+                   for i, (name, bid) in enumerate(extra_ids.items())}
     slots: dict[int, TensorSlot] = {}
     for t, bid in buffer_of.items():
         b = plan.buffers[bid]
-        slots[t] = TensorSlot(t, b.name, plan.offsets[bid], b.size, b.first_use, b.last_use)
+        slots[t] = TensorSlot(t, b.name, plan.offsets[bid], graph.tensor(t).nbytes, b.first_use,
+                              b.last_use)
     for t in aliases:
         r = t
         while r in aliases:
@@ -217,4 +293,5 @@ def plan_graph(graph, aliases: dict[int, int] | None = None,
         buffer_of[t] = buffer_of[r]
         slots[t] = TensorSlot(t, graph.tensor(t).name, base.offset, graph.tensor(t).nbytes,
                               base.first_op, base.last_op, alias_of=r)
-    return MemoryPlan(dict(sorted(slots.items())), plan.arena_bytes, plan, buffer_of)
+    return MemoryPlan(dict(sorted(slots.items())), plan.arena_bytes, plan, buffer_of,
+                      extra_slots)

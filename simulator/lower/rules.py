@@ -21,6 +21,8 @@ class Rule:
     sources: tuple[str, ...]
     scratch: str | None
     source: str
+    inplace: str | None = None      # "elementwise" / "channel": see rules.toml
+    variant: str | None = None      # only chosen when a schedule asks for it
 
     @property
     def is_alias(self) -> bool:
@@ -32,7 +34,8 @@ def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
     rows = tomllib.loads(Path(path).read_text())["rule"]
     return tuple(Rule(op=r["op"], dtype=r["dtype"], dsp=r.get("dsp"), kernel=r["kernel"],
                       emitter=r["emitter"], sources=tuple(r["sources"]),
-                      scratch=r.get("scratch"), source=r["source"]) for r in rows)
+                      scratch=r.get("scratch"), source=r["source"], inplace=r.get("inplace"),
+                      variant=r.get("variant")) for r in rows)
 
 
 def tensor_kind(tensor) -> str:
@@ -56,9 +59,16 @@ def supported_ops() -> list[str]:
     return sorted({r.op for r in load_rules()})
 
 
+def select_variants(op, dtype: str, has_dsp: bool, variant: str) -> list[Rule]:
+    """The ``variant`` rows matching (opcode, dtype, core feature), in table order."""
+    return [r for r in load_rules() if r.variant == variant and r.op == op.opcode
+            and r.dtype == dtype and (r.dsp is None or r.dsp == has_dsp)]
+
+
 def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
-    """The first row matching (opcode, dtype, core feature); ModelError naming what is missing."""
-    rows = [r for r in load_rules() if r.op == op.opcode]
+    """The first row matching (opcode, dtype, core feature); ModelError naming what is missing.
+    Variant rows (in-place kernels) are left to :func:`select_variants`."""
+    rows = [r for r in load_rules() if r.op == op.opcode and r.variant is None]
     if not rows:
         raise ModelError(f"no C kernel lowers {op.opcode} (lowered ops: "
                          f"{', '.join(supported_ops())})", op_index=op.index, opcode=op.opcode)

@@ -33,6 +33,9 @@ def _summary(a) -> list[str]:
         + (f"{a.stack_peak:,} B" if a.ran else "- (not run)"),
         f"  static   {_bytes(a.ram_static)}   (runtime, output buffer, alignment)",
     ]
+    schedule = getattr(a, "schedule", None)
+    if schedule is not None and (schedule.chosen != "plain" or len(schedule.candidates) > 1):
+        lines.append(f"schedule   {a.schedule_summary}")
     if a.ran:
         lines.append(f"run        {a.instructions:,} instructions; {timing}")
         lines += _memory_lines(a)

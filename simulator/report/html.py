@@ -15,7 +15,8 @@ table{border-collapse:collapse;font-size:.85rem}td,th{padding:.25rem .6rem;borde
 th{text-align:left;background:#f4f4f4}td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}
 tr.diff td{background:#fde8e8}img{max-width:100%;border:1px solid #eee}.note{color:#777;font-size:.85rem}
 """
-CHART_TITLES = {"layer_cost.png": "Cost per layer", "memory_timeline.png": "Arena over time (tensor lifetimes)"}
+CHART_TITLES = {"layer_cost.png": "Cost per layer", "memory_timeline.png": "Arena over time (tensor lifetimes)",
+                "schedule_timeline.png": "Arena over the layers, per schedule"}
 
 
 def _table(headers: list[str], rows: list[list], align: str, diff_col: int | None = None) -> str:

@@ -3,6 +3,7 @@
 - :func:`layer_cost_png`: one horizontal bar per layer, cycles (instructions without a cycle model).
 - :func:`memory_timeline_png`: the arena over time; x = op index, y = arena offset, one rectangle
   per tensor covering ops first_op..last_op and bytes [offset, offset + size).
+- :func:`schedule_timeline_png`: live arena bytes per op for each schedule analyze tried.
 """
 from __future__ import annotations
 
@@ -132,4 +133,43 @@ def memory_timeline_png(a: dict) -> bytes:
     return _png(fig, plt)
 
 
-CHARTS = {"layer_cost.png": layer_cost_png, "memory_timeline.png": memory_timeline_png}
+def _plan_timeline(a: dict) -> list[int]:
+    """Live arena bytes at each op from the memory plan's tensors (alias groups once)."""
+    n_ops = len(a["layers"])
+    spans: dict[tuple, int] = {}
+    for t in a["memory_plan"]["tensors"]:
+        key = (t["offset"], t["first_op"], t["last_op"])
+        spans[key] = max(spans.get(key, 0), t["size"])
+    return [sum(n for (_, lo, hi), n in spans.items() if lo <= i <= hi) for i in range(n_ops)]
+
+
+def schedule_timeline_png(a: dict) -> bytes:
+    """The arena over the layers for each schedule tried (simulator/schedule.py): live bytes
+    after each op, the chosen schedule drawn bold; a patch stage runs inside its last op."""
+    plt = _pyplot()
+    sched = a.get("schedule") or {}
+    lines = [(c["schedule"] + (f" ({c['patches']})" if c.get("patches") else ""), c["timeline"],
+              c["schedule"] == sched.get("chosen")) for c in sched.get("candidates", [])]
+    if not lines:
+        lines = [("plan", _plan_timeline(a), True)]
+    fig, ax = plt.subplots(figsize=(8.5, 3.6))
+    for label, values, chosen in lines:
+        ax.step(range(len(values)), values, where="mid", linewidth=2.4 if chosen else 1.2,
+                label=f"{label}: peak {format_size(max(values, default=0))}"
+                + (" (chosen)" if chosen and len(lines) > 1 else ""))
+    limit = a.get("ram_limit_bytes")
+    if limit:
+        ax.axhline(limit, color="#C44E52", linestyle="--", linewidth=1)
+        ax.annotate(f"RAM limit {format_size(limit)}", (0, limit), va="bottom", fontsize=8,
+                    color="#C44E52")
+    ax.set_xlabel("op index")
+    ax.set_ylabel("live arena bytes")
+    ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:,.0f}")
+    ax.set_title(f"{a['model']}: arena over the layers, per schedule", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.25)
+    return _png(fig, plt)
+
+
+CHARTS = {"layer_cost.png": layer_cost_png, "memory_timeline.png": memory_timeline_png,
+          "schedule_timeline.png": schedule_timeline_png}

@@ -15,7 +15,7 @@ DIGITS = MODELS / "digits_cnn.tflite"
 TOP_KEYS = {"schema", "model", "board", "core", "toolchain", "clock_hz", "params", "macc",
             "flash_bytes", "ram_bytes", "ram_limit_bytes", "fits", "instructions", "cycles",
             "latency_ms", "bit_exact", "build", "layers", "memory_plan", "cycles_warm", "latency_warm_ms",
-            "memory", "placement"}
+            "memory", "placement", "schedule"}
 LAYER_KEYS = {"index": int, "name": str, "op": str, "kernel": str, "output_shape": list,
               "macc": int, "instructions": int, "share": float, "bit_exact": bool}
 TENSOR_KEYS = {"index", "name", "offset", "size", "first_op", "last_op", "region"}

@@ -46,7 +46,7 @@ def test_charts_without_matplotlib_say_how_to_get_it(analysis, monkeypatch):
 def test_html_is_self_contained(analysis):
     page = render_analysis_html(analysis)
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count('src="data:image/png;base64,') == 2
+    assert page.count('src="data:image/png;base64,') == 3      # cost, arena, schedule timeline
     assert not re.search(r'(src|href)="(?!data:)', page)            # no external assets
     assert "http://" not in page and "https://" not in page
     assert "<td>depthwise_conv2d_1</td>" in page
@@ -89,3 +89,20 @@ def test_report_command_rejects_a_non_analysis(tmp_path, capsys):
     assert cli.main(["report", str(src)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mcusim: error:") and "not an mcusim analysis" in err and err.count("\n") == 1
+
+
+def test_schedule_timeline_draws_each_candidate(analysis):
+    """The schedule chart: one line per schedule tried, from the analysis' own timelines;
+    an analysis without a schedule object falls back to the plan's tensors."""
+    from simulator.report.plots import _plan_timeline, schedule_timeline_png
+    png = schedule_timeline_png(analysis)
+    assert png.startswith(b"\x89PNG")
+    old = {k: v for k, v in analysis.items() if k != "schedule"}
+    assert schedule_timeline_png(old).startswith(b"\x89PNG")
+    timeline = _plan_timeline(old)
+    assert len(timeline) == len(analysis["layers"])
+    assert max(timeline) <= analysis["memory_plan"]["arena_bytes"]
+    if analysis.get("schedule"):
+        chosen = [c for c in analysis["schedule"]["candidates"]
+                  if c["schedule"] == analysis["schedule"]["chosen"]][0]
+        assert max(chosen["timeline"]) <= chosen["arena"]
