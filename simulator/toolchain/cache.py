@@ -45,9 +45,17 @@ def read_manifest(entry: Path) -> dict[str, str]:
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                               for k, v in files.items()):
         raise ValueError("manifest 'files' is not a mapping of names to hashes")
-    if any(Path(name).name != name or name in ("", ".", "..", MANIFEST) for name in files):
+    if not all(_inside_entry(name) for name in files):
         raise ValueError("manifest names a file outside its entry")
     return files
+
+
+def _inside_entry(name: str) -> bool:
+    """A relative path below the entry ("firmware.elf", "lib/libc.a"): no absolute path, no
+    "." or ".." component, no backslash, not the manifest itself."""
+    parts = name.split("/")
+    return (name != MANIFEST and "\\" not in name and "\0" not in name
+            and all(part not in ("", ".", "..") for part in parts))
 
 
 class BuildCache:
