@@ -217,6 +217,13 @@ def _build(staging: Path, root: Path, srcs: SourceSet, cfg: dict, settings: dict
     shutil.rmtree(objdir)
 
 
+def _libc_root() -> Path | None:
+    """``$MCUSIM_LIBC_CACHE_DIR`` if set (a cache directory checked like any other), else the
+    build cache's: lets many short-lived caches (tests, CI jobs) share one built C library."""
+    value = os.environ.get("MCUSIM_LIBC_CACHE_DIR")
+    return Path(value) if value else None
+
+
 def picolibc(toolchain, core: Core, cache: BuildCache | None = None) -> LibC:
     """picolibc for ``core``, built on first use and cached (keyed by sources, config, flags)."""
     root, version = picolibc_tree()
@@ -230,7 +237,7 @@ def picolibc(toolchain, core: Core, cache: BuildCache | None = None) -> LibC:
     key = hashlib.sha256(json.dumps([version, toolchain.ident, target, settings, sorted(cfg.items(), key=str),
                                      [str(p) for p in srcs.sources]],
                                     default=str).encode()).hexdigest()
-    cache = cache or BuildCache(namespace="libc")
+    cache = cache or BuildCache(root=_libc_root(), namespace="libc")
     entry = cache.lookup(key, required=LIBC_FILES)
     if entry is None:
         staging = cache.new_staging_dir()
