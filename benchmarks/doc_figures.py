@@ -60,6 +60,16 @@ def _kernel_speeds() -> str:
     return kernel_cycles.summary(rows, ew) + "\n"
 
 
+def _kernel_retune() -> str:
+    import kernel_cycles
+    data = ROOT / "benchmarks" / "data"
+    before = kernel_cycles.load_before([data / "kernel_cycles_old_model.json",
+                                        data / "kernel_cycles_old_kernels.json"])
+    boards = ["stm32h743", "nrf52840"]
+    rows = [r for b in boards for r in kernel_cycles.measure(b)]
+    return kernel_cycles.before_after(before, rows, []).rstrip("\n") + "\n"
+
+
 def _cycle_fidelity() -> str:
     from simulator.cycles.validation import run_suite, summarize
     out = ["| core | measured sequences | within +-1 cycle/iteration | worst residual (cycles/iteration) | mean abs. error |",
@@ -106,6 +116,7 @@ BLOCKS = {b.name: b for b in (
     Block("kernel-speeds", "README.md", _kernel_speeds, cheap=True),
     Block("schema-example", "docs/analysis-schema.md", _schema_example, cheap=True),
     Block("cycle-fidelity", "README.md", _cycle_fidelity, cheap=True),
+    Block("kernel-retune", "README.md", _kernel_retune, cheap=False),
 )}
 
 

@@ -33,6 +33,9 @@ from simulator.frontend import ModelBuilder  # noqa: E402
 from simulator.machine.firmware import Machine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+# Kernel speed with every access hitting (--memory ideal): the pipeline and the code, not the
+# board's caches, which `analyze` and benchmarks/memory_models.py report per model.
+MEMORY = "ideal"
 CONV_SOURCES = ["conv/ck_conv_s8.c", "conv/ck_conv_s8_dsp.c", "conv/ck_conv_s8_wrapper.c",
                 "conv/ck_conv_check_args.c"]
 INNER_LOOP = "ck_conv_mac_2x2"
@@ -101,7 +104,7 @@ def conv_inner_loop(board: str, in_shape, w_shape, stride: int,
         stub = Path(tmp) / "main.c"
         stub.write_text("int main(void) { return 0; }\n")
         srcs = [stub] + [ROOT / "cross_kernels" / "src" / s for s in CONV_SOURCES]
-        fw = Machine(board, toolchain=toolchain).build(srcs)
+        fw = Machine(board, toolchain=toolchain, memory=MEMORY).build(srcs)
         r = fw.call("ck_conv_s8_wrapper", params, x, wt, bias, mult, shift, out, scratch,
                     len(scratch), profile=True)
     loop = r.profile.get(INNER_LOOP)
@@ -114,7 +117,7 @@ def conv_inner_loop(board: str, in_shape, w_shape, stride: int,
 def measure(board: str, toolchain: str = "zig") -> list[dict]:
     rows = []
     for name, kind, in_shape, w_shape, stride in SHAPES:
-        a = analyze(one_layer_model(kind, in_shape, w_shape, stride), board, toolchain=toolchain)
+        a = analyze(one_layer_model(kind, in_shape, w_shape, stride), board, toolchain=toolchain, memory=MEMORY)
         layer = a.layers[0]
         count = layer.cycles if layer.cycles is not None else layer.instructions
         rows.append({"board": board, "core": a.core, "layer": name, "kernel": layer.kernel,
@@ -150,7 +153,7 @@ def elementwise_model(kind: str, shapes):
 def measure_elementwise(board: str, toolchain: str = "zig") -> list[dict]:
     rows = []
     for name, kind, shapes in ELEMENTWISE:
-        layer = analyze(elementwise_model(kind, shapes), board, toolchain=toolchain).layers[0]
+        layer = analyze(elementwise_model(kind, shapes), board, toolchain=toolchain, memory=MEMORY).layers[0]
         count = layer.cycles if layer.cycles is not None else layer.instructions
         n = int(np.prod(layer.output_shape))
         rows.append({"board": board, "layer": name, "kernel": layer.kernel, "elements": n,

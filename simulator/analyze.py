@@ -401,6 +401,8 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
         kwargs["max_output"] = max_output
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, memory=memory,
                       caches=caches, **kwargs)
+    if not graph.inputs:
+        raise ModelError("the model has no input tensor", path=graph.source)
     # Resources first (simulator/budget.py): the declared shapes are checked against the kernels'
     # geometry, the board and the host before the reference allocates or computes anything.
     check_geometry(graph)

@@ -118,8 +118,10 @@ def _penalties(where: str, values, what: str) -> tuple[int, int, int]:
 def parse_memory(where: str, d: dict | None, regions) -> MemorySystem:
     """The ``[memory]`` table of a board file (``where`` names it in errors); ``regions`` are the
     board's parsed regions. An absent table is a board with no caches and no penalties."""
-    if not d:
+    if d is None or d == {}:
         return MemorySystem()
+    if not isinstance(d, dict):
+        raise BoardError(f"{where}: memory: expected a table, got {type(d).__name__}")
     by_name = {r.name: r for r in regions}
     try:
         caches = tuple(_cache(where, c, by_name) for c in d.get("caches", ()))
@@ -150,7 +152,7 @@ def parse_memory(where: str, d: dict | None, regions) -> MemorySystem:
         load = _penalties(where, un.get("load", (0, 0, 0)), "load")
         store = _penalties(where, un.get("store", (0, 0, 0)), "store")
         sources["unaligned"] = str(un.get("source", ""))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:   # a value of the wrong shape
         raise BoardError(f"{where}: malformed [memory] table ({type(exc).__name__}: {exc})") from None
     return MemorySystem(caches=caches, fills=fills, unaligned_load=load, unaligned_store=store,
                         startup=str(d.get("startup", "")), sources=sources)

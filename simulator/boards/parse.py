@@ -12,6 +12,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from ..escape import BOARD_NAME
 from ..errors import BoardError, ConfigError
 from ..sizes import parse_size
 
@@ -25,7 +26,7 @@ MAP_END = 0xE000_0000
 MAX_REGION_SIZE = 0x2000_0000
 MAX_CLOCK_HZ = 10_000_000_000        # 10 GHz: far above any Cortex-M, below any overflow
 MAX_WAIT_STATES = 255
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")
+NAME = BOARD_NAME                    # names reach linker scripts and C comments: simulator/escape.py
 REGION_KINDS = ("flash", "ram")
 
 
@@ -54,7 +55,8 @@ class _Reader:
         if not isinstance(v, str):
             self.fail(f"expected a string, got {type(v).__name__}", key)
         if pattern is not None and not pattern.fullmatch(v):
-            self.fail(f"{v[:40]!r} is not a name (letters, digits, _ . + -; at most 64)", key)
+            self.fail(f"{v[:40]!r} is not an identifier (letters, digits, '_', '.', '-'; "
+                      "at most 64 characters)", key)
         return v
 
     def integer(self, key: str, lo: int, hi: int, default=...) -> int:

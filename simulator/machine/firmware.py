@@ -76,9 +76,11 @@ class CallResult(RunResult):
         return self.value & 0xFFFFFFFF
 
 
-def make_accounting(uc, board: Board, *, engine: str = "native", memory: str = DEFAULT_MODEL):
+def make_accounting(uc, board: Board, *, engine: str = "native", memory: str = DEFAULT_MODEL,
+                    stack_region: str | None = None):
     cls = {"native": Accounting, "python": PyAccounting}[engine]
-    return cls(uc, board.core.name, accounting_regions(board, memory), memory=memory_spec(board, memory))
+    return cls(uc, board.core.name, accounting_regions(board, memory),
+               memory=memory_spec(board, memory, stack_region))
 
 
 class Firmware:
@@ -314,7 +316,8 @@ class Machine:
         self.engine = engine
 
     def make_counter(self, uc, board: Board):
-        return make_accounting(uc, board, engine=self.engine, memory=self.memory)
+        return make_accounting(uc, board, engine=self.engine, memory=self.memory,
+                               stack_region=self.ram_region.name)
 
     def placement(self, placement: dict | None = None) -> dict[str, str]:
         """Which board region holds code, weights (``.ck_weights``), arena (``.bss.ck_arena``) and

@@ -31,7 +31,7 @@ def read_regular(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(f"{path} is not a regular file ({_kind(st.st_mode)}): "
+            raise ConfigError(f"{path} is not a regular file ({file_kind(st.st_mode)}): "
                               "sources and headers must be plain files")
         if st.st_size > limit:
             raise ConfigError(f"{path} is {st.st_size} bytes, more than the {limit} a build "
@@ -45,7 +45,7 @@ def read_regular(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         os.close(fd)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
                        (stat.S_ISDIR, "a directory")):

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .deps import file_kind
 from ..errors import CompileError, ConfigError, LibraryNotFound, UnknownFlag
 
 COMPILED = (".c", ".s", ".S")
@@ -24,6 +25,9 @@ def split_sources(paths) -> tuple[list[Path], list[Path]]:
     compiled, prebuilt = [], []
     for p in paths:
         p = Path(p).resolve()
+        if p.exists() and not p.is_file():        # a FIFO, a device, a directory: never opened
+            raise ConfigError(f"{p} is not a regular file ({file_kind(p.stat().st_mode)}): "
+                              "sources and headers must be plain files")
         if not p.is_file():
             kind = "object/archive" if p.suffix in PREBUILT else "source file"
             raise ConfigError(f"{kind} not found: {p}")
