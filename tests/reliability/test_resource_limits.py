@@ -62,7 +62,10 @@ CHILD = textwrap.dedent("""
     except Exception as err:
         out = {{"error": type(err).__name__, "message": str(err),
                "op_index": getattr(err, "op_index", None)}}
-    out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so it would include
+    # the pytest worker's own peak at the moment it started this child
+    with open("/proc/self/status") as fh:
+        out["maxrss_kb"] = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:"))
     print(json.dumps(out))
 """).format(limit=CHILD_ADDRESS_SPACE)
 
