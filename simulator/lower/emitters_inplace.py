@@ -22,15 +22,20 @@ def pointwise_scratch(f: dict, dsp: bool) -> int:
     return (chunk * f["out_c"] + 3) // 4 * 4 + (4 * f["in_c"] if dsp else 0)
 
 
-def conv2d_pointwise_inplace(ctx) -> KernelCall:
-    """ck_conv_s8_pointwise_inplace(params, buf, filter, bias, mult, shift, scratch, bytes)."""
-    call = _conv_like(ctx, depthwise=False)
+def _inplace_call(ctx, depthwise: bool, scratch_bytes) -> KernelCall:
+    """The conv-like call with its output argument dropped (the kernel writes over its input)
+    and the scratch ``scratch_bytes(fields)`` says it needs."""
+    call = _conv_like(ctx, depthwise=depthwise)
     x, w, bias, mult, shift, _out = call.args
     call.args = [x, w, bias, mult, shift]
-    f = {k: int(v) for k, v in call.fields.items()}
-    call.scratch_bytes = pointwise_scratch(f, ctx.rule.scratch == "row_im2col")
+    call.scratch_bytes = scratch_bytes({k: int(v) for k, v in call.fields.items()})
     call.with_scratch = True
     return call
+
+
+def conv2d_pointwise_inplace(ctx) -> KernelCall:
+    """ck_conv_s8_pointwise_inplace(params, buf, filter, bias, mult, shift, scratch, bytes)."""
+    return _inplace_call(ctx, False, lambda f: pointwise_scratch(f, ctx.rule.scratch == "row_im2col"))
 
 
 def ring_rows(f: dict) -> int:
@@ -63,13 +68,7 @@ def ring_scratch(f: dict, dsp_conv: bool) -> int:
 
 
 def _ring(ctx, depthwise: bool) -> KernelCall:
-    call = _conv_like(ctx, depthwise=depthwise)
-    x, w, bias, mult, shift, _out = call.args
-    call.args = [x, w, bias, mult, shift]
-    f = {k: int(v) for k, v in call.fields.items()}
-    call.scratch_bytes = ring_scratch(f, ctx.rule.scratch == "ring_im2col")
-    call.with_scratch = True
-    return call
+    return _inplace_call(ctx, depthwise, lambda f: ring_scratch(f, ctx.rule.scratch == "ring_im2col"))
 
 
 def conv2d_ring_inplace(ctx) -> KernelCall:
