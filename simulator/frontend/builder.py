@@ -22,10 +22,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..ir import Graph, Op, QuantParams, Tensor
+from ..reference.registry import fixed_outputs
 from . import schema
-
-INT8_SOFTMAX_OUT = (1.0 / 256, -128)   # TFLite's int8 SOFTMAX/LOGISTIC output quantization
-INT8_TANH_OUT = (1.0 / 128, 0)         # and TANH's
 
 
 def quantize_weights(w: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
@@ -242,10 +240,10 @@ class ModelBuilder:
         return self._unary("RELU6", x, name=name)
 
     def logistic(self, x, name=None) -> int:
-        return self._unary("LOGISTIC", x, *INT8_SOFTMAX_OUT, name=name)
+        return self._unary("LOGISTIC", x, *fixed_outputs()["LOGISTIC"], name=name)
 
     def tanh(self, x, name=None) -> int:
-        return self._unary("TANH", x, *INT8_TANH_OUT, name=name)
+        return self._unary("TANH", x, *fixed_outputs()["TANH"], name=name)
 
     def quantize(self, x, scale, zero_point, dtype="int8", name=None) -> int:
         return self._unary("QUANTIZE", x, scale, zero_point, name, dtype)
@@ -256,8 +254,8 @@ class ModelBuilder:
         return y
 
     def softmax(self, x, beta=1.0, name=None) -> int:
-        y = self._new(self.shape(x), scale=INT8_SOFTMAX_OUT[0], zp=INT8_SOFTMAX_OUT[1],
-                      name=name or self._name("softmax"))
+        scale, zp = fixed_outputs()["SOFTMAX"]
+        y = self._new(self.shape(x), scale=scale, zp=zp, name=name or self._name("softmax"))
         self.op("SOFTMAX", [x], [y], beta=float(beta))
         return y
 

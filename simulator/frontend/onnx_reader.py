@@ -47,10 +47,7 @@ from .onnx_layout import (FLAT, NCHW_TO_NHWC, NHWC, NHWC_AXIS, NHWC_TO_NCHW,  # 
 from .onnx_ops_conv import _batchnorm, _conv, _global_avg, _pool
 from .onnx_ops_math import _binary, _clip, _gemm, _matmul, _softmax, _unary
 from .onnx_ops_shape import _alias, _concat, _flatten, _pad, _reshape
-
-SUPPORTED = ("Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv",
-             "Dropout", "Flatten", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "MaxPool",
-             "Mul", "Pad", "Relu", "Reshape", "Sigmoid", "Softmax", "Tanh")
+from ..reference.registry import onnx_elementwise
 
 
 def _onnx():
@@ -162,11 +159,24 @@ def _convert(imp: _Importer, node, numpy_helper) -> None:
     CONVERTERS[node.op_type](imp, node, node_attrs(node))
 
 
+def _elementwise(opcode: str):
+    """The converter of an ONNX op registered one-to-one as ``opcode`` (OpSpec.onnx): two
+    inputs broadcast (constants moved to the activation's layout), one is a plain rename."""
+    two, one = _binary(opcode), _unary(opcode)
+
+    def convert(imp, node, a):
+        return (two if len(node.input) == 2 else one)(imp, node, a)
+    return convert
+
+
+# op_type -> converter: the ops whose import is more than a rename, then the one-to-one
+# elementwise ones declared in the ops' registrations (reference/spec.py OpSpec.onnx).
 CONVERTERS = {
     "Conv": _conv, "BatchNormalization": _batchnorm, "MaxPool": _pool("max"),
     "AveragePool": _pool("avg"), "GlobalAveragePool": _global_avg, "Gemm": _gemm,
-    "MatMul": _matmul, "Add": _binary("ADD"), "Mul": _binary("MUL"), "Relu": _unary("RELU"),
-    "Sigmoid": _unary("LOGISTIC"), "Tanh": _unary("TANH"), "Clip": _clip, "Identity": _alias,
-    "Dropout": _alias, "Flatten": _flatten, "Reshape": _reshape, "Softmax": _softmax,
-    "Pad": _pad, "Concat": _concat, "Constant": None,
+    "MatMul": _matmul, "Clip": _clip, "Identity": _alias, "Dropout": _alias,
+    "Flatten": _flatten, "Reshape": _reshape, "Softmax": _softmax, "Pad": _pad,
+    "Concat": _concat, "Constant": None,
+    **{name: _elementwise(opcode) for name, opcode in onnx_elementwise().items()},
 }
+SUPPORTED = tuple(sorted(CONVERTERS))

@@ -29,8 +29,7 @@ import numpy as np
 
 from ..cachedir import private_dir
 from ..escape import c_comment_text
-from .emitters import ConstArray
-from .emitters_float import f32_literal
+from .kernel_call import ConstArray, f32_literal
 from .lowering import Layer, LoweredModel
 
 HEADERS = ("ck_types.h", "ck_conv.h", "ck_fully_connected.h", "ck_pooling.h", "ck_softmax.h",

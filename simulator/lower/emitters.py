@@ -4,65 +4,26 @@ Every number comes from the reference family's own helpers (``conv.layer_quant``
 ``elementwise.add_params``, ``softmax.softmax_params`` ...), so the C kernel is given exactly
 what the NumPy definition computes with. An emitter returns a :class:`KernelCall`; the
 codegen turns it into C. Operands are C expressions made by ``ctx.ptr(tensor_index)``
-(an arena address, or a flash array for a constant). The float32 and binary emitters live in
-``emitters_float.py`` and ``emitters_binary.py``; ``all_emitters()`` merges the three tables.
+(an arena address, or a flash array for a constant). The float32, binary and in-place emitters live
+in ``emitters_float.py``, ``emitters_binary.py`` and ``emitters_inplace.py``; the pieces they
+share in ``kernel_call.py``; ``lowering.EMITTERS`` merges the tables. A one-input elementwise
+op needs no emitter of its own: ``unary`` takes its fields from the op's reference
+registration (``reference/registry.py``).
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import ModelError
-from ..reference import activations, conv, elementwise, pooling, quant, reduce, shape_ops, softmax
-from ..reference.padding import activation_range_s8
+from ..reference import conv, elementwise, pooling, quant, reduce, shape_ops, softmax
+from ..reference.registry import spec_for
+from .kernel_call import (ConstArray, KernelCall, bias_ptr, fused_range_s8, i32,  # noqa: F401
+                          op_tensors)
 
 CONV_FIELDS = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w",
                "stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top", "pad_left",
                "input_offset", "output_offset", "act_min", "act_max", "per_channel",
                "depth_multiplier")
-
-
-@dataclass
-class ConstArray:
-    """A ``static const`` array in flash."""
-    name: str
-    ctype: str                 # "int8_t", "int32_t", "float"
-    values: np.ndarray
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
-
-
-@dataclass
-class KernelCall:
-    struct_type: str | None            # the params struct's C type (None: no struct)
-    fields: dict                       # field -> int, float (np.float32) or list of ints,
-                                       # in declaration order
-    args: list[str]                    # C arguments after &params
-    consts: list[ConstArray] = field(default_factory=list)
-    scratch_bytes: int = 0
-    macc: int = 0
-    with_scratch: bool = False         # pass (g_scratch, CK_SCRATCH_BYTES) last
-    structs: list = field(default_factory=list)   # more const structs: (c_type, name, fields)
-
-    @property
-    def struct_bytes(self) -> int:
-        def words(fields):
-            return sum(len(v) if isinstance(v, (list, tuple)) else 1 for v in fields.values())
-        return 4 * (words(self.fields) + sum(words(f) for _, _, f in self.structs))
-
-
-def _i32(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64).astype(np.int32).reshape(-1)
-
-
-def _tensors(ctx, n_in: int):
-    op, g = ctx.op, ctx.graph
-    ins = [None if i < 0 else g.tensor(i) for i in op.inputs[:n_in]]
-    ins += [None] * (n_in - len(ins))
-    return ins, g.tensor(op.outputs[0])
 
 
 # The conv and fully connected kernels take shifts in -31..31 (ck_conv_check_args.c,
@@ -91,22 +52,18 @@ def check_shifts(ctx, shifts) -> None:
 def _requant_arrays(ctx, q) -> tuple[str, str, list[ConstArray]]:
     check_shifts(ctx, q["shift"])
     p = ctx.prefix
-    mult = ConstArray(f"{p}_multiplier", "int32_t", _i32(q["multiplier"]))
-    shift = ConstArray(f"{p}_shift", "int32_t", _i32(q["shift"]))
+    mult = ConstArray(f"{p}_multiplier", "int32_t", i32(q["multiplier"]))
+    shift = ConstArray(f"{p}_shift", "int32_t", i32(q["shift"]))
     return mult.name, shift.name, [mult, shift]
-
-
-def _bias(ctx, b_t) -> str:
-    return "NULL" if b_t is None else ctx.ptr(b_t.index)
 
 
 # ---- conv family ----------------------------------------------------------------------------
 
-def _conv_like(ctx, depthwise: bool) -> KernelCall:
-    (x_t, w_t, b_t), out_t = _tensors(ctx, 3)
+def conv_like(ctx, depthwise: bool) -> KernelCall:
+    (x_t, w_t, b_t), out_t = op_tensors(ctx, 3)
     _, kh, kw, _ = w_t.shape
     n, h, w, c_in = x_t.shape
-    geo = conv._geometry(ctx.op, x_t.shape, kh, kw)
+    geo = conv.conv_geometry(ctx.op, x_t.shape, kh, kw)
     q = conv.layer_quant(ctx.op, ctx.graph, x_t, w_t, out_t)
     c_out = w_t.shape[3] if depthwise else w_t.shape[0]
     dm = c_out // c_in if depthwise else 1
@@ -118,7 +75,7 @@ def _conv_like(ctx, depthwise: bool) -> KernelCall:
         -q["input_zp"], q["output_zp"], q["act_min"], q["act_max"],
         int(len(q["multiplier"]) > 1), dm)))
     mult, shift, consts = _requant_arrays(ctx, q)
-    args = [ctx.ptr(x_t.index), ctx.ptr(w_t.index), _bias(ctx, b_t), mult, shift,
+    args = [ctx.ptr(x_t.index), ctx.ptr(w_t.index), bias_ptr(ctx, b_t), mult, shift,
             ctx.ptr(out_t.index)]
     taps = kh * kw * (1 if depthwise else c_in)
     scratch = 4 * kh * kw * c_in if ctx.rule.scratch == "conv_im2col" else 0
@@ -127,15 +84,15 @@ def _conv_like(ctx, depthwise: bool) -> KernelCall:
 
 
 def conv2d(ctx) -> KernelCall:
-    return _conv_like(ctx, depthwise=False)
+    return conv_like(ctx, depthwise=False)
 
 
 def depthwise_conv2d(ctx) -> KernelCall:
-    return _conv_like(ctx, depthwise=True)
+    return conv_like(ctx, depthwise=True)
 
 
 def fully_connected(ctx) -> KernelCall:
-    (x_t, w_t, b_t), out_t = _tensors(ctx, 3)
+    (x_t, w_t, b_t), out_t = op_tensors(ctx, 3)
     fmt = ctx.op.options.get("weights_format", "DEFAULT")
     if fmt != "DEFAULT":
         raise ModelError(f"FULLY_CONNECTED weights_format {fmt} has no C kernel")
@@ -151,25 +108,19 @@ def fully_connected(ctx) -> KernelCall:
                   act_min=q["act_min"], act_max=q["act_max"],
                   per_channel=int(len(q["multiplier"]) > 1))
     mult, shift, consts = _requant_arrays(ctx, q)
-    args = [ctx.ptr(x_t.index), ctx.ptr(w_t.index), _bias(ctx, b_t), mult, shift,
+    args = [ctx.ptr(x_t.index), ctx.ptr(w_t.index), bias_ptr(ctx, b_t), mult, shift,
             ctx.ptr(out_t.index)]
     return KernelCall("ck_fc_params", fields, args, consts, macc=batches * in_f * out_f)
 
 
 # ---- pooling, softmax, elementwise -----------------------------------------------------------
 
-def _act(ctx, out_t) -> tuple[int, int]:
-    return activation_range_s8(ctx.op.options.get("fused_activation_function", "NONE"),
-                               float(np.float32(out_t.quant.scalar_scale)),
-                               out_t.quant.scalar_zero_point)
-
-
 def _pool(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     if len(x_t.shape) != 4:
         raise ModelError(f"pooling needs a 4-D NHWC input, got {x_t.shape}")
     geo = pooling.pool_geometry(ctx.op, x_t.shape)
-    lo, hi = _act(ctx, out_t)
+    lo, hi = fused_range_s8(ctx, out_t)
     n, h, w, c = x_t.shape
     fields = dict(batches=n, in_h=h, in_w=w, channels=c, out_h=geo["out_hw"][0],
                   out_w=geo["out_hw"][1], filter_h=geo["filter_hw"][0],
@@ -185,7 +136,7 @@ avgpool = maxpool = _pool
 
 
 def softmax_(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     m, s, dmin = softmax.softmax_params(ctx.op.options.get("beta", 1.0), x_t.quant.scalar_scale)
     depth = x_t.shape[-1] if x_t.shape else 1
     if depth > 4095:
@@ -197,11 +148,11 @@ def softmax_(ctx) -> KernelCall:
 
 
 def _binary(ctx, struct_type: str, params: dict) -> KernelCall:
-    (a_t, b_t), out_t = _tensors(ctx, 2)
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
     dims, s1, s2 = elementwise.broadcast4(a_t.shape, b_t.shape)
     shape = ("ck_broadcast4", f"{ctx.prefix}_shape",
              dict(out_dims=dims, in1_strides=s1, in2_strides=s2))
-    lo, hi = _act(ctx, out_t)
+    lo, hi = fused_range_s8(ctx, out_t)
     fields = dict(input1_zp=a_t.quant.scalar_zero_point, input2_zp=b_t.quant.scalar_zero_point,
                   output_zp=out_t.quant.scalar_zero_point, **params, act_min=lo, act_max=hi)
     args = [f"&{shape[1]}", ctx.ptr(a_t.index), ctx.ptr(b_t.index), ctx.ptr(out_t.index)]
@@ -209,7 +160,7 @@ def _binary(ctx, struct_type: str, params: dict) -> KernelCall:
 
 
 def add(ctx) -> KernelCall:
-    (a_t, b_t), out_t = _tensors(ctx, 2)
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
     p = elementwise.add_params(a_t.quant.scalar_scale, b_t.quant.scalar_scale,
                                out_t.quant.scalar_scale)
     order = ("left_shift", "input1_multiplier", "input1_shift", "input2_multiplier",
@@ -219,48 +170,29 @@ def add(ctx) -> KernelCall:
 
 def mul(ctx) -> KernelCall:
     # Same computation as elementwise.run_mul (which has no separate param helper).
-    (a_t, b_t), out_t = _tensors(ctx, 2)
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
     s1, s2, so = (float(np.float32(t.quant.scalar_scale)) for t in (a_t, b_t, out_t))
     m, sh = quant.quantize_multiplier(s1 * s2 / so)
     return _binary(ctx, "ck_mul_s8_params", dict(output_multiplier=m, output_shift=sh))
 
 
 def _unary_size(ctx, struct_type: str, params: dict, order: tuple[str, ...]) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     fields = dict(size=x_t.num_elements, **{k: params[k] for k in order})
     return KernelCall(struct_type, fields, [ctx.ptr(x_t.index), ctx.ptr(out_t.index)],
                       macc=x_t.num_elements)
 
 
-RELU_ORDER = ("input_zp", "output_zp", "multiplier", "shift", "act_min", "act_max")
-
-
-def relu(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
-    p = elementwise.relu_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
-                                out_t.quant.scalar_scale, out_t.quant.scalar_zero_point)
-    return _unary_size(ctx, "ck_relu_s8_params", p, RELU_ORDER)
-
-
-def relu6(ctx) -> KernelCall:
-    (x_t,), _ = _tensors(ctx, 1)
-    p = elementwise.relu6_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point)
-    return _unary_size(ctx, "ck_relu_s8_params", p, RELU_ORDER)
-
-
-def _sigmoid_like(ctx) -> KernelCall:
-    (x_t,), _ = _tensors(ctx, 1)
-    m, s, r = activations.sigmoid_params(x_t.quant.scalar_scale)
-    p = dict(input_zp=x_t.quant.scalar_zero_point, input_multiplier=m, input_left_shift=s,
-             input_range_radius=r)
-    return _unary_size(ctx, "ck_sigmoid_s8_params", p, tuple(p))
-
-
-logistic = tanh = _sigmoid_like
+def unary(ctx) -> KernelCall:
+    """Any one-input elementwise op: ``kernel(&params, in, out)`` with ``params`` = ``size``
+    then the fields its reference registration's ``params(op, graph)`` computes, in order; the
+    struct type is the rule's ``params`` (default ``<kernel>_params``)."""
+    p = spec_for(ctx.op.opcode).params(ctx.op, ctx.graph)
+    return _unary_size(ctx, ctx.rule.params_struct, p, tuple(p))
 
 
 def requantize(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     if x_t.dtype != "int8" or x_t.quant is None:
         raise ModelError(f"QUANTIZE from {x_t.dtype} has no C kernel (int8 -> int8 only)")
     m, sh = quant.quantize_multiplier(float(np.float32(x_t.quant.scalar_scale))
@@ -273,7 +205,7 @@ def requantize(ctx) -> KernelCall:
 # ---- reduce and data movement -----------------------------------------------------------------
 
 def mean(ctx) -> KernelCall:
-    (x_t, a_t), out_t = _tensors(ctx, 2)
+    (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
         raise ModelError("MEAN needs constant axes")
     axes = np.asarray(a_t.data).reshape(-1).tolist()
@@ -286,7 +218,7 @@ def mean(ctx) -> KernelCall:
 
 
 def pad(ctx) -> KernelCall:
-    (x_t, p_t, v_t), out_t = _tensors(ctx, 3)
+    (x_t, p_t, v_t), out_t = op_tensors(ctx, 3)
     if p_t is None or not p_t.is_const:
         raise ModelError("PAD needs constant paddings")
     if v_t is not None:
@@ -311,7 +243,7 @@ def concat(ctx) -> KernelCall:
     outer, inner, sizes = shape_ops.concat_geometry([t.shape for t in ins],
                                                     int(op.options.get("axis", 0)))
     fields = dict(num_inputs=len(ins), outer_size=outer, inner_size=inner)
-    axis_sizes = ConstArray(f"{ctx.prefix}_axis_sizes", "int32_t", _i32(sizes))
+    axis_sizes = ConstArray(f"{ctx.prefix}_axis_sizes", "int32_t", i32(sizes))
     ptrs = ", ".join(f"(const int8_t *){ctx.ptr(t.index)}" for t in ins)
     ctx.extra_decls.append(f"static const int8_t *const {ctx.prefix}_inputs[] = {{{ptrs}}};")
     args = [f"{ctx.prefix}_inputs", axis_sizes.name, ctx.ptr(out_t.index)]
@@ -320,20 +252,13 @@ def concat(ctx) -> KernelCall:
 
 def reshape(ctx) -> KernelCall:
     """Alias (no call) when the input lives in the arena; a copy from flash otherwise."""
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     return KernelCall(None, {}, [ctx.ptr(x_t.index), ctx.ptr(out_t.index), str(out_t.nbytes)])
 
 
 EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "fully_connected": fully_connected, "avgpool": avgpool, "maxpool": maxpool,
-            "softmax": softmax_, "add": add, "mul": mul, "relu": relu, "relu6": relu6,
-            "logistic": logistic, "tanh": tanh, "requantize": requantize, "mean": mean,
-            "pad": pad, "concat": concat, "reshape": reshape}
+            "softmax": softmax_, "add": add, "mul": mul, "unary": unary,
+            "requantize": requantize, "mean": mean, "pad": pad, "concat": concat,
+            "reshape": reshape}
 
-
-def all_emitters() -> dict:
-    """Emitter name (rules.toml ``emitter``) -> function, over the int8, float32 and binary
-    emitter modules."""
-    from . import emitters_binary, emitters_float, emitters_inplace
-    return {**EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS,
-            **emitters_inplace.EMITTERS}

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from ..errors import ModelError
 from ..reference import binary
-from .emitters import ConstArray, KernelCall, _i32, _tensors
+from .kernel_call import ConstArray, KernelCall, i32, op_tensors
 
 W_IN, W_OUT = "const uint32_t *", "uint32_t *"
 
 
 def bpack(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     if x_t.quant is None:
         raise ModelError("MCUSIM_BPACK needs a quantized int8 input")
     c = x_t.shape[-1]
@@ -26,19 +26,19 @@ def _binary_epilogue(ctx, head: dict, x_t, w_t, out_t, macc: int, struct: str) -
     x, w = ctx.ptr(x_t.index, W_IN), ctx.ptr(w_t.index, W_IN)
     if "threshold" in ep:
         fields = dict(head, output_offset=0, act_min=-128, act_max=127)
-        thr = ConstArray(f"{p}_threshold", "int32_t", _i32(ep["threshold"]))
+        thr = ConstArray(f"{p}_threshold", "int32_t", i32(ep["threshold"]))
         return KernelCall(struct, fields, [x, w, thr.name, ctx.ptr(out_t.index, W_OUT)], [thr],
                           macc=macc)
     fields = dict(head, output_offset=ep["output_zp"], act_min=ep["act_min"],
                   act_max=ep["act_max"])
-    arrays = [ConstArray(f"{p}_{k}", "int32_t", _i32(ep[k])) for k in ("bias", "multiplier",
+    arrays = [ConstArray(f"{p}_{k}", "int32_t", i32(ep[k])) for k in ("bias", "multiplier",
                                                                         "shift")]
     return KernelCall(struct, fields, [x, w, *(a.name for a in arrays), ctx.ptr(out_t.index)],
                       arrays, macc=macc)
 
 
 def bconv2d(ctx) -> KernelCall:
-    (x_t, w_t, _), out_t = _tensors(ctx, 3)
+    (x_t, w_t, _), out_t = op_tensors(ctx, 3)
     if len(x_t.shape) != 4 or w_t is None or not w_t.is_const or len(w_t.shape) != 4:
         raise ModelError("MCUSIM_BCONV2D needs a packed 4-D input and constant 4-D weights")
     geo = binary.bconv_geometry(ctx.op, x_t.shape, w_t.shape)
@@ -53,7 +53,7 @@ def bconv2d(ctx) -> KernelCall:
 
 
 def bfc(ctx) -> KernelCall:
-    (x_t, w_t, _), out_t = _tensors(ctx, 3)
+    (x_t, w_t, _), out_t = op_tensors(ctx, 3)
     if w_t is None or not w_t.is_const or len(w_t.shape) != 2:
         raise ModelError("MCUSIM_BFC needs constant 2-D packed weights")
     out_f, in_words = w_t.shape

@@ -8,10 +8,10 @@ import numpy as np
 
 from ..errors import ModelError
 from ..reference import float_ops, reduce, shape_ops
-from .emitters import ConstArray, KernelCall, _i32, _tensors
+from .kernel_call import (F32_IN, F32_OUT, ConstArray, KernelCall, bias_ptr,  # noqa: F401
+                          f32_literal, i32, op_tensors)
 
 F32_ACT = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
-F32_IN, F32_OUT = "const float *", "float *"
 
 
 def _f32_act(ctx) -> int:
@@ -23,12 +23,12 @@ def _f32_act(ctx) -> int:
 
 
 def _conv_f32(ctx, depthwise: bool) -> KernelCall:
-    (x_t, w_t, b_t), out_t = _tensors(ctx, 3)
+    (x_t, w_t, b_t), out_t = op_tensors(ctx, 3)
     if len(x_t.shape) != 4 or w_t is None or not w_t.is_const:
         raise ModelError("float32 conv needs a 4-D NHWC input and constant weights")
     _, kh, kw, _ = w_t.shape
     n, h, w, c_in = x_t.shape
-    stride, dil, pad, (oh, ow) = float_ops._geometry(ctx.op.options, h, w, kh, kw)
+    stride, dil, pad, (oh, ow) = float_ops.conv_geometry(ctx.op.options, h, w, kh, kw)
     c_out = w_t.shape[3] if depthwise else w_t.shape[0]
     dm = c_out // c_in if depthwise else 1
     if depthwise and (dm < 1 or dm * c_in != c_out):
@@ -38,7 +38,7 @@ def _conv_f32(ctx, depthwise: bool) -> KernelCall:
                   dilation_w=dil[1], pad_top=pad[0], pad_left=pad[1], depth_multiplier=dm,
                   activation=_f32_act(ctx))
     args = [ctx.ptr(x_t.index, F32_IN), ctx.ptr(w_t.index, F32_IN),
-            "NULL" if b_t is None else ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+            bias_ptr(ctx, b_t, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
     taps = kh * kw * (1 if depthwise else c_in)
     return KernelCall("ck_conv_f32_params", fields, args, macc=out_t.num_elements * taps)
 
@@ -52,7 +52,7 @@ def depthwise_conv2d_f32(ctx) -> KernelCall:
 
 
 def fully_connected_f32(ctx) -> KernelCall:
-    (x_t, w_t, b_t), out_t = _tensors(ctx, 3)
+    (x_t, w_t, b_t), out_t = op_tensors(ctx, 3)
     if w_t is None or not w_t.is_const or len(w_t.shape) != 2:
         raise ModelError("FULLY_CONNECTED needs constant 2-D weights")
     out_f, in_f = w_t.shape
@@ -62,18 +62,18 @@ def fully_connected_f32(ctx) -> KernelCall:
     fields = dict(batches=batches, in_features=in_f, out_features=out_f,
                   activation=_f32_act(ctx))
     args = [ctx.ptr(x_t.index, F32_IN), ctx.ptr(w_t.index, F32_IN),
-            "NULL" if b_t is None else ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+            bias_ptr(ctx, b_t, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
     return KernelCall("ck_fc_f32_params", fields, args, macc=batches * in_f * out_f)
 
 
 def pool_f32(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     if len(x_t.shape) != 4:
         raise ModelError(f"pooling needs a 4-D NHWC input, got {x_t.shape}")
     o = ctx.op.options
     fh, fw = int(o.get("filter_height", 1)), int(o.get("filter_width", 1))
     n, h, w, c = x_t.shape
-    stride, _, pad, (oh, ow) = float_ops._geometry(
+    stride, _, pad, (oh, ow) = float_ops.conv_geometry(
         {**o, "padding": o.get("padding", "VALID"), "dilation_h_factor": 1,
          "dilation_w_factor": 1}, h, w, fh, fw)
     fields = dict(batches=n, in_h=h, in_w=w, channels=c, out_h=oh, out_w=ow, filter_h=fh,
@@ -105,7 +105,7 @@ def bcast_split(full, small) -> tuple[int, int] | None:
 def _broadcast_f32(ctx) -> KernelCall:
     """ADD / MUL: same shapes (outer 1), or one operand repeated along leading axes
     ([1, H, W, C] op [1, 1, 1, C], a scalar ...); the repeated one is passed as ``b``."""
-    (a_t, b_t), out_t = _tensors(ctx, 2)
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
     split = None
     if a_t.num_elements == out_t.num_elements:
         split = bcast_split(out_t.shape, b_t.shape)
@@ -128,13 +128,13 @@ add_f32 = mul_f32 = _broadcast_f32
 
 def unary_f32(ctx) -> KernelCall:
     """LOGISTIC / TANH: (size, in, out)."""
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     return KernelCall(None, {}, [str(x_t.num_elements), ctx.ptr(x_t.index, F32_IN),
                                  ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
 
 
 def mean_f32(ctx) -> KernelCall:
-    (x_t, a_t), out_t = _tensors(ctx, 2)
+    (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
         raise ModelError("MEAN needs constant axes")
     outer, red, inner = reduce.mean_geometry(x_t.shape, np.asarray(a_t.data).reshape(-1))
@@ -144,7 +144,7 @@ def mean_f32(ctx) -> KernelCall:
 
 
 def pad_f32(ctx) -> KernelCall:
-    (x_t, p_t, v_t), out_t = _tensors(ctx, 3)
+    (x_t, p_t, v_t), out_t = op_tensors(ctx, 3)
     if p_t is None or not p_t.is_const:
         raise ModelError(f"{ctx.op.opcode} needs constant paddings")
     value = 0.0
@@ -169,7 +169,7 @@ def concat_f32(ctx) -> KernelCall:
     outer, inner, sizes = shape_ops.concat_geometry([t.shape for t in ins],
                                                     int(op.options.get("axis", 0)))
     fields = dict(num_inputs=len(ins), outer_size=outer, inner_size=inner)
-    axis_sizes = ConstArray(f"{ctx.prefix}_axis_sizes", "int32_t", _i32(sizes))
+    axis_sizes = ConstArray(f"{ctx.prefix}_axis_sizes", "int32_t", i32(sizes))
     ptrs = ", ".join(ctx.ptr(t.index, F32_IN) for t in ins)
     ctx.extra_decls.append(f"static const float *const {ctx.prefix}_inputs[] = {{{ptrs}}};")
     args = [f"{ctx.prefix}_inputs", axis_sizes.name, ctx.ptr(out_t.index, F32_OUT)]
@@ -177,22 +177,14 @@ def concat_f32(ctx) -> KernelCall:
 
 
 def relu_f32(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     act = F32_ACT[ctx.op.opcode]
     return KernelCall(None, {}, [str(x_t.num_elements), str(act), ctx.ptr(x_t.index, F32_IN),
                                  ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
 
 
-def f32_literal(v) -> str:
-    """A C float literal with exactly the bits of float32 ``v`` (hex: no decimal rounding)."""
-    f = np.float32(v)
-    if not np.isfinite(f):
-        raise ModelError(f"non-finite float constant {f} has no C literal")
-    return float(f).hex() + "f"
-
-
 def softmax_f32(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     depth = x_t.shape[-1] if x_t.shape else 1
     beta = ctx.op.options.get("beta", 1.0) or 1.0
     args = [str(x_t.num_elements // depth), str(depth), f32_literal(beta),
@@ -201,7 +193,7 @@ def softmax_f32(ctx) -> KernelCall:
 
 
 def quantize_f32(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     q = out_t.quant
     fields = dict(size=x_t.num_elements, scale=np.float32(q.scalar_scale),
                   zero_point=q.scalar_zero_point)
@@ -210,7 +202,7 @@ def quantize_f32(ctx) -> KernelCall:
 
 
 def dequantize_f32(ctx) -> KernelCall:
-    (x_t,), out_t = _tensors(ctx, 1)
+    (x_t,), out_t = op_tensors(ctx, 1)
     q = x_t.quant
     fields = dict(size=x_t.num_elements, scale=np.float32(q.scalar_scale),
                   zero_point=q.scalar_zero_point)

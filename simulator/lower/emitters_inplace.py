@@ -1,13 +1,14 @@
 """Emitters of the in-place kernel variants (rules.toml rows with ``variant = "inplace"``)."""
 from __future__ import annotations
 
-from .emitters import KernelCall, _conv_like
+from .emitters import conv_like
+from .kernel_call import KernelCall
 
 
 def depthwise_conv2d_inplace(ctx) -> KernelCall:
     """ck_depthwise_conv_s8_inplace(params, buf, filter, bias, mult, shift, scratch, bytes):
     the same parameters as the out-of-place depthwise, one buffer, a one-channel scratch."""
-    call = _conv_like(ctx, depthwise=True)
+    call = conv_like(ctx, depthwise=True)
     x, w, bias, mult, shift, _out = call.args
     call.args = [x, w, bias, mult, shift]
     call.scratch_bytes = int(call.fields["out_h"]) * int(call.fields["out_w"])
@@ -25,7 +26,7 @@ def pointwise_scratch(f: dict, dsp: bool) -> int:
 def _inplace_call(ctx, depthwise: bool, scratch_bytes) -> KernelCall:
     """The conv-like call with its output argument dropped (the kernel writes over its input)
     and the scratch ``scratch_bytes(fields)`` says it needs."""
-    call = _conv_like(ctx, depthwise=depthwise)
+    call = conv_like(ctx, depthwise=depthwise)
     x, w, bias, mult, shift, _out = call.args
     call.args = [x, w, bias, mult, shift]
     call.scratch_bytes = scratch_bytes({k: int(v) for k, v in call.fields.items()})

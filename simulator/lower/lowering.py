@@ -27,8 +27,8 @@ import cross_kernels
 from ..boards import Board
 from ..errors import ConfigError, ModelError
 from ..ir import Graph, Op
-from . import emitters
-from .emitters import ConstArray, KernelCall
+from . import emitters, emitters_binary, emitters_float, emitters_inplace
+from .kernel_call import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .inplace import choose_inplace
 from .rules import Rule, op_signature, select_rule
@@ -134,6 +134,9 @@ class _Context:
         return f"TENSOR_{t}"
 
 
+# rules.toml ``emitter`` -> function, over the int8, float32, binary and in-place modules.
+EMITTERS = {**emitters.EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS,
+            **emitters_inplace.EMITTERS}
 LOWER_SCHEDULES = ("plain", "inplace")
 CONST_CTYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float"}
 IO_DTYPES = ("int8", "float32")
@@ -175,7 +178,7 @@ def _check_io(graph: Graph) -> None:
 
 
 def _emit(ctx: _Context) -> KernelCall:
-    fn = emitters.all_emitters()[ctx.rule.emitter]
+    fn = EMITTERS[ctx.rule.emitter]
     op = ctx.op
     try:
         return fn(ctx)

@@ -23,10 +23,15 @@ class Rule:
     source: str
     inplace: str | None = None      # "elementwise" / "channel": see rules.toml
     variant: str | None = None      # only chosen when a schedule asks for it
+    params: str | None = None       # the params struct's C type, when not <kernel>_params
 
     @property
     def is_alias(self) -> bool:
         return self.kernel == "alias"
+
+    @property
+    def params_struct(self) -> str:
+        return self.params or f"{self.kernel}_params"
 
 
 @lru_cache(maxsize=None)
@@ -35,7 +40,7 @@ def load_rules(path: Path = RULES_PATH) -> tuple[Rule, ...]:
     return tuple(Rule(op=r["op"], dtype=r["dtype"], dsp=r.get("dsp"), kernel=r["kernel"],
                       emitter=r["emitter"], sources=tuple(r["sources"]),
                       scratch=r.get("scratch"), source=r["source"], inplace=r.get("inplace"),
-                      variant=r.get("variant")) for r in rows)
+                      variant=r.get("variant"), params=r.get("params")) for r in rows)
 
 
 def tensor_kind(tensor) -> str:

@@ -9,11 +9,13 @@ What it produces follows the TFLite int8 quantization spec
 - activations: int8 asymmetric, one (scale, zero point) per tensor, from the ranges the float
   reference (:mod:`simulator.reference.float_ops`) produced on the calibration data
   (:mod:`simulator.quantize.calibration`);
-- fixed output parameters where TFLite fixes them: SOFTMAX and LOGISTIC 1/256, -128;
-  TANH 1/128, 0;
+- fixed output parameters where TFLite fixes them (SOFTMAX and LOGISTIC 1/256, -128;
+  TANH 1/128, 0): each op's ``fixed_output`` in its reference registration;
 - ops that move bytes without requantizing share one (scale, zero point) between their
-  inputs and output, as TFLM's int8 kernels require: RESHAPE, SQUEEZE, MAX_POOL_2D,
-  AVERAGE_POOL_2D, PAD, CONCATENATION (the shared range is the union of theirs);
+  inputs and output, as TFLM's int8 kernels require (RESHAPE, SQUEEZE, MAX_POOL_2D,
+  AVERAGE_POOL_2D, PAD, CONCATENATION: ``shared_quant``); the shared range is the union of
+  theirs;
+- the weight axis of each layer with weights is its registration's ``weight_axis``;
 - float model I/O becomes QUANTIZE at each input and DEQUANTIZE at each output, unless
   ``int8_io=True`` (then the int8 tensors are the graph's I/O, as in the bundled models).
 """
@@ -27,12 +29,12 @@ from simulator.budget import HostBudget, check_geometry, check_host
 from simulator.errors import ModelError, QuantizationError
 from simulator.ir import Graph, Op, QuantParams, Tensor
 from simulator.quantize.calibration import METHODS, choose_range, qparams_for_range
-from simulator.reference import float_ops
+from simulator.reference import float_ops, registry
 
-WEIGHT_AXIS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
-SHARED_QUANT = {"RESHAPE", "SQUEEZE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD", "CONCATENATION"}
-FIXED_OUTPUT = {"SOFTMAX": (1.0 / 256, -128), "LOGISTIC": (1.0 / 256, -128),
-                "TANH": (1.0 / 128, 0)}
+# The ops' quantization facts, from their registrations (reference/spec.py).
+WEIGHT_AXIS = registry.weight_axes()
+SHARED_QUANT = registry.shared_quant_ops()
+FIXED_OUTPUT = registry.fixed_outputs()
 SUPPORTED = set(float_ops.OPS) - {"PADV2"}   # a float fill value has no int8 PAD form here
 
 

@@ -10,14 +10,10 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.ir import Graph
-from simulator.reference import (activations, binary, conv, elementwise, float_ops,
-                                 fully_connected, pooling, quantize_ops, reduce, shape_ops,
-                                 softmax)
+from simulator.reference import float_ops, quantize_ops
+from simulator.reference.registry import all_specs
 
-INT8_OPS: dict = {}
-for _m in (conv, fully_connected, activations, elementwise, pooling, quantize_ops, reduce,
-           shape_ops, softmax, binary):
-    INT8_OPS.update(_m.OPS)
+INT8_OPS: dict = all_specs()        # opcode -> OpSpec (callable as its reference)
 
 
 def is_float_graph(graph: Graph) -> bool:

@@ -28,6 +28,7 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.reference import quant
+from simulator.reference.spec import OpSpec
 
 INT32_MIN, INT32_MAX = quant.INT32_MIN, quant.INT32_MAX
 
@@ -183,7 +184,9 @@ def _io(op, graph, inputs):
     return x_t, out_t, x
 
 
-def _params(x_t):
+def sigmoid_fields(op, graph) -> dict:
+    """ck_sigmoid_s8_params after ``size``, in the struct's order."""
+    x_t = graph.tensor(op.inputs[0])
     m, s, r = sigmoid_params(x_t.quant.scalar_scale)
     return dict(input_zp=x_t.quant.scalar_zero_point, input_multiplier=m,
                 input_left_shift=s, input_range_radius=r)
@@ -194,12 +197,16 @@ def run_logistic(op, graph, inputs) -> np.ndarray:
     if out_t.quant.scalar_zero_point != -128:
         raise ModelError("int8 LOGISTIC needs output zero point -128", op_index=op.index,
                          opcode=op.opcode, tensor_index=out_t.index)
-    return logistic_s8(x, **_params(x_t))
+    return logistic_s8(x, **sigmoid_fields(op, graph))
 
 
 def run_tanh(op, graph, inputs) -> np.ndarray:
     x_t, _, x = _io(op, graph, inputs)
-    return tanh_s8(x, **_params(x_t))
+    return tanh_s8(x, **sigmoid_fields(op, graph))
 
 
-OPS = {"LOGISTIC": run_logistic, "TANH": run_tanh}
+# Output quantization fixed by the op (see the module docstring; TFLM ignores the output scale).
+OPS = {"LOGISTIC": OpSpec(run_logistic, params=sigmoid_fields, fixed_output=(1.0 / 256, -128),
+                          onnx=("Sigmoid",)),
+       "TANH": OpSpec(run_tanh, params=sigmoid_fields, fixed_output=(1.0 / 128, 0),
+                      onnx=("Tanh",))}

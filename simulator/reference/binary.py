@@ -32,6 +32,7 @@ from simulator.errors import ModelError, QuantizationError
 from simulator.reference.conv import requantize_s8
 from simulator.reference import quant
 from simulator.reference.padding import activation_range_s8, compute_padding
+from simulator.reference.spec import OpSpec
 
 WORD_BITS = 32
 OP_PACK, OP_CONV, OP_FC = "CUSTOM:MCUSIM_BPACK", "CUSTOM:MCUSIM_BCONV2D", "CUSTOM:MCUSIM_BFC"
@@ -219,4 +220,4 @@ def run_bfc(op, graph, inputs) -> np.ndarray:
     return _finish(op, graph, acc)
 
 
-OPS = {OP_PACK: run_bpack, OP_CONV: run_bconv2d, OP_FC: run_bfc}
+OPS = {OP_PACK: OpSpec(run_bpack), OP_CONV: OpSpec(run_bconv2d), OP_FC: OpSpec(run_bfc)}

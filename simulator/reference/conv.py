@@ -19,6 +19,7 @@ import numpy as np
 from simulator.errors import ModelError
 from simulator.reference import quant
 from simulator.reference.padding import activation_range_s8, compute_padding
+from simulator.reference.spec import OpSpec
 
 
 def wrap_i32(x) -> np.ndarray:
@@ -135,7 +136,7 @@ def op_operands(op, graph, inputs):
     return out
 
 
-def _geometry(op, x_shape, kh, kw):
+def conv_geometry(op, x_shape, kh, kw):
     o = op.options
     stride = (int(o.get("stride_h", 1)), int(o.get("stride_w", 1)))
     dilation = (int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1)))
@@ -145,10 +146,13 @@ def _geometry(op, x_shape, kh, kw):
     return dict(stride=stride, dilation=dilation, pad=(pt, pl), out_hw=(oh, ow))
 
 
+_geometry = conv_geometry     # the name lower/inplace.py and lower/patches.py still use
+
+
 def run_conv2d(op, graph, inputs) -> np.ndarray:
     (x_t, x), (w_t, w), (_, bias) = (op_operands(op, graph, inputs) + [(None, None)])[:3]
     out_t = graph.tensor(op.outputs[0])
-    geo = _geometry(op, x.shape, w.shape[1], w.shape[2])
+    geo = conv_geometry(op, x.shape, w.shape[1], w.shape[2])
     return conv2d_s8(x, w, bias, **geo, **layer_quant(op, graph, x_t, w_t, out_t))
 
 
@@ -162,9 +166,10 @@ def run_depthwise_conv2d(op, graph, inputs) -> np.ndarray:
         raise ModelError(f"depthwise filter has {c_out} channels for {c_in} input channels "
                          f"(depth_multiplier option {opt_dm})", op_index=op.index,
                          opcode=op.opcode)
-    geo = _geometry(op, x.shape, w.shape[1], w.shape[2])
+    geo = conv_geometry(op, x.shape, w.shape[1], w.shape[2])
     return depthwise_conv2d_s8(x, w, bias, depth_multiplier=dm, **geo,
                                **layer_quant(op, graph, x_t, w_t, out_t))
 
 
-OPS = {"CONV_2D": run_conv2d, "DEPTHWISE_CONV_2D": run_depthwise_conv2d}
+OPS = {"CONV_2D": OpSpec(run_conv2d, weight_axis=0),
+       "DEPTHWISE_CONV_2D": OpSpec(run_depthwise_conv2d, weight_axis=3)}

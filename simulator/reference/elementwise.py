@@ -24,6 +24,7 @@ import numpy as np
 from simulator.errors import ModelError
 from simulator.reference import quant
 from simulator.reference.padding import _round_half_away, activation_range_s8
+from simulator.reference.spec import OpSpec
 
 ADD_LEFT_SHIFT = 20
 
@@ -137,15 +138,29 @@ def run_mul(op, graph, inputs) -> np.ndarray:
                   act_max=hi)
 
 
+def relu_fields(op, graph) -> dict:
+    """ck_relu_s8_params after ``size`` (RELU: requantize, then clamp)."""
+    x_t, out_t = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    return relu_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
+                       out_t.quant.scalar_scale, out_t.quant.scalar_zero_point)
+
+
+def relu6_fields(op, graph) -> dict:
+    """ck_relu_s8_params after ``size`` (RELU6: the identity multiplier, a clamp)."""
+    x_t = graph.tensor(op.inputs[0])
+    return relu6_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point)
+
+
 def run_relu(op, graph, inputs) -> np.ndarray:
-    (x_t, out_t), (x,) = _tensors(op, graph, inputs, 1)
-    return relu_s8(x, **relu_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
-                                    out_t.quant.scalar_scale, out_t.quant.scalar_zero_point))
+    _, (x,) = _tensors(op, graph, inputs, 1)
+    return relu_s8(x, **relu_fields(op, graph))
 
 
 def run_relu6(op, graph, inputs) -> np.ndarray:
-    (x_t, _), (x,) = _tensors(op, graph, inputs, 1)
-    return relu_s8(x, **relu6_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point))
+    _, (x,) = _tensors(op, graph, inputs, 1)
+    return relu_s8(x, **relu6_fields(op, graph))
 
 
-OPS = {"ADD": run_add, "MUL": run_mul, "RELU": run_relu, "RELU6": run_relu6}
+OPS = {"ADD": OpSpec(run_add, onnx=("Add",)), "MUL": OpSpec(run_mul, onnx=("Mul",)),
+       "RELU": OpSpec(run_relu, params=relu_fields, onnx=("Relu",)),
+       "RELU6": OpSpec(run_relu6, params=relu6_fields)}

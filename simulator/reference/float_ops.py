@@ -88,7 +88,7 @@ def apply_activation(y, fused: str) -> np.ndarray:
     return y.astype(F32)
 
 
-def _geometry(o, h, w, kh, kw):
+def conv_geometry(o, h, w, kh, kw):
     stride = (int(o.get("stride_h", 1)), int(o.get("stride_w", 1)))
     dil = (int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1)))
     pad = o.get("padding", "SAME")
@@ -247,14 +247,14 @@ def _act(op):
 
 def run_conv2d(op, graph, inputs):
     x, w, b = (_operands(op, graph, inputs) + [None])[:3]
-    stride, dil, pad, out_hw = _geometry(op.options, x.shape[1], x.shape[2], w.shape[1], w.shape[2])
+    stride, dil, pad, out_hw = conv_geometry(op.options, x.shape[1], x.shape[2], w.shape[1], w.shape[2])
     return conv2d_f32(x, w, b, stride=stride, dilation=dil, pad=pad, out_hw=out_hw,
                       activation=_act(op))
 
 
 def run_depthwise_conv2d(op, graph, inputs):
     x, w, b = (_operands(op, graph, inputs) + [None])[:3]
-    stride, dil, pad, out_hw = _geometry(op.options, x.shape[1], x.shape[2], w.shape[1], w.shape[2])
+    stride, dil, pad, out_hw = conv_geometry(op.options, x.shape[1], x.shape[2], w.shape[1], w.shape[2])
     dm = w.shape[3] // x.shape[3]
     return depthwise_conv2d_f32(x, w, b, depth_multiplier=dm, stride=stride, dilation=dil,
                                 pad=pad, out_hw=out_hw, activation=_act(op))
@@ -274,7 +274,7 @@ def _pool(kind):
         (x,) = _operands(op, graph, inputs)[:1]
         o = op.options
         fh, fw = int(o.get("filter_height", 1)), int(o.get("filter_width", 1))
-        stride, _, pad, out_hw = _geometry({**o, "padding": o.get("padding", "VALID"),
+        stride, _, pad, out_hw = conv_geometry({**o, "padding": o.get("padding", "VALID"),
                                             "dilation_h_factor": 1, "dilation_w_factor": 1},
                                            x.shape[1], x.shape[2], fh, fw)
         return pool_f32(x, kind, filter_hw=(fh, fw), stride=stride, pad=pad, out_hw=out_hw,

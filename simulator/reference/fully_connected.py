@@ -12,6 +12,7 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.reference.conv import layer_quant, op_operands, requantize_s8
+from simulator.reference.spec import OpSpec
 
 
 def fully_connected_s8(x2d, w, bias, *, input_zp, output_zp, multiplier, shift,
@@ -36,4 +37,4 @@ def run_fully_connected(op, graph, inputs) -> np.ndarray:
     return y
 
 
-OPS = {"FULLY_CONNECTED": run_fully_connected}
+OPS = {"FULLY_CONNECTED": OpSpec(run_fully_connected, weight_axis=0)}

@@ -3,10 +3,10 @@
     values = run_graph(graph, {graph.inputs[0]: x})      # or run_graph(graph, [x])
     y = values[graph.outputs[0]]
 
-The interpreter only sequences ops: each family file's ``OPS`` dict (``opcode -> run_x(op,
-graph, inputs)``) is the definition of the op. Ops run in the order of ``graph.ops`` (TFLite
-stores them topologically sorted); constants come from ``Tensor.data``. An op whose output is
-float32 takes the float family's adapter (``float_ops.OPS``) when there is one, else the
+The interpreter only sequences ops: each family file's ``OPS`` dict (``opcode ->
+OpSpec(run_x, ...)``, merged by ``registry.py``) is the definition of the op. Ops run in the
+order of ``graph.ops`` (TFLite stores them topologically sorted); constants come from
+``Tensor.data``. An op whose output is float32 takes the float family's adapter (``float_ops.OPS``) when there is one, else the
 quantized families' (QUANTIZE/DEQUANTIZE live there). mcusim's binary CUSTOM ops
 (``CUSTOM:MCUSIM_BPACK/BCONV2D/BFC``, :mod:`reference.binary`) are ordinary entries of the
 merged table, so float, int8, binary and mixed graphs all run through :func:`run_graph`.
@@ -15,26 +15,13 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-import importlib
-
 import numpy as np
 
 from simulator.errors import McusimError, ModelError
 from simulator.ir import Graph, Op
-from simulator.reference import (activations, conv, elementwise, fully_connected, pooling,
-                                 quantize_ops, reduce, shape_ops, softmax)
+from simulator.reference.registry import optional_family, all_specs
 
-FAMILIES = (conv, fully_connected, elementwise, pooling, softmax, activations, reduce,
-            shape_ops, quantize_ops)
-OPTIONAL_FAMILIES = ("binary",)          # merged when present (opcodes of their own)
 FLOAT_FAMILY = "float_ops"
-
-
-def _optional(name: str):
-    try:
-        return importlib.import_module(f"simulator.reference.{name}")
-    except ImportError:
-        return None
 
 NP_DTYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32,
              "int64": np.int64, "float32": np.float32, "float16": np.float16,
@@ -42,15 +29,12 @@ NP_DTYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.
 
 
 def all_ops() -> dict[str, Callable]:
-    """opcode -> reference adapter, merged over every op family."""
-    table: dict[str, Callable] = {}
-    for family in FAMILIES + tuple(filter(None, map(_optional, OPTIONAL_FAMILIES))):
-        table.update(family.OPS)
-    return table
+    """opcode -> reference adapter (an OpSpec, callable), merged over every op family."""
+    return dict(all_specs())
 
 
 OPS = all_ops()
-_float = _optional(FLOAT_FAMILY)
+_float = optional_family(FLOAT_FAMILY)
 FLOAT_OPS: dict[str, Callable] = dict(getattr(_float, "OPS", {}))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.reference.padding import activation_range_s8, compute_padding
+from simulator.reference.spec import OpSpec
 
 
 def _window_bounds(out_size: int, in_size: int, k: int, stride: int, pad: int):
@@ -88,4 +89,6 @@ def run_maxpool(op, graph, inputs) -> np.ndarray:
     return _run(op, graph, inputs, maxpool_s8)
 
 
-OPS = {"AVERAGE_POOL_2D": run_avgpool, "MAX_POOL_2D": run_maxpool}
+# TFLM's int8 pools require the input's quantization on the output: they move bytes.
+OPS = {"AVERAGE_POOL_2D": OpSpec(run_avgpool, shared_quant=True),
+       "MAX_POOL_2D": OpSpec(run_maxpool, shared_quant=True)}

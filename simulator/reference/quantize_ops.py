@@ -17,6 +17,7 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.reference import quant
+from simulator.reference.spec import OpSpec
 
 
 def quantize_f32_s8(x, *, scale: float, zero_point: int) -> np.ndarray:
@@ -72,4 +73,4 @@ def run_dequantize(op, graph, inputs) -> np.ndarray:
                              zero_point=x_t.quant.scalar_zero_point)
 
 
-OPS = {"QUANTIZE": run_quantize, "DEQUANTIZE": run_dequantize}
+OPS = {"QUANTIZE": OpSpec(run_quantize), "DEQUANTIZE": OpSpec(run_dequantize)}

@@ -17,6 +17,7 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.reference import quant
+from simulator.reference.spec import OpSpec
 
 
 def mean_params(s_in: float, zp_in: int, s_out: float, zp_out: int, count: int) -> dict:
@@ -73,4 +74,4 @@ def run_mean(op, graph, inputs) -> np.ndarray:
     return out.reshape(out_t.shape) if out.size == out_t.num_elements else out
 
 
-OPS = {"MEAN": run_mean}
+OPS = {"MEAN": OpSpec(run_mean)}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.errors import ModelError
+from simulator.reference.spec import OpSpec
 
 
 def reshape(x, shape) -> np.ndarray:
@@ -93,5 +94,9 @@ def run_concat(op, graph, inputs) -> np.ndarray:
     return concat_s8(xs, axis % rank)
 
 
-OPS = {"RESHAPE": run_reshape, "SQUEEZE": run_reshape, "EXPAND_DIMS": run_reshape,
-       "PAD": run_pad, "PADV2": run_pad, "CONCATENATION": run_concat}
+# shared_quant: TFLM's int8 kernels need one (scale, zero point) on inputs and output. PADV2
+# (its fill value is the model's) and EXPAND_DIMS are not made by PTQ, so not marked.
+OPS = {"RESHAPE": OpSpec(run_reshape, shared_quant=True),
+       "SQUEEZE": OpSpec(run_reshape, shared_quant=True),
+       "EXPAND_DIMS": OpSpec(run_reshape), "PAD": OpSpec(run_pad, shared_quant=True),
+       "PADV2": OpSpec(run_pad), "CONCATENATION": OpSpec(run_concat, shared_quant=True)}

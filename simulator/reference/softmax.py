@@ -20,6 +20,7 @@ import numpy as np
 
 from simulator.errors import ModelError
 from simulator.reference import quant
+from simulator.reference.spec import OpSpec
 from simulator.reference.activations import (
     calculate_input_radius, exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1, wrap32)
 
@@ -86,4 +87,5 @@ def run_softmax(op, graph, inputs) -> np.ndarray:
     return softmax_s8(x, input_multiplier=m, input_left_shift=s, diff_min=dmin)
 
 
-OPS = {"SOFTMAX": run_softmax}
+# TFLite's int8 SOFTMAX output quantization is fixed (the quantization spec: 1/256, -128).
+OPS = {"SOFTMAX": OpSpec(run_softmax, fixed_output=(1.0 / 256, -128))}
