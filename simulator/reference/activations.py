@@ -1,5 +1,5 @@
-"""LOGISTIC and TANH, int8, plus the gemmlowp fixed-point transcendental math they share
-with SOFTMAX.
+"""LOGISTIC, TANH, LEAKY_RELU and HARD_SWISH, int8, plus the gemmlowp fixed-point
+transcendental math LOGISTIC and TANH share with SOFTMAX.
 
 Semantics (facts, no code copied):
 - tflite-micro kernels/logistic_common.cc and tanh.cc (Prepare): with 4 integer bits,
@@ -17,6 +17,22 @@ Semantics (facts, no code copied):
   and one_minus_x_over_one_plus_x_for_x_in_0_1 (three Newton-Raphson steps from
   48/17 - 32/17 * d), logistic, tanh. The constants below are the published Q0.31 / Q2.29
   values of those functions.
+
+- LEAKY_RELU: tflite-micro kernels/leaky_relu_common.cc (CalculateOpDataLeakyRelu): two
+  QuantizeMultiplier pairs, ``s_in * alpha / s_out`` and ``s_in / s_out``, each product taken
+  in double from the float32 scales and alpha; reference_ops::QuantizeLeakyRelu: ``d = q -
+  zp_in``, ``zp_out + MBQM(d, identity)`` for ``d >= 0``, else ``zp_out + MBQM(d, alpha)``,
+  clamped to int8.
+- HARD_SWISH: kernels/hard_swish_common.cc (HardSwishPrepare): in float32
+  ``hires = s_in / 128``, output multiplier ``hires / s_out`` and "reluish" multiplier
+  ``hires / (3 / 32768)``, each QuantizeMultiplier'd then DownScaleInt32ToInt16Multiplier'd
+  (``(m + 2^15) >> 16``, 32767 when ``m >= INT32_MAX - 2^15``); the output exponent must be
+  <= 0. reference_ops::HardSwish (hard_swish.h), all in int16: ``x = (q - zp_in) * 2^7``;
+  ``pre = SRDHM16(x, out_mult)``; reluish: a saturating left shift by ``exp - 1``, SRDHM16
+  by the reluish multiplier, a saturating left shift by 1 (exp > 0) or RoundingDivideByPOT by
+  ``-exp`` (exp < 0), then ``(r + 2^15) >> 1``; ``out = RDBPOT(SDHM16(r, pre), -out_exp) +
+  zp_out`` clamped, where SDHM16 is the truncating ``a * b / 2^15``. RDBPOT on int16 keeps
+  gemmlowp's int16 mask (``(1 << e) - 1`` truncated to 16 bits) for exponents >= 16.
 
 All helpers take and return int64 arrays holding int32 raw fixed-point values.
 """
@@ -205,8 +221,137 @@ def run_tanh(op, graph, inputs) -> np.ndarray:
     return tanh_s8(x, **sigmoid_fields(op, graph))
 
 
-# Output quantization fixed by the op (see the module docstring; TFLM ignores the output scale).
+# ---- LEAKY_RELU ------------------------------------------------------------------------------
+
+def leaky_relu_params(s_in: float, zp_in: int, s_out: float, zp_out: int, alpha: float) -> dict:
+    """ck_leaky_relu_s8_params after ``size``, as TFLM's Prepare makes them."""
+    s_in, s_out, alpha = (float(np.float32(v)) for v in (s_in, s_out, alpha))
+    if alpha < 0 or not math.isfinite(alpha):
+        raise ModelError(f"LEAKY_RELU alpha {alpha!r} is not supported (0 or more)")
+    mi, si = quant.quantize_multiplier(s_in / s_out)
+    ma, sa = quant.quantize_multiplier(s_in * alpha / s_out)
+    return dict(input_zp=int(zp_in), output_zp=int(zp_out), identity_multiplier=mi,
+                identity_shift=si, alpha_multiplier=ma, alpha_shift=sa)
+
+
+def leaky_relu_s8(x, *, input_zp, output_zp, identity_multiplier, identity_shift,
+                  alpha_multiplier, alpha_shift) -> np.ndarray:
+    d = np.asarray(x, dtype=np.int64) - int(input_zp)
+    mbqm = quant.multiply_by_quantized_multiplier
+    y = np.where(d >= 0, mbqm(d, identity_multiplier, identity_shift),
+                 mbqm(d, alpha_multiplier, alpha_shift))
+    return quant.clamp_s8(y + int(output_zp))
+
+
+# ---- HARD_SWISH (int16 fixed point) ----------------------------------------------------------
+
+INT16_MIN, INT16_MAX = -(1 << 15), (1 << 15) - 1
+
+
+def wrap16(x) -> np.ndarray:
+    return ((np.asarray(x, dtype=np.int64) + (1 << 15)) & 0xFFFF) - (1 << 15)
+
+
+def _trunc_div(a, d: int) -> np.ndarray:
+    """C integer division (toward zero) by a positive ``d``."""
+    a = np.asarray(a, dtype=np.int64)
+    return np.where(a >= 0, a // d, -((-a) // d))
+
+
+def srdhm16(a, b) -> np.ndarray:
+    """gemmlowp SaturatingRoundingDoublingHighMul on int16."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    ab = a * b
+    r = wrap16(_trunc_div(ab + np.where(ab >= 0, 1 << 14, 1 - (1 << 14)), 1 << 15))
+    return np.where((a == b) & (a == INT16_MIN), INT16_MAX, r)
+
+
+def sdhm16(a, b) -> np.ndarray:
+    """hard_swish.h SaturatingDoublingHighMul: as srdhm16, truncating instead of rounding."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    r = wrap16(_trunc_div(a * b, 1 << 15))
+    return np.where((a == b) & (a == INT16_MIN), INT16_MAX, r)
+
+
+def saturating_left_shift16(x, amount: int) -> np.ndarray:
+    return np.clip(np.asarray(x, dtype=np.int64) * (1 << amount), INT16_MIN, INT16_MAX)
+
+
+def rounding_divide_by_pot16(x, exponent: int) -> np.ndarray:
+    """gemmlowp RoundingDivideByPOT with IntegerType int16 (mask truncated to 16 bits)."""
+    x = np.asarray(x, dtype=np.int64)
+    mask = int(wrap16((1 << exponent) - 1))
+    threshold = wrap16((mask >> 1) + (x < 0))
+    return wrap16((x >> exponent) + ((x & mask) > threshold))
+
+
+def downscale_multiplier16(m: int) -> int:
+    """TFLite DownScaleInt32ToInt16Multiplier."""
+    if m >= INT32_MAX - (1 << 15):
+        return INT16_MAX
+    return (m + (1 << 15)) >> 16
+
+
+def hard_swish_params(s_in: float, zp_in: int, s_out: float, zp_out: int) -> dict:
+    """ck_hard_swish_s8_params after ``size``, as TFLM's HardSwishPrepare makes them."""
+    f32 = np.float32
+    hires = f32(1.0 / 128.0) * f32(s_in)
+    om, oe = quant.quantize_multiplier(float(hires / f32(s_out)))
+    rm, re_ = quant.quantize_multiplier(float(hires / f32(3.0 / 32768.0)))
+    if oe > 0:
+        raise ModelError(f"HARD_SWISH output scale {s_out!r} is below input scale / 128 "
+                         f"({float(hires)!r}): TFLM refuses it (output exponent {oe} > 0)")
+    if re_ > 31:
+        raise ModelError(f"HARD_SWISH input scale {s_in!r} is too large")
+    return dict(input_zp=int(zp_in), output_zp=int(zp_out),
+                reluish_multiplier=downscale_multiplier16(rm), reluish_exponent=re_,
+                output_multiplier=downscale_multiplier16(om), output_exponent=oe)
+
+
+def hard_swish_s8(x, *, input_zp, output_zp, reluish_multiplier, reluish_exponent,
+                  output_multiplier, output_exponent) -> np.ndarray:
+    hires = wrap16((np.asarray(x, dtype=np.int64) - int(input_zp)) * (1 << 7))
+    pre = srdhm16(hires, output_multiplier)
+    r = hires
+    if reluish_exponent > 0:
+        r = saturating_left_shift16(r, reluish_exponent - 1)
+    r = srdhm16(r, reluish_multiplier)
+    if reluish_exponent > 0:
+        r = saturating_left_shift16(r, 1)
+    if reluish_exponent < 0:
+        r = rounding_divide_by_pot16(r, -reluish_exponent)
+    r = (r + (1 << 15)) >> 1
+    y = wrap16(rounding_divide_by_pot16(sdhm16(r, pre), -output_exponent) + int(output_zp))
+    return quant.clamp_s8(y)
+
+
+def leaky_relu_fields(op, graph) -> dict:
+    x_t, out_t = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    return leaky_relu_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
+                             out_t.quant.scalar_scale, out_t.quant.scalar_zero_point,
+                             op.options.get("alpha", 0.0))
+
+
+def hard_swish_fields(op, graph) -> dict:
+    x_t, out_t = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    return hard_swish_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
+                             out_t.quant.scalar_scale, out_t.quant.scalar_zero_point)
+
+
+def run_leaky_relu(op, graph, inputs) -> np.ndarray:
+    _, _, x = _io(op, graph, inputs)
+    return leaky_relu_s8(x, **leaky_relu_fields(op, graph))
+
+
+def run_hard_swish(op, graph, inputs) -> np.ndarray:
+    _, _, x = _io(op, graph, inputs)
+    return hard_swish_s8(x, **hard_swish_fields(op, graph))
+
+
+# LOGISTIC's and TANH's output quantization is fixed by the op (TFLM ignores the output scale).
 OPS = {"LOGISTIC": OpSpec(run_logistic, params=sigmoid_fields, fixed_output=(1.0 / 256, -128),
                           onnx=("Sigmoid",)),
        "TANH": OpSpec(run_tanh, params=sigmoid_fields, fixed_output=(1.0 / 128, 0),
-                      onnx=("Tanh",))}
+                      onnx=("Tanh",)),
+       "LEAKY_RELU": OpSpec(run_leaky_relu, params=leaky_relu_fields),
+       "HARD_SWISH": OpSpec(run_hard_swish, params=hard_swish_fields)}
