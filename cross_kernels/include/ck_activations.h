@@ -1,6 +1,6 @@
 /*
- * ck_activations.h - int8 LOGISTIC and TANH, and the gemmlowp fixed-point math they share
- * with SOFTMAX (ck_softmax.h).
+ * ck_activations.h - int8 LOGISTIC, TANH, LEAKY_RELU and HARD_SWISH, and the gemmlowp
+ * fixed-point math LOGISTIC and TANH share with SOFTMAX (ck_softmax.h).
  *
  * Semantics: TFLite reference_integer_ops::Logistic / Tanh (int8) and gemmlowp's
  * fixedpoint.h (exp_on_negative_values, one_over_one_plus_x_for_x_in_0_1,
@@ -33,6 +33,44 @@ ck_status ck_logistic_s8(const ck_sigmoid_s8_params *p, const int8_t *in, int8_t
 
 /* int8 tanh; as ck_logistic_s8 but the output has scale 1/128 and zero point 0. */
 ck_status ck_tanh_s8(const ck_sigmoid_s8_params *p, const int8_t *in, int8_t *out);
+
+/* Parameters of ck_leaky_relu_s8, made by activations.leaky_relu_params() as TFLM's
+ * CalculateOpDataLeakyRelu does: two requantizations, s_in / s_out and s_in * alpha / s_out. */
+typedef struct {
+    int32_t size;                /* number of elements, >= 0 */
+    int32_t input_zp;            /* input zero point, [-128, 127] */
+    int32_t output_zp;           /* output zero point, [-128, 127] */
+    int32_t identity_multiplier; /* Q31 multiplier of s_in / s_out, [0, INT32_MAX] */
+    int32_t identity_shift;      /* its shift, [-31, 31] (positive = left) */
+    int32_t alpha_multiplier;    /* Q31 multiplier of s_in * alpha / s_out, [0, INT32_MAX] */
+    int32_t alpha_shift;         /* its shift, [-31, 31] */
+} ck_leaky_relu_s8_params;
+
+/*
+ * int8 LEAKY_RELU (TFLite reference_ops::QuantizeLeakyRelu): d = q - input_zp;
+ * out = clamp(output_zp + requantize(d, d >= 0 ? identity : alpha)). in, out: [size] int8
+ * (any layout; out may alias in). CK_ARG_ERROR on NULL pointers or parameters out of range.
+ */
+ck_status ck_leaky_relu_s8(const ck_leaky_relu_s8_params *p, const int8_t *in, int8_t *out);
+
+/* Parameters of ck_hard_swish_s8, made by activations.hard_swish_params() as TFLM's
+ * HardSwishPrepare does: Q15 multipliers (int16 values) and power-of-two exponents. */
+typedef struct {
+    int32_t size;                /* number of elements, >= 0 */
+    int32_t input_zp;            /* input zero point, [-128, 127] */
+    int32_t output_zp;           /* output zero point, [-128, 127] */
+    int32_t reluish_multiplier;  /* Q15 of (s_in / 128) / (3 / 32768), [0, 32767] */
+    int32_t reluish_exponent;    /* its exponent, [-31, 31] */
+    int32_t output_multiplier;   /* Q15 of (s_in / 128) / s_out, [0, 32767] */
+    int32_t output_exponent;     /* its exponent, [-31, 0] */
+} ck_hard_swish_s8_params;
+
+/*
+ * int8 HARD_SWISH, x * relu6(x + 3) / 6, in TFLite reference_ops::HardSwish's int16 fixed
+ * point (bit for bit; see simulator/reference/activations.py). in, out: [size] int8 (any
+ * layout; out may alias in). CK_ARG_ERROR on NULL pointers or parameters out of range.
+ */
+ck_status ck_hard_swish_s8(const ck_hard_swish_s8_params *p, const int8_t *in, int8_t *out);
 
 /* ---- gemmlowp fixed-point helpers (internal to the kernels, inline) ------------------- */
 

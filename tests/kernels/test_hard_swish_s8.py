@@ -1,0 +1,124 @@
+"""HARD_SWISH int8 (every input value, random scales): reference vs tflite-micro, C kernel
+(host) vs reference, bad arguments, and under emulation on Cortex-M0+, M4 and M7 (the kernel
+alone, then a model through the whole pipeline: rule row, emitter, codegen). Output scales
+reach 2000x the input's, so the output exponent passes 16, where TFLM's int16
+RoundingDivideByPOT truncates its mask."""
+from __future__ import annotations
+
+import ctypes
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hostlib
+import ops_oracle as oo
+from simulator.analyze import analyze
+from simulator.errors import ModelError
+from simulator.frontend.builder import ModelBuilder
+from simulator.reference.activations import hard_swish_params, hard_swish_s8
+
+SRC, NAME = "activations/ck_hard_swish_s8.c", "ck_hard_swish_s8"
+ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+FIELDS = ("size", "input_zp", "output_zp", "reluish_multiplier", "reluish_exponent",
+          "output_multiplier", "output_exponent")
+BOARDS = ["rp2040", "nrf52840", "stm32h743"]          # Cortex-M0+, M4, M7
+
+
+class Params(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_int32) for n in FIELDS]
+
+
+def _cases(n, seed=21):
+    """(s_in, zp_in, s_out, zp_out): random output/input ratios from 1/10 to 2000."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        s_in, zp_in = oo.scale_zp(rng, 0.002, 0.3)
+        ratio = float(rng.choice([0.1, 0.5, 1.0, 3.0, 20.0, 300.0, 2000.0]))
+        out.append((s_in, zp_in, float(np.float32(s_in * ratio)), int(rng.integers(-128, 128))))
+    out += [(0.05, 0, 0.05, 0), (0.3, -128, 0.01, 127), (0.001, 127, 0.02, -128),
+            (0.25, 10, 500.0, 0)]
+    return [pytest.param(*c, id=f"c{i}") for i, c in enumerate(out)]
+
+
+def _model(s_in, zp_in, s_out, zp_out, shape=ALL_S8.shape):
+    b = ModelBuilder("hard_swish")
+    x = b.input(shape, scale=s_in, zero_point=zp_in)
+    y = b.tensor(shape, scale=s_out, zero_point=zp_out)
+    b.op("HARD_SWISH", [x], [y])
+    b.output(y)
+    return b
+
+
+def _want(p):
+    return hard_swish_s8(ALL_S8, **{k: p[k] for k in FIELDS[1:]})
+
+
+@pytest.mark.parametrize("s_in,zp_in,s_out,zp_out", _cases(12))
+def test_reference_matches_tflm(s_in, zp_in, s_out, zp_out):
+    oo.check_against_tflm(_model(s_in, zp_in, s_out, zp_out), [ALL_S8])
+
+
+def test_output_scale_tflm_refuses():
+    """Output multiplier above 1 (output scale < input scale / 128): TFLM's Prepare fails."""
+    with pytest.raises(ModelError, match="HARD_SWISH output scale"):
+        hard_swish_params(0.5, 0, 0.001, 0)
+
+
+@pytest.mark.parametrize("s_in,zp_in,s_out,zp_out", _cases(24, seed=22))
+def test_c_matches_reference(s_in, zp_in, s_out, zp_out):
+    p = dict(size=256, **hard_swish_params(s_in, zp_in, s_out, zp_out))
+    out = hostlib.Guarded(ALL_S8.shape)
+    assert oo.kernel([SRC], NAME)(oo.ref(Params(*(p[k] for k in FIELDS))),
+                                  hostlib.ptr(ALL_S8), out.ptr) == 0
+    assert out.intact()
+    oo.assert_bits_equal(out.value(), _want(p))
+
+
+def test_rejects_bad_args():
+    out = hostlib.Guarded((256,))
+    good = [4, 0, 0, 20000, 3, 16000, -8]
+    for k, bad in ((0, -1), (3, 32768), (3, -1), (4, 32), (5, 40000), (6, 1), (6, -32),
+                   (1, 200)):
+        fields = list(good)
+        fields[k] = bad
+        assert oo.kernel([SRC], NAME)(oo.ref(Params(*fields)), hostlib.ptr(ALL_S8), out.ptr) == -1
+    assert oo.kernel([SRC], NAME)(oo.ref(Params(*good)), None, out.ptr) == -1
+    assert out.untouched()
+
+
+@pytest.fixture(scope="module", params=BOARDS)
+def fw(request):
+    from simulator.machine import Machine
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = Path(tmp) / "main.c"
+        stub.write_text("int main(void) { return 0; }\n")
+        yield Machine(request.param, ram="256K", stack="4K").build([stub, hostlib.SRC / SRC])
+
+
+def test_emulated_matches_reference(fw):
+    for case in _cases(8, seed=23):
+        p = dict(size=256, **hard_swish_params(*case.values))
+        out = np.full(256 + 8, 0x5A, np.int8)        # 8 canary bytes after the output
+        r = fw.call(NAME, np.array([p[k] for k in FIELDS], np.int32), ALL_S8.ravel(), out)
+        assert r.value == 0, case.id
+        got = r.arrays[-1].view(np.int8)
+        assert np.array_equal(got[:256], _want(p).ravel()), f"{fw.board.name}: {case.id}"
+        assert np.all(got[256:] == 0x5A), case.id
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_model_bit_exact(board):
+    """The op lowered from its rule row (ck_hard_swish_s8 through the generic emitter), run as
+    a model: every layer's output equals the reference."""
+    a = analyze(_model(0.05, 12, 0.03, -20, shape=(1, 6, 6, 8)).build(), board,
+                schedule="plain")
+    assert [l.kernel for l in a.layers] == [NAME]
+    assert a.bit_exact and a.fits
+
+
+@pytest.mark.parametrize("core", oo.CORES)
+def test_cross_compiles(core):
+    assert hostlib.cross_compile(SRC, core).exists()
