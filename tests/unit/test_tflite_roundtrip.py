@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from simulator.frontend import ModelBuilder, load_tflite, save_tflite
+from simulator.errors import ModelError
 from simulator.frontend.schema import BUILTIN_CODES, OPERATOR_OPTIONS, OPTION_TABLES
+from simulator.reference.graph import run_graph
 
 RNG = np.random.default_rng(0)
 
@@ -100,10 +102,23 @@ def test_unknown_and_custom_opcodes_are_not_import_errors():
     y = b.tensor((1, 4), "int8", 0.1, 0)
     z = b.tensor((1, 4), "int8", 0.1, 0)
     b.op("CUSTOM:MyOp", [x], [y], custom_options=b"\x01\x02")
-    b.op("BUILTIN_200", [y], [z])
+    b.op("BUILTIN_250", [y], [z])          # beyond schema.fbs's BuiltinOperator enum
     b.op("HARD_SWISH", [z], [b.tensor((1, 4), "int8", 0.1, 0)])
     b.output(len(b.tensors) - 1)
     g = load_tflite(save_tflite(b.build()))
-    assert [op.opcode for op in g.ops] == ["CUSTOM:MyOp", "BUILTIN_200", "HARD_SWISH"]
+    assert [op.opcode for op in g.ops] == ["CUSTOM:MyOp", "BUILTIN_250", "HARD_SWISH"]
     assert g.ops[0].options == {"custom_options": b"\x01\x02"}
     assert BUILTIN_CODES["HARD_SWISH"] == 117
+
+
+def test_ops_mcusim_does_not_run_are_named_by_their_tflite_names():
+    """A builtin code from schema.fbs that mcusim has no reference for (SHAPE, 77, as the
+    Keras converter emits for a dynamic batch) reads as its name, and the error says it."""
+    b = ModelBuilder("shape_op")
+    x = b.input((1, 4), 0.1, 0)
+    b.op("BUILTIN_77", [x], [b.tensor((2,), "int32")])
+    b.output(len(b.tensors) - 1)
+    g = load_tflite(save_tflite(b.build()))
+    assert [op.opcode for op in g.ops] == ["SHAPE"]
+    with pytest.raises(ModelError, match=r"op #0 \(SHAPE\): no NumPy reference for SHAPE"):
+        run_graph(g, [np.zeros((1, 4), np.int8)])
