@@ -11,14 +11,11 @@ import ctypes
 import numpy as np
 
 from simulator.frontend.tflite_writer import save_tflite
-from simulator.reference import (activations, elementwise, pooling, quantize_ops, reduce,
-                                 shape_ops, softmax)
+from simulator.reference.registry import all_specs
 
 import hostlib
 
-OPS = {}
-for _m in (activations, elementwise, pooling, quantize_ops, reduce, shape_ops, softmax):
-    OPS.update(_m.OPS)
+OPS = all_specs()          # opcode -> OpSpec, callable as the op's reference
 
 CORES = sorted(hostlib.CORES)
 
