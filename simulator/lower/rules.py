@@ -64,6 +64,27 @@ def supported_ops() -> list[str]:
     return sorted({r.op for r in load_rules()})
 
 
+SUPPORTED_OPS_DOC = "docs/supported-ops.md"
+
+
+def render_supported_ops() -> str:
+    """docs/supported-ops.md, made from the rules table (lower/supported_ops.py writes it)."""
+    lines = ["# Supported ops", "",
+             "Generated from `simulator/lower/rules.toml` by `python -m "
+             f"simulator.lower.supported_ops > {SUPPORTED_OPS_DOC}`; do not edit.",
+             "An op runs when a row matches its signature (input -> output kinds) and the core; "
+             "the first matching row wins. *in place*: how the kernel may write over its input "
+             "(docs/scheduling.md); *(variant)*: a kernel only the in-place schedule uses.", "",
+             "| op | signature | kernel | core | in place |", "|---|---|---|---|---|"]
+    for r in sorted(load_rules(), key=lambda r: (r.op, r.dtype)):
+        core = {True: "DSP", False: "no DSP", None: "any"}[r.dsp]
+        kernel = "alias (no code)" if r.is_alias else f"`{r.kernel}`"
+        place = r.inplace if r.variant is None and r.inplace else (
+            f"{r.inplace} (variant)" if r.variant else "")
+        lines.append(f"| {r.op} | {r.dtype} | {kernel} | {core} | {place} |")
+    return "\n".join(lines) + "\n"
+
+
 def select_variants(op, dtype: str, has_dsp: bool, variant: str) -> list[Rule]:
     """The ``variant`` rows matching (opcode, dtype, core feature), in table order."""
     return [r for r in load_rules() if r.variant == variant and r.op == op.opcode
@@ -76,7 +97,8 @@ def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
     rows = [r for r in load_rules() if r.op == op.opcode and r.variant is None]
     if not rows:
         raise ModelError(f"no C kernel lowers {op.opcode} (lowered ops: "
-                         f"{', '.join(supported_ops())})", op_index=op.index, opcode=op.opcode)
+                         f"{', '.join(supported_ops())}; see {SUPPORTED_OPS_DOC})",
+                         op_index=op.index, opcode=op.opcode)
     typed = [r for r in rows if r.dtype == dtype]
     if not typed:
         have = ", ".join(sorted({r.dtype for r in rows}))

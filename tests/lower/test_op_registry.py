@@ -72,3 +72,13 @@ def _private_imports(path: Path) -> list[str]:
                          ids=lambda p: p.name)
 def test_emitters_import_no_private_names(path):
     assert _private_imports(path) == []
+
+
+def test_supported_ops_doc_is_generated_from_the_rules():
+    from simulator.lower.rules import SUPPORTED_OPS_DOC, render_supported_ops
+    doc = PACKAGE.parent / SUPPORTED_OPS_DOC
+    assert doc.read_text() == render_supported_ops(), (
+        f"{SUPPORTED_OPS_DOC} is stale: python -m simulator.lower.supported_ops > "
+        f"{SUPPORTED_OPS_DOC}")
+    for rule in load_rules():
+        assert f"| {rule.op} | {rule.dtype} |" in doc.read_text()
