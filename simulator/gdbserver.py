@@ -41,7 +41,9 @@ from .errors import ConfigError
 from .gdb_commands import GdbCommands
 from .gdb_packets import (PACKET_SIZE, SIGINT, SIGILL, SIGSEGV, SIGTRAP, SIGXCPU, PacketError,  # noqa: F401 (re-exported)
                           PacketParser, checksum, escape_binary, frame)
-from .machine.emulator import Stop
+from .machine.faults import fault_error
+from .machine.firmware import RunResult
+from .machine.stop import Stop
 
 POLL_EVERY_BLOCKS = 4096          # how often a running target looks for ^C from gdb
 CORE_REGS = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr"]
@@ -95,7 +97,7 @@ class GdbServer(GdbCommands):
     def __init__(self, firmware, port: int = 0, host: str = "127.0.0.1", echo=None, listen: bool = True):
         check_port(port)
         self.fw = firmware
-        self.emu = firmware._emulator()
+        self.emu = firmware.emulator()
         self.uc = self.emu.uc
         self.has_fpu = firmware.board.core.has_fpu
         self.reg_names = CORE_REGS + (FPU_REGS if self.has_fpu else [])
@@ -168,7 +170,6 @@ class GdbServer(GdbCommands):
         if not breakpoints:
             saved, self.breakpoints = self.breakpoints, {}
         try:
-            self.emu.stop = None
             stop = self.emu.run(pc, self.uc.reg_read(A.UC_ARM_REG_SP), until=0xFFFF_FFFE,
                                 budget=self.fw.machine.max_instructions)
         finally:
@@ -209,7 +210,6 @@ class GdbServer(GdbCommands):
         return "T%02xthread:01;" % sig
 
     def _describe_fault(self, stop: Stop) -> str:
-        from .machine.faults import fault_error
         return str(fault_error(self.emu, stop)).splitlines()[0]
 
     # -- registers and memory -------------------------------------------------------------------
@@ -309,14 +309,12 @@ class GdbServer(GdbCommands):
 
     def finish(self):
         """After the session: run a detached program to its end; return the RunResult."""
-        from .machine.firmware import RunResult
-
         if self.final is None and not self.killed:
             self.resume(breakpoints=False)
         stop = self.final if self.final is not None else Stop("returned")
         if self.killed:
             stop = Stop("returned")
-        return self.fw._result(RunResult, self.emu, stop)
+        return self.fw.result(self.emu, stop)
 
 
 def serve(firmware, port: int, host: str = "127.0.0.1", echo=None, announce=None):
