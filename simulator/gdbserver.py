@@ -49,6 +49,10 @@ POLL_EVERY_BLOCKS = 4096          # how often a running target looks for ^C from
 CORE_REGS = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr"]
 FPU_REGS = [f"d{i}" for i in range(16)] + ["fpscr"]
 _FAULT_SIGNALS = {"memory": SIGSEGV, "undefined": SIGILL, "nocp": SIGILL, "unaligned": SIGSEGV}
+# Other stops by kind: a resource limit is SIGXCPU (gdb shows "CPU time limit exceeded"); a stop
+# not listed (breakpoint, step, ^C) is SIGTRAP, or SIGINT when gdb interrupted the run.
+_STOP_SIGNALS = {"budget": SIGXCPU, "wallclock": SIGXCPU, "output": SIGXCPU, "wfi": SIGTRAP}
+_STOP_NOTES = {"wfi": "WFI with no interrupt to wait for: the run ends here"}
 
 # Stops after which the program cannot go on (WFI: no interrupt will ever come; the limits
 # of simulator/limits.py): a continue after one of them reports it again instead of running.
@@ -200,13 +204,10 @@ class GdbServer(GdbCommands):
         if stop.kind == "fault":
             sig = _FAULT_SIGNALS.get(stop.detail, SIGSEGV)
             print(f"mcusim gdbserver: {self._describe_fault(stop)}", file=sys.stderr)
-        elif stop.kind in ("budget", "wallclock", "output"):
-            sig = SIGXCPU          # a resource limit: gdb shows "CPU time limit exceeded"
-        elif stop.kind == "wfi":
-            print("mcusim gdbserver: WFI with no interrupt to wait for: the run ends here", file=sys.stderr)
-            sig = SIGTRAP
         else:
-            sig = SIGINT if run.interrupted else SIGTRAP
+            sig = _STOP_SIGNALS.get(stop.kind, SIGINT if run.interrupted else SIGTRAP)
+            if stop.kind in _STOP_NOTES:
+                print(f"mcusim gdbserver: {_STOP_NOTES[stop.kind]}", file=sys.stderr)
         return "T%02xthread:01;" % sig
 
     def _describe_fault(self, stop: Stop) -> str:
