@@ -56,7 +56,7 @@ def test_aliases_resolve_to_their_core_and_its_table():
 
 
 def test_every_timed_core_has_its_table_and_validation_files():
-    assert set(timed_cores()) == set(validation.CORES)
+    assert validation.CORES == ("m7", "m4", "m0plus", "m33")      # the published tables' order
     for name in timed_cores():
         table = load_cores()[name].timing_table
         assert (TABLE_DIR / f"{table}.toml").is_file()
