@@ -18,6 +18,7 @@ from unicorn import arm_const
 from unicorn.arm_const import UC_ARM_REG_SP
 
 from simulator.boards.cores import get_core
+from simulator.cycles.engine import Accounting
 from simulator.cycles.native import cache_dir
 from simulator.errors import CompileError
 
@@ -62,7 +63,6 @@ def run_snippet(code: bytes, core: str, *, regions=(), load_at: int = FLASH, eng
                 debug_registers: bool = False, budget: int = 0, **kwargs):
     """Map flash, SRAM and a TCM window, run ``code`` from ``load_at`` until its last
     ``bkpt #0`` (not executed; a literal pool may follow), return ``(accounting, uc)``."""
-    from simulator.cycles.engine import Accounting
     engine = engine or Accounting
     uc = new_uc(core)
     for base in (FLASH, SRAM, TCM):

@@ -30,6 +30,8 @@ import weakref
 from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
+from ..cycles import native
+from ..cycles.engine import _native_hook, _uclib     # the engine's ctypes view of libunicorn
 from .stop import Check, Stop
 
 SITE_ALIGN, SITE_DIVIDE = 1, 2
@@ -44,8 +46,6 @@ class NativeChecks(Check):
     checks (alignment.py, divzero.py) add their sites in their ``attach``."""
 
     def __init__(self, uc):
-        from simulator.cycles import native
-        from simulator.cycles.engine import _uclib
         self.uc = uc
         self._lib = native.library()
         uclib = _uclib()
@@ -93,7 +93,6 @@ class NativeChecks(Check):
         hi = bisect.bisect_left(self._unhooked, address + size)
         if lo == hi:
             return False
-        from simulator.cycles.engine import _native_hook
         for addr in self._unhooked[lo:hi]:
             self._hooks.append(_native_hook(self.uc, UC_HOOK_CODE, self._lib.ck_code_hook, self._st, addr, addr))
         del self._unhooked[lo:hi]
