@@ -1,6 +1,6 @@
 """Assemble Thumb snippets with zig's clang and run them under accounting (tests, benchmarks).
 
-    code = assemble("movs r0, #1\\n bkpt #0", cpu="cortex-m4")
+    code = assemble("movs r0, #1\\n bkpt #0", core="cortex-m4")
     acc, uc = run_snippet(code, "m4", regions=[...])
 """
 from __future__ import annotations

@@ -62,6 +62,8 @@ def test_every_timed_core_has_its_table_and_validation_files():
         assert (TABLE_DIR / f"{table}.toml").is_file()
         assert (TABLE_DIR.parent / "validation" / f"{table}.toml").is_file()
         assert load_table(name).name == table
+        assert get_core(load_table(name).core).name == name              # the table's own label agrees
+        assert validation.load_table(name)[1][0].core == name
 
 
 @pytest.mark.parametrize("name", ["m0", "m3", "cortex-m3"])
