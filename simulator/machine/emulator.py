@@ -40,7 +40,7 @@ from .divzero import DivideCheck
 from .elf import ElfImage
 from .hints import HintCheck
 from .semihosting import OutputLimit, Semihost, SemihostingError
-from .stop import Check, Stop  # noqa: F401 (Stop is re-exported: machine.emulator.Stop)
+from .stop import Check, Stop
 
 PAGE = 0x400                      # unicorn's ARM page: 1 KiB (mappings must be multiples)
 STACK_PAINT = 0xCD
