@@ -13,6 +13,7 @@ from ..boards import Board, get_board
 from ..errors import BoardError, ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
+from ..toolchain import archive
 from ..toolchain.inputs import LinkInputs
 from ..toolchain.linker import check_placement
 from ..cycles import Accounting, PyAccounting
@@ -21,6 +22,7 @@ from .. import limits
 from ..limits import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_SECONDS
 from .emulator import Emulator
 from .arena import ArgArena
+from .dwarf_types import parameter_structs
 from .faults import fault_error
 from .stop import Stop
 from ..guards import BufferOverrun
@@ -270,7 +272,6 @@ class Firmware:
         return core_words, float_words, arrays
 
     def _c_parameter_structs(self, name: str):
-        from .dwarf_types import parameter_structs
         return parameter_structs(self.elf_path, self.elf_path.stat().st_mtime_ns, name)
 
 
@@ -354,5 +355,4 @@ class Machine:
     def build_library(self, sources, output, **options) -> Path:
         """Compile ``sources`` for this machine's core and archive them into ``output`` (.a),
         to link into many firmwares (pass the .a among ``build``'s sources)."""
-        from ..toolchain.archive import build_library
-        return build_library(self, sources, output, **options)
+        return archive.build_library(self, sources, output, **options)
