@@ -27,6 +27,15 @@ class BoardError(ConfigError):
     """A board description is missing or malformed."""
 
 
+class NoTimingTable(ConfigError):
+    """The core is known (it builds and runs) but has no cycle table, so it cannot be timed
+    (simulator/boards/cores.toml says why for each such core)."""
+
+    def __init__(self, message: str, *, core: str):
+        super().__init__(message)
+        self.core = core
+
+
 class ToolchainError(McusimError):
     """A cross toolchain is missing or unusable."""
 

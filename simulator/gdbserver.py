@@ -41,12 +41,18 @@ from .errors import ConfigError
 from .gdb_commands import GdbCommands
 from .gdb_packets import (PACKET_SIZE, SIGINT, SIGILL, SIGSEGV, SIGTRAP, SIGXCPU, PacketError,  # noqa: F401 (re-exported)
                           PacketParser, checksum, escape_binary, frame)
-from .machine.emulator import Stop
+from .machine.faults import fault_error
+from .machine.firmware import RunResult
+from .machine.stop import Stop
 
 POLL_EVERY_BLOCKS = 4096          # how often a running target looks for ^C from gdb
 CORE_REGS = [f"r{i}" for i in range(13)] + ["sp", "lr", "pc", "xpsr"]
 FPU_REGS = [f"d{i}" for i in range(16)] + ["fpscr"]
 _FAULT_SIGNALS = {"memory": SIGSEGV, "undefined": SIGILL, "nocp": SIGILL, "unaligned": SIGSEGV}
+# Other stops by kind: a resource limit is SIGXCPU (gdb shows "CPU time limit exceeded"); a stop
+# not listed (breakpoint, step, ^C) is SIGTRAP, or SIGINT when gdb interrupted the run.
+_STOP_SIGNALS = {"budget": SIGXCPU, "wallclock": SIGXCPU, "output": SIGXCPU, "wfi": SIGTRAP}
+_STOP_NOTES = {"wfi": "WFI with no interrupt to wait for: the run ends here"}
 
 # Stops after which the program cannot go on (WFI: no interrupt will ever come; the limits
 # of simulator/limits.py): a continue after one of them reports it again instead of running.
@@ -95,7 +101,7 @@ class GdbServer(GdbCommands):
     def __init__(self, firmware, port: int = 0, host: str = "127.0.0.1", echo=None, listen: bool = True):
         check_port(port)
         self.fw = firmware
-        self.emu = firmware._emulator()
+        self.emu = firmware.emulator()
         self.uc = self.emu.uc
         self.has_fpu = firmware.board.core.has_fpu
         self.reg_names = CORE_REGS + (FPU_REGS if self.has_fpu else [])
@@ -168,7 +174,6 @@ class GdbServer(GdbCommands):
         if not breakpoints:
             saved, self.breakpoints = self.breakpoints, {}
         try:
-            self.emu.stop = None
             stop = self.emu.run(pc, self.uc.reg_read(A.UC_ARM_REG_SP), until=0xFFFF_FFFE,
                                 budget=self.fw.machine.max_instructions)
         finally:
@@ -199,17 +204,13 @@ class GdbServer(GdbCommands):
         if stop.kind == "fault":
             sig = _FAULT_SIGNALS.get(stop.detail, SIGSEGV)
             print(f"mcusim gdbserver: {self._describe_fault(stop)}", file=sys.stderr)
-        elif stop.kind in ("budget", "wallclock", "output"):
-            sig = SIGXCPU          # a resource limit: gdb shows "CPU time limit exceeded"
-        elif stop.kind == "wfi":
-            print("mcusim gdbserver: WFI with no interrupt to wait for: the run ends here", file=sys.stderr)
-            sig = SIGTRAP
         else:
-            sig = SIGINT if run.interrupted else SIGTRAP
+            sig = _STOP_SIGNALS.get(stop.kind, SIGINT if run.interrupted else SIGTRAP)
+            if stop.kind in _STOP_NOTES:
+                print(f"mcusim gdbserver: {_STOP_NOTES[stop.kind]}", file=sys.stderr)
         return "T%02xthread:01;" % sig
 
     def _describe_fault(self, stop: Stop) -> str:
-        from .machine.faults import fault_error
         return str(fault_error(self.emu, stop)).splitlines()[0]
 
     # -- registers and memory -------------------------------------------------------------------
@@ -309,14 +310,12 @@ class GdbServer(GdbCommands):
 
     def finish(self):
         """After the session: run a detached program to its end; return the RunResult."""
-        from .machine.firmware import RunResult
-
         if self.final is None and not self.killed:
             self.resume(breakpoints=False)
         stop = self.final if self.final is not None else Stop("returned")
         if self.killed:
             stop = Stop("returned")
-        return self.fw._result(RunResult, self.emu, stop)
+        return self.fw.result(self.emu, stop)
 
 
 def serve(firmware, port: int, host: str = "127.0.0.1", echo=None, announce=None):

@@ -1,11 +1,10 @@
-"""Boards and cores as data: one TOML file per board, ``cores.toml`` for the cores.
+"""Boards and cores as data: one TOML file per board, ``cores.toml`` for the cores (cores.py).
 
 A board names its core, clock and memory regions (each with wait states and the source of
 its numbers). Only what a board describes is mapped in the emulator, so a stray access faults.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
@@ -13,24 +12,11 @@ from pathlib import Path, PurePath
 from ..errors import BoardError, ConfigError
 from ..escape import BOARD_NAME
 from ..sizes import format_size, parse_size
+from .cores import Core, get_core, load_cores, timed_cores  # noqa: F401 (the core loader)
 from .memory import MemorySystem, parse_memory
 from .parse import parse_board_fields, read_board_table
 
 BOARD_DIR = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Core:
-    name: str
-    title: str
-    arch: str
-    unicorn_model: str
-    zig_target: str
-    zig_cpu: str
-    gcc_flags: tuple[str, ...]
-    has_fpu: bool
-    has_dsp: bool
-    unaligned_faults: bool
 
 
 @dataclass(frozen=True)
@@ -91,15 +77,6 @@ class Board:
         raise ConfigError(
             f"--ram {format_size(limit)} does not fit board {self.name}: its largest RAM region "
             f"'{biggest.name}' has {format_size(biggest.size)}")
-
-
-@lru_cache(maxsize=None)
-def load_cores() -> dict[str, Core]:
-    data = tomllib.loads((BOARD_DIR / "cores.toml").read_text())
-    return {name: Core(name=name, title=d["title"], arch=d["arch"], unicorn_model=d["unicorn_model"],
-                       zig_target=d["zig_target"], zig_cpu=d["zig_cpu"], gcc_flags=tuple(d["gcc_flags"]),
-                       has_fpu=d["has_fpu"], has_dsp=d["has_dsp"], unaligned_faults=d["unaligned_faults"])
-            for name, d in data.items()}
 
 
 def _parse_board(path: Path) -> Board:

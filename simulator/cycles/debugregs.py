@@ -17,19 +17,21 @@ from __future__ import annotations
 from capstone import arm
 from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_R0
 
+from simulator.boards.cores import get_core
+
 DWT_BASE, SCS_BASE, PAGE = 0xE0001000, 0xE000E000, 0x1000
 DWT_CTRL, DWT_CYCCNT, DWT_LAR = 0xE0001000, 0xE0001004, 0xE0001FB0
 SYST_CSR, SYST_RVR, SYST_CVR, SYST_CALIB = 0xE000E010, 0xE000E014, 0xE000E018, 0xE000E01C
 CPUID, DEMCR = 0xE000ED00, 0xE000EDFC
 TRCENA, CYCCNTENA = 1 << 24, 1
 DWT_NUMCOMP = 4 << 28            # DWT_CTRL.NUMCOMP: 4 comparators (M4/M7 typical)
-CPUIDS = {"m0plus": 0x410CC601, "m4": 0x410FC241, "m7": 0x411FC272, "m33": 0x410FD210}
 _MASK32, _MASK24 = 0xFFFFFFFF, 0x00FFFFFF
 
 
 class DebugRegisters:
     def __init__(self, accounting):
         self.acc = accounting
+        self.cpuid = get_core(accounting.core).cpuid      # simulator/boards/cores.toml, cited there
         self._watchers: dict = {}
         self.reset()
 
@@ -78,7 +80,7 @@ class DebugRegisters:
         if address == SYST_CALIB:
             return 0xC0000000          # NOREF | SKEW: no reference clock, no exact 10 ms value
         if address == CPUID:
-            return CPUIDS.get(self.acc.table.name, 0)
+            return self.cpuid
         return self.stored.get(address & ~3, 0)
 
     def write(self, address: int, size: int, value: int) -> None:

@@ -1,21 +1,17 @@
-"""Per-core timing tables (``tables/<core>.toml``) as plain data."""
+"""Per-core timing tables (``tables/<core>.toml``) as plain data.
+
+Which table a core uses, and the spellings of its name, are the core's row in
+simulator/boards/cores.toml (``timing_table``, ``aliases``)."""
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.boards.cores import get_core, timed_cores
 from simulator.errors import ConfigError
 
 TABLE_DIR = Path(__file__).with_name("tables")
-
-# Accepted spellings -> table file stem.
-CORE_ALIASES = {
-    "m0plus": "m0plus", "m0+": "m0plus", "cortex-m0plus": "m0plus", "cortex-m0+": "m0plus",
-    "m4": "m4", "cortex-m4": "m4", "m4f": "m4", "cortex-m4f": "m4",
-    "m7": "m7", "cortex-m7": "m7",
-    "m33": "m33", "cortex-m33": "m33",
-}
 
 
 @dataclass(frozen=True)
@@ -67,10 +63,13 @@ _MISSING_ROW = Row(issue=1, source="no row: instruction class not implemented by
 
 
 def canonical_core(core: str) -> str:
-    key = core.strip().lower()
-    if key not in CORE_ALIASES:
-        raise ConfigError(f"no timing table for core {core!r}; known: {', '.join(sorted(set(CORE_ALIASES.values())))}")
-    return CORE_ALIASES[key]
+    """The timing table's name for a core name or alias; NoTimingTable for a core without one
+    (Cortex-M0, M3: cores.toml says why)."""
+    try:
+        known = get_core(core)
+    except ConfigError:
+        raise ConfigError(f"no timing table for core {core!r}; known: {', '.join(sorted(timed_cores()))}") from None
+    return known.require_timing_table()
 
 
 def load_table(core: str, options: tuple[str, ...] = ()) -> CoreTable:

@@ -1,6 +1,6 @@
 """Assemble Thumb snippets with zig's clang and run them under accounting (tests, benchmarks).
 
-    code = assemble("movs r0, #1\\n bkpt #0", cpu="cortex-m4")
+    code = assemble("movs r0, #1\\n bkpt #0", core="cortex-m4")
     acc, uc = run_snippet(code, "m4", regions=[...])
 """
 from __future__ import annotations
@@ -17,22 +17,20 @@ from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
 from unicorn import arm_const
 from unicorn.arm_const import UC_ARM_REG_SP
 
-from simulator.boards import load_cores
+from simulator.boards.cores import get_core
+from simulator.cycles.engine import Accounting
 from simulator.cycles.native import cache_dir
-from simulator.cycles.table import canonical_core
 from simulator.errors import CompileError
-
-FPU = {"m4": "fpv4-sp-d16", "m7": "fpv5-d16", "m33": "fpv5-sp-d16"}   # .fpu directive per core
 
 FLASH, SRAM, TCM = 0x08000000, 0x20000000, 0x00000000
 
 
 def assemble(source: str, core: str = "m7") -> bytes:
     """Thumb assembly -> the bytes of its .text section (local branches resolved by the assembler)."""
-    core = canonical_core(core)
-    header = ".syntax unified\n.thumb\n" + (f".fpu {FPU[core]}\n" if core in FPU else "") + ".text\n"
+    core = get_core(core)         # its FPU and its CPU as the firmware builds name it: cores.toml
+    header = ".syntax unified\n.thumb\n" + (f".fpu {core.fpu}\n" if core.has_fpu else "") + ".text\n"
     text = header + source + "\n"
-    key = hashlib.sha256((core + text).encode()).hexdigest()[:16]
+    key = hashlib.sha256((core.name + text).encode()).hexdigest()[:16]
     out = cache_dir() / "asm" / f"{key}.bin"
     if out.exists():
         return out.read_bytes()
@@ -40,9 +38,8 @@ def assemble(source: str, core: str = "m7") -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         src, obj = Path(tmp) / "s.S", Path(tmp) / "s.o"
         src.write_text(text)
-        # the CPU (and its features) as the firmware builds name it: simulator/boards/cores.toml
         cmd = [sys.executable, "-m", "ziglang", "cc", "-target", "thumb-freestanding-eabihf",
-               f"-mcpu={load_cores()[core].zig_cpu}", "-c", str(src), "-o", str(obj)]
+               f"-mcpu={core.zig_cpu}", "-c", str(src), "-o", str(obj)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise CompileError("assembling a snippet failed", command=cmd, output=done.stderr)
@@ -58,7 +55,7 @@ def assemble(source: str, core: str = "m7") -> bytes:
 
 def new_uc(core: str) -> Uc:
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
-    uc.ctl_set_cpu_model(getattr(arm_const, load_cores()[canonical_core(core)].unicorn_model))
+    uc.ctl_set_cpu_model(getattr(arm_const, get_core(core).unicorn_model))
     return uc
 
 
@@ -66,7 +63,6 @@ def run_snippet(code: bytes, core: str, *, regions=(), load_at: int = FLASH, eng
                 debug_registers: bool = False, budget: int = 0, **kwargs):
     """Map flash, SRAM and a TCM window, run ``code`` from ``load_at`` until its last
     ``bkpt #0`` (not executed; a literal pool may follow), return ``(accounting, uc)``."""
-    from simulator.cycles.engine import Accounting
     engine = engine or Accounting
     uc = new_uc(core)
     for base in (FLASH, SRAM, TCM):

@@ -10,7 +10,7 @@ the board passed in the simulator.
 At load, every function in the ELF's symbol table is disassembled from its start to its size
 (bounded by the symbol, so literal pools are never mistaken for code), and each of those
 instructions whose base register is not SP (SP is always word aligned on M-profile) is a
-site: checks.py gives it a native code hook on exactly its address (unicorn decides at
+site: :class:`AlignmentCheck` hands it to the native check hook (checks.py), a code hook on exactly its address (unicorn decides at
 translation time which instructions carry a hook, so nothing else slows down), which checks
 base + displacement (the base alone for post-indexed forms) against the site's alignment.
 Instructions skipped inside an IT block get no callback, so only accesses that really happen
@@ -23,6 +23,8 @@ import capstone
 from capstone import arm
 from unicorn import arm_const as A
 
+from .stop import Check, SiteCache
+
 # mnemonic -> required alignment in bytes
 _CHECKED = {name: 4 for name in (
     "ldrd", "strd", "ldm", "ldmia", "ldmdb", "stm", "stmia", "stmdb", "ldrex", "strex",
@@ -30,7 +32,6 @@ _CHECKED = {name: 4 for name in (
 _CHECKED.update({"ldrexh": 2, "strexh": 2})
 _CS_TO_UC = {getattr(arm, f"ARM_REG_R{i}"): getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)}
 _CS_TO_UC[arm.ARM_REG_LR] = A.UC_ARM_REG_LR
-_SITES_ATTR = "_mcusim_alignment_sites"
 
 
 def _disassembler():
@@ -126,10 +127,14 @@ def _branch_targets(insns) -> tuple[set, bool]:
     return targets, computed
 
 
-def sites_for(image) -> list[tuple[int, int, int, int, bool]]:
-    """:func:`alignment_sites` of ``image``, computed once per image (checks.py hooks them)."""
-    sites = getattr(image, _SITES_ATTR, None)
-    if sites is None:
-        sites = alignment_sites(image)
-        setattr(image, _SITES_ATTR, sites)
-    return sites
+class AlignmentCheck(Check):
+    """The alignment faults of LDRD/STRD/LDM/STM/exclusives/VFP transfers on ARMv7-M and v8-M,
+    checked by the native hook (``emu.checks``) on each site of the image."""
+
+    sites = SiteCache(alignment_sites)          # one disassembly per ELF, shared by its runs
+
+    def attach(self, emu) -> None:
+        if emu.board.core.unaligned_faults:      # ARMv6-M: unicorn faults by itself
+            return
+        for addr, base_reg, disp, need, _post in self.sites.get(emu.image):
+            emu.checks.add_alignment_site(addr, base_reg, disp, need)

@@ -27,6 +27,7 @@ from ..errors import RamOverflow
 from ..guards import BufferOverrun, canary
 from ..sizes import format_size
 from .emulator import PAGE
+from .stop import Check
 
 
 @dataclass
@@ -42,8 +43,9 @@ def _round_up(n: int, to: int) -> int:
     return (n + to - 1) // to * to
 
 
-class ArgArena:
-    """Hands out target RAM to call() arguments in order, guarded unless told otherwise."""
+class ArgArena(Check):
+    """Hands out target RAM to call() arguments in order, guarded unless told otherwise. As a
+    check of the emulator it describes a fault on a guard page as a :class:`BufferOverrun`."""
 
     def __init__(self, emu, layout, function: str, guard: bool = True):
         self.emu = emu
@@ -103,6 +105,9 @@ class ArgArena:
                 return z
         return None
 
+    def describe(self, emu, stop, located: dict) -> BufferOverrun | None:
+        return self.overrun_error(stop, located)
+
     def overrun_error(self, stop, located: dict) -> BufferOverrun | None:
         """The fault ``stop`` as a BufferOverrun if it hit a guard page, else None."""
         if stop.kind != "fault" or stop.detail != "memory" or stop.address is None:
@@ -128,7 +133,7 @@ class ArgArena:
             for lo, hi, salt, side in ((body, z.start, 1, "before"), (z.start + z.size, z.hi, 2, "after")):
                 if hi <= lo:
                     continue
-                got = np.frombuffer(self.emu._read_mem(lo, hi - lo), np.uint8)
+                got = np.frombuffer(self.emu.read_memory(lo, hi - lo), np.uint8)
                 bad = np.flatnonzero(got != canary(hi - lo, salt=salt))
                 if bad.size:
                     first = int(bad[0] if side == "after" else bad[-1])
@@ -142,4 +147,4 @@ class ArgArena:
 
     def read_back(self) -> None:
         for m in self.marshallers:
-            m.read_back(self.emu._read_mem)
+            m.read_back(self.emu.read_memory)

@@ -2,8 +2,9 @@
 
 Two architectural faults are missing from unicorn 2.1.4 on ARMv7-M / ARMv8-M: alignment
 faults of LDRD/STRD/LDM/STM/exclusives/VFP loads and stores (alignment.py says which and
-why) and CCR.DIV_0_TRP for SDIV/UDIV (divzero.py). Those modules find the sites once per
-image; here each site gets a code hook on exactly its address, and the hook is C
+why) and CCR.DIV_0_TRP for SDIV/UDIV (divzero.py). Those checks find the sites once per
+image and hand them to :class:`NativeChecks`, the emulator's first registered check
+(``emu.checks``); here each site gets a code hook on exactly its address, and the hook is C
 (``cycles/native/checks.c``): a Python callback per execution cost more than the whole rest of
 the emulation (VWW: 237,352 callbacks, 0.75 s of 1.42 s). The same hook applies the core's
 data-dependent divide timing when its table has one (``cycles/divide.py``).
@@ -16,8 +17,9 @@ hook when the accounting first meets a block holding it (:meth:`NativeChecks.on_
 the block is stopped before it runs (a stop in the block hook leaves the PC on the block and
 runs none of it), its translation dropped, and emulation resumed there with the hook in place.
 
-The C hook records a violation (kind, pc, address) and stops emulation; :meth:`stop` turns
-the record into the :class:`Stop` that faults.py reports as UnalignedAccess / DivideByZero.
+The C hook records a violation (kind, pc, address) and stops emulation;
+:meth:`NativeChecks.recorded_stop` turns the record into the :class:`Stop` that faults.py
+reports as UnalignedAccess / DivideByZero.
 """
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ import weakref
 from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
-from . import alignment, divzero
+from ..cycles import native
+from ..cycles.engine import _native_hook, _uclib     # the engine's ctypes view of libunicorn
+from .stop import Check, Stop
 
 SITE_ALIGN, SITE_DIVIDE = 1, 2
 FAULT_UNALIGNED, FAULT_DIVZERO = 1, 2
@@ -37,12 +41,11 @@ _GPR = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A
                                                                A.UC_ARM_REG_PC]
 
 
-class NativeChecks:
-    """The checks of one Unicorn engine: sites, the C state, the hooks."""
+class NativeChecks(Check):
+    """The native check hook of one Unicorn engine: sites, the C state, the hooks. Other
+    checks (alignment.py, divzero.py) add their sites in their ``attach``."""
 
     def __init__(self, uc):
-        from simulator.cycles import native
-        from simulator.cycles.engine import _uclib
         self.uc = uc
         self._lib = native.library()
         uclib = _uclib()
@@ -77,8 +80,9 @@ class NativeChecks:
         """Charge divides by ``rule`` (cycles.divide.DivideRule) into that native accounting."""
         self._lib.ck_set_divide_timing(self._st, accounting_state, rule.div_min, rule.div_max, rule.static)
 
-    def set_divide_trap(self, ccr: int) -> None:
-        self.record.div_trap = int(bool(ccr & divzero.CCR_DIV_0_TRP))
+    def set_divide_trap(self, on: bool) -> None:
+        """CCR.DIV_0_TRP as the firmware last wrote it (divzero.DivideCheck watches CCR)."""
+        self.record.div_trap = int(on)
 
     def on_translated(self, address: int, size: int) -> bool:
         """The accounting met a block it has not seen, ``size`` bytes at ``address``, before
@@ -89,7 +93,6 @@ class NativeChecks:
         hi = bisect.bisect_left(self._unhooked, address + size)
         if lo == hi:
             return False
-        from simulator.cycles.engine import _native_hook
         for addr in self._unhooked[lo:hi]:
             self._hooks.append(_native_hook(self.uc, UC_HOOK_CODE, self._lib.ck_code_hook, self._st, addr, addr))
         del self._unhooked[lo:hi]
@@ -110,24 +113,14 @@ class NativeChecks:
     def hooked_sites(self) -> int:
         return len(self._hooks)
 
-    def fault(self) -> tuple[str, int, int] | None:
-        """``(detail, pc, address)`` of the violation that stopped emulation, or None."""
+    def attach(self, emu) -> None:
+        emu.counter.translation_listener = self.on_translated
+
+    def recorded_stop(self, emu) -> Stop | None:
+        """The violation the C hook recorded when it stopped emulation, or None."""
         r = self.record
         if not r.fault:
             return None
-        return _FAULT_DETAIL[r.fault], r.fault_pc, r.fault_addr
-
-
-def install(emu) -> NativeChecks:
-    """Hook every checked site of ``emu``'s image; divides also get the core's timing rule."""
-    checks = NativeChecks(emu.uc)
-    if not emu.board.core.unaligned_faults:          # ARMv6-M: unicorn faults by itself
-        for addr, base_reg, disp, need, _post in alignment.sites_for(emu.image):
-            checks.add_alignment_site(addr, base_reg, disp, need)
-    if emu.board.core.arch != "armv6-m":              # no SDIV/UDIV there (divzero.py)
-        for addr in divzero.sites_for(emu):
-            checks.add_divide_site(addr)
-    emu.scs.watch(divzero.CCR_ADDR, checks.set_divide_trap)
-    emu.counter.time_divides(checks)
-    emu.counter.translation_listener = checks.on_translated
-    return checks
+        detail = _FAULT_DETAIL[r.fault]
+        return Stop("fault", detail, pc=r.fault_pc, address=r.fault_addr if detail == "unaligned" else None,
+                    registers=emu.registers())

@@ -5,8 +5,8 @@ returns 0, unless CCR.DIV_0_TRP (bit 4 of 0xE000ED14) is set, in which case it r
 UsageFault (DIVBYZERO). Unicorn keeps its own CCR, which firmware cannot reach (we map the
 SCS as a register file), so the trap never fires there: the result is always 0.
 
-We implement the trap: at load, every SDIV/UDIV in the loaded code gets a native code hook
-on exactly its address (checks.py, ``begin == end``: unicorn decides at translation time
+We implement the trap (:class:`DivideCheck`): at load, every SDIV/UDIV in the loaded code
+gets a native code hook on exactly its address (checks.py, ``begin == end``: unicorn decides at translation time
 which instructions carry a hook, so nothing else slows down). The hook runs before the
 instruction; when the firmware has set DIV_0_TRP in the SCS registers (the SCS tells the
 hook on every CCR write) and the divisor register (Rm) is 0, it stops with
@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stop import Check, SiteCache
+
 CCR_ADDR = 0xE000ED14
 CCR_DIV_0_TRP = 1 << 4
-_SITES_ATTR = "_mcusim_divide_sites"
 
 
 def is_divide(hw1: int, hw2: int) -> bool:
@@ -51,17 +52,23 @@ def divide_sites(chunks) -> list[int]:
     return sorted(set(sites))
 
 
-def sites_for(emu) -> list[int]:
-    image = emu.image
-    sites = getattr(image, _SITES_ATTR, None)
-    if sites is None:
-        sites = divide_sites(_code_chunks(emu))
-        setattr(image, _SITES_ATTR, sites)
-    return sites
-
-
-def _code_chunks(emu) -> list[tuple[int, bytes]]:
-    flash = [r for r in emu.board.regions if r.kind == "flash"]
-    chunks = emu.image.get_load_chunks()
+def _code_chunks(image, board) -> list[tuple[int, bytes]]:
+    flash = [r for r in board.regions if r.kind == "flash"]
+    chunks = image.get_load_chunks()
     code = [(a, d) for a, d in chunks if any(r.origin <= a < r.end for r in flash)]
     return code or chunks   # RAM-only boards run code from RAM
+
+
+class DivideCheck(Check):
+    """CCR.DIV_0_TRP on every SDIV/UDIV, and the core's data-dependent divide timing, both in
+    the native hook (``emu.checks``) on each divide site of the image."""
+
+    sites = SiteCache(lambda image, board: divide_sites(_code_chunks(image, board)))
+
+    def attach(self, emu) -> None:
+        native = emu.checks
+        if emu.board.core.arch != "armv6-m":    # no SDIV/UDIV there (see above)
+            for addr in self.sites.get(emu.image, emu.board):
+                native.add_divide_site(addr)
+        emu.scs.watch(CCR_ADDR, lambda ccr: native.set_divide_trap(bool(ccr & CCR_DIV_0_TRP)))
+        emu.counter.time_divides(native)

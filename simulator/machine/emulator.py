@@ -10,13 +10,18 @@ unicorn 2.1.4 facts this relies on (measured here, see the developers' brief):
 - The System Control Space (0xE000E000) and the DWT (0xE0001000) are not mapped by unicorn:
   the cycle accounting's debug registers are mapped there, so startup code (CPACR) and
   firmware that times itself (DWT CYCCNT, SysTick) run unchanged.
+
+What unicorn does not check is done by plug-ins (machine/stop.py :class:`Check`): the native
+check hook and the alignment and divide checks that give it their sites (checks.py,
+alignment.py, divzero.py), the hint instructions (hints.py), and whatever a caller adds with
+:meth:`Emulator.add_check` (the guarded arguments of ``Firmware.call``, arena.py). A check or a
+hook ends a run with :meth:`Emulator.halt`; :meth:`Emulator.run` returns the :class:`Stop`.
 """
 from __future__ import annotations
 
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
 
 import capstone
 from unicorn import (UC_ARCH_ARM, UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVALID,
@@ -29,9 +34,13 @@ from unicorn import arm_const as A
 
 from ..boards import Board
 from ..toolchain.layout import Layout
-from . import checks, hints
+from .alignment import AlignmentCheck
+from .checks import NativeChecks
+from .divzero import DivideCheck
 from .elf import ElfImage
+from .hints import HintCheck
 from .semihosting import OutputLimit, Semihost, SemihostingError
+from .stop import Check, Stop
 
 PAGE = 0x400                      # unicorn's ARM page: 1 KiB (mappings must be multiples)
 STACK_PAINT = 0xCD
@@ -41,24 +50,15 @@ EXCP_SWI, EXCP_UNALIGNED, EXCP_DIVBYZERO = 2, 22, 23
 REG_NAMES = ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
              "sp", "lr", "pc", "xpsr"]
 _REG_IDS = [getattr(A, f"UC_ARM_REG_{n.upper()}") for n in REG_NAMES]
+# the interrupt numbers unicorn raises for faults -> Stop.detail (faults.py names each)
+_EXCEPTION_DETAIL = {EXCP_UDEF: "undefined", EXCP_NOCP: "nocp", EXCP_UNALIGNED: "unaligned",
+                     EXCP_DIVBYZERO: "divzero", EXCP_SWI: "svc"}
 _ACCESS = {UC_MEM_READ_UNMAPPED: "read", UC_MEM_WRITE_UNMAPPED: "write", UC_MEM_FETCH_UNMAPPED: "fetch",
            UC_MEM_READ_PROT: "read", UC_MEM_WRITE_PROT: "write", UC_MEM_FETCH_PROT: "fetch"}
 
 
 def _round_up(n: int, to: int = PAGE) -> int:
     return (n + to - 1) // to * to
-
-
-@dataclass
-class Stop:
-    """Why the emulator stopped: exactly one of these is the reason."""
-    kind: str      # "exit", "returned", "fault", "budget", "breakpoint", "wfi", "wallclock", "output"
-    detail: str = ""
-    pc: int | None = None
-    address: int | None = None
-    access: str = ""
-    size: int = 0
-    registers: dict = field(default_factory=dict)
 
 
 class _Watch:
@@ -152,14 +152,17 @@ class Emulator:
         self.uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_FETCH_UNMAPPED | UC_HOOK_MEM_PROT,
                          self._on_bad_access)
-        self.checks = None
+        self.checks: NativeChecks | None = None     # the native check hook (benchmarks read it)
+        self.plugins: list[Check] = []               # every check, in the order they are asked
         if hooks:
             self.counter.use_block_cache(image.digest)   # decoded block costs of earlier runs
             self.counter.attach()
             # LDRD/LDM/... alignment faults and CCR.DIV_0_TRP, which unicorn does not raise on
-            # v7-M, and the data-dependent divide timing: one native hook on those sites only.
-            self.checks = checks.install(self)
-            hints.install(self)           # WFI ends the run (named); WFE/YIELD run as NOPs
+            # v7-M, and the data-dependent divide timing: one native hook on those sites only;
+            # WFI ends the run (named), WFE/YIELD run as NOPs.
+            self.checks = NativeChecks(self.uc)
+            for check in (self.checks, AlignmentCheck(), DivideCheck(), HintCheck()):
+                self.add_check(check)
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------
@@ -178,11 +181,17 @@ class Emulator:
     def _read_mem(self, addr: int, size: int) -> bytes:
         return bytes(self.uc.mem_read(addr, size))
 
+    def add_check(self, check: Check) -> None:
+        """Attach ``check`` to this engine; it is asked about every stop after those before it."""
+        check.attach(self)
+        self.plugins.append(check)
+
     def _counter_snapshot(self) -> tuple[int, int | None, dict | None]:
         c = self.counter
-        return c.instructions, c.cycles, self._memory_counters()
+        return c.instructions, c.cycles, self.memory_counters()
 
-    def _memory_counters(self) -> dict | None:
+    def memory_counters(self) -> dict | None:
+        """The memory system's whole-run counters so far (None: the accounting has none)."""
         get = getattr(self.counter, "memory_counters", None)
         return get() if get is not None else None
 
@@ -227,7 +236,8 @@ class Emulator:
         return lay.stack_top - lay.stack_base - untouched
 
     # -- hooks --------------------------------------------------------------------------------
-    def _halt(self, stop: Stop) -> None:
+    def halt(self, stop: Stop) -> None:
+        """End the run now, for ``stop`` (the first reason given wins); callable from any hook."""
         if self.stop is None:
             self.stop = stop
         self.uc.emu_stop()
@@ -244,14 +254,13 @@ class Emulator:
             if insn & 0xFF00 == 0xBE00 and imm == 0xAB:
                 self._semihosting(pc)
                 return
-            self._halt(Stop("breakpoint", f"BKPT #0x{imm:02x} executed", pc=pc, registers=self.registers()))
+            self.halt(Stop("breakpoint", f"BKPT #0x{imm:02x} executed", pc=pc, registers=self.registers()))
             return
         if intno == EXCP_DATA_ABORT and self.board.core.unaligned_faults and self._pending_access is None:
-            self._halt(Stop("fault", "unaligned", pc=pc, registers=self.registers()))
+            self.halt(Stop("fault", "unaligned", pc=pc, registers=self.registers()))
             return
-        kinds = {EXCP_UDEF: "undefined", EXCP_NOCP: "nocp", EXCP_UNALIGNED: "unaligned",
-                 EXCP_DIVBYZERO: "divzero", EXCP_SWI: "svc"}
-        self._halt(Stop("fault", kinds.get(intno, f"exception {intno}"), pc=pc, registers=self.registers()))
+        detail = _EXCEPTION_DETAIL.get(intno, f"exception {intno}")
+        self.halt(Stop("fault", detail, pc=pc, registers=self.registers()))
 
     def _semihosting(self, pc: int) -> None:
         op = self.uc.reg_read(A.UC_ARM_REG_R0)
@@ -259,13 +268,13 @@ class Emulator:
         try:
             ret = self.semihost.handle(op, r1)
         except OutputLimit as exc:
-            self._halt(Stop("output", str(exc), pc=pc, registers=self.registers()))
+            self.halt(Stop("output", str(exc), pc=pc, registers=self.registers()))
             return
         except (SemihostingError, UcError) as exc:
-            self._halt(Stop("fault", f"semihosting: {exc}", pc=pc, registers=self.registers()))
+            self.halt(Stop("fault", f"semihosting: {exc}", pc=pc, registers=self.registers()))
             return
         if self.semihost.exit_code is not None:
-            self._halt(Stop("exit", pc=pc))
+            self.halt(Stop("exit", pc=pc))
             return
         if ret is not None:
             self.uc.reg_write(A.UC_ARM_REG_R0, ret & 0xFFFFFFFF)
@@ -280,14 +289,14 @@ class Emulator:
         """Run from ``entry`` until ``until``, an exit, a fault, the instruction ``budget`` or
         ``max_seconds`` of wall-clock time (None: no time limit, e.g. under gdb)."""
         self.uc.reg_write(A.UC_ARM_REG_SP, sp)
+        self.stop = None                  # a debugger resumes the same emulator run after run
         self.budget = budget
         self.max_seconds = max_seconds
         self.counter.set_budget(budget)
         watchdog = _WATCHDOG.arm(self.uc, max_seconds)
         try:
             self.uc.emu_start(entry | 1, until)
-            while (self.checks is not None and self.stop is None and not watchdog.fired
-                   and (resume := self.checks.resume_point()) is not None):
+            while self.stop is None and not watchdog.fired and (resume := self._resume_point()) is not None:
                 self.uc.emu_start(resume | 1, until)     # a block stopped to get its check hooks
             self.counter.save_block_cache()
             self.counter.check()
@@ -297,22 +306,23 @@ class Emulator:
             _WATCHDOG.disarm(watchdog)
         if self.stop is not None:
             return self.stop
-        fault = self.checks.fault() if self.checks is not None else None
-        if fault is not None:
-            detail, pc, address = fault
-            return Stop("fault", detail, pc=pc, address=address if detail == "unaligned" else None,
-                        registers=self.registers())
+        for check in self.plugins:
+            if (stop := check.recorded_stop(self)) is not None:
+                return stop
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)
         if self.counter.budget_exceeded:
             return Stop("budget", pc=pc, registers=self.registers())
         if watchdog.fired and pc != until:
             return Stop("wallclock", pc=pc, registers=self.registers())
-        wfi = hints.wfi_before(self._read_mem, pc) if pc != until else None
-        fn = self.image.function_at(wfi) if wfi is not None else None
-        if wfi is not None and not (fn and fn.size):     # a WFI in a sized function was hooked
-            return Stop("wfi", "WFI with no interrupt that could wake the core", pc=wfi,
-                        registers=self.registers())
+        if pc != until:
+            for check in self.plugins:
+                if (stop := check.explain_return(self, pc)) is not None:
+                    return stop
         return Stop("returned", pc=pc)
+
+    def _resume_point(self) -> int | None:
+        """Where a check that interrupted the engine for itself wants it started again."""
+        return next((at for check in self.plugins if (at := check.resume_point()) is not None), None)
 
     def _error_stop(self, exc: UcError) -> Stop:
         pc = self.uc.reg_read(A.UC_ARM_REG_PC)

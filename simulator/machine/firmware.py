@@ -13,15 +13,19 @@ from ..boards import Board, get_board
 from ..errors import BoardError, ConfigError, ExitFailure, RamOverflow
 from ..sizes import format_size, parse_size
 from ..toolchain import BuildResult, build_firmware, get_toolchain
+from ..toolchain import archive
 from ..toolchain.inputs import LinkInputs
 from ..toolchain.linker import check_placement
 from ..cycles import Accounting, PyAccounting
 from .elf import ElfImage
 from .. import limits
 from ..limits import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_SECONDS
-from .emulator import Emulator, Stop
+from .emulator import Emulator
 from .arena import ArgArena
+from .dwarf_types import parameter_structs
 from .faults import fault_error
+from .stop import Stop
+from ..guards import BufferOverrun
 from .memory_model import (DEFAULT_MODEL, accounting_regions, check_model, from_caches_flag, memory_spec,
                            describe as describe_memory)
 from .structs import Marshaller, check_against_dwarf, dtype_layout, layout as struct_layout
@@ -104,7 +108,8 @@ class Firmware:
             raise ConfigError(f"symbol {name!r} not found in {self.elf_path}")
         return sym.addr
 
-    def _emulator(self, region_listener=None) -> Emulator:
+    def emulator(self, region_listener=None) -> Emulator:
+        """A fresh emulator with this firmware loaded and its stack painted (one per run)."""
         emu = Emulator(self.board, self.layout, self.image, self.machine.make_counter,
                        max_output=self.machine.max_output)
         emu.region_listener = region_listener
@@ -116,7 +121,8 @@ class Firmware:
         funcs = [(s.name, s.addr, s.size) for s in self.image.symbols if s.kind == "func"]
         return {name: {"cycles": c, "instructions": n} for name, (c, n) in emu.counter.profile(funcs).items()}
 
-    def _result(self, cls, emu: Emulator, stop: Stop, profile: bool = False, **extra):
+    def result(self, emu: Emulator, stop: Stop, cls=RunResult, profile: bool = False, **extra):
+        """The ``cls`` result of a run that ended with ``stop``; the located error if it failed."""
         if stop.kind not in ("exit", "returned"):
             raise fault_error(emu, stop)
         c = emu.counter
@@ -133,7 +139,7 @@ class Firmware:
 
     def _memory(self, emu: Emulator) -> dict:
         out = describe_memory(self.board, self.machine.memory)
-        counters = emu._memory_counters()
+        counters = emu.memory_counters()
         if counters is not None:
             out["counters"] = counters
         return out
@@ -153,11 +159,11 @@ class Firmware:
         ``profile=True`` also counts instructions (and cycles, with the cycle model) per function.
         ``region_listener(kind, name, emulator)`` is called at every ck_region_begin/end, while the
         firmware is stopped there: ``emulator.read_memory(addr, n)`` can inspect a layer's output."""
-        emu = self._emulator(region_listener)
+        emu = self.emulator(region_listener)
         entry = self.symbol_address("Reset_Handler")
         stop = emu.run(entry, self.layout.stack_top, until=0xFFFF_FFFE,
                        **self._limits(max_instructions, max_seconds))
-        result = self._result(RunResult, emu, stop, profile)
+        result = self.result(emu, stop, RunResult, profile)
         if check and result.exit_code:
             raise ExitFailure(f"firmware exited with status {result.exit_code}")
         return result
@@ -174,7 +180,7 @@ class Firmware:
         the offset and the source line (see :mod:`.arena`); ``guard=False`` packs them, for
         code that deliberately reaches from one argument into the next."""
         run_limits = self._limits(max_instructions, max_seconds)
-        emu = self._emulator()
+        emu = self.emulator()
         entry = self.symbol_address(name)
         ret_addr = self.symbol_address("__ck_call_return")
         core_words, float_words, arrays = self._marshal(emu, name, args, guard)
@@ -196,18 +202,15 @@ class Firmware:
         fval = None
         if self.board.core.has_fpu:
             fval = struct.unpack("<f", struct.pack("<I", emu.uc.reg_read(A.UC_ARM_REG_S0)))[0]
-        back = [np.frombuffer(emu._read_mem(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
+        back = [np.frombuffer(emu.read_memory(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
                 for addr, arr in arrays]
         self._arena.read_back()
-        return self._result(CallResult, emu, stop, profile, value=value, arrays=back, float_value=fval)
+        return self.result(emu, stop, CallResult, profile, value=value, arrays=back, float_value=fval)
 
     def _check_guards(self, emu: Emulator, stop: Stop) -> None:
         if stop.kind == "fault":
-            located = fault_error(emu, stop)
-            err = self._arena.overrun_error(stop, dict(
-                pc=located.pc, location=located.location, registers=located.registers,
-                disassembly=located.disassembly, source_line=located.source_line))
-            if err is not None:
+            err = fault_error(emu, stop)          # the arena, a registered check, names an overrun
+            if isinstance(err, BufferOverrun):
                 raise err
         elif stop.kind in ("exit", "returned"):
             self._arena.check_canaries()
@@ -264,11 +267,11 @@ class Firmware:
                 raise ConfigError(f"{name}: argument {i} has unsupported type {type(arg).__name__} "
                                   "(use int, float, bytes, a NumPy array or a ctypes Structure)")
         arena.seal()
+        emu.add_check(arena)                     # describes a guard-page fault as a BufferOverrun
         self._arena = arena
         return core_words, float_words, arrays
 
     def _c_parameter_structs(self, name: str):
-        from .dwarf_types import parameter_structs
         return parameter_structs(self.elf_path, self.elf_path.stat().st_mtime_ns, name)
 
 
@@ -352,5 +355,4 @@ class Machine:
     def build_library(self, sources, output, **options) -> Path:
         """Compile ``sources`` for this machine's core and archive them into ``output`` (.a),
         to link into many firmwares (pass the .a among ``build``'s sources)."""
-        from ..toolchain.archive import build_library
-        return build_library(self, sources, output, **options)
+        return archive.build_library(self, sources, output, **options)

@@ -31,12 +31,13 @@ import capstone
 from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
+from .stop import Check, SiteCache, Stop
+
 # executed as NOPs by moving the PC past them. SEV (and NOP) unicorn already runs as a NOP;
 # hooking it would re-translate the rest of its block and count those instructions twice
 # (WFE and YIELD end their translation block, so skipping them costs no double count).
 SKIPPED = ("wfe", "yield")
 HALTS = ("wfi",)
-_SITES_ATTR = "_mcusim_hint_sites"
 WFI_T1 = 0xBF30                          # 16-bit encoding; WFI.W is F3AF 8003
 WFI_T2 = (0xF3AF, 0x8003)
 # little-endian bytes of WFI, WFE, YIELD (T1) and the first halfword of every 32-bit hint (T2)
@@ -65,16 +66,26 @@ def hint_sites(image) -> list[tuple[int, int, str]]:
     return sites
 
 
-def install(emu) -> int:
-    """Hook every hint in ``emu``'s image; returns how many sites were hooked."""
-    sites = getattr(emu.image, _SITES_ATTR, None)
-    if sites is None:
-        sites = hint_sites(emu.image)
-        setattr(emu.image, _SITES_ATTR, sites)
-    for site in sites:
-        fn = _on_wfi if site[2] in HALTS else _on_skip
-        emu.uc.hook_add(UC_HOOK_CODE, fn, (emu, site), site[0], site[0])
-    return len(sites)
+class HintCheck(Check):
+    """WFE/YIELD run as NOPs, WFI ends the run as ``Stop("wfi")``: a code hook on each hint
+    inside a sized function, and :func:`wfi_before` for one outside (caught after the fact)."""
+
+    sites = SiteCache(hint_sites)
+    hooked = 0
+
+    def attach(self, emu) -> None:
+        sites = self.sites.get(emu.image)
+        for site in sites:
+            fn = _on_wfi if site[2] in HALTS else _on_skip
+            emu.uc.hook_add(UC_HOOK_CODE, fn, (emu, site), site[0], site[0])
+        self.hooked = len(sites)
+
+    def explain_return(self, emu, pc: int) -> Stop | None:
+        wfi = wfi_before(emu.read_memory, pc)
+        fn = emu.image.function_at(wfi) if wfi is not None else None
+        if wfi is not None and not (fn and fn.size):     # a WFI in a sized function was hooked
+            return _wfi_stop(emu, wfi)
+        return None
 
 
 def _on_skip(uc, address, size, user) -> None:
@@ -83,9 +94,12 @@ def _on_skip(uc, address, size, user) -> None:
 
 def _on_wfi(uc, address, size, user) -> None:
     emu, _ = user
-    from .emulator import Stop
-    emu._halt(Stop("wfi", "WFI with no interrupt that could wake the core", pc=address,
-                   registers=emu.registers()))
+    emu.halt(_wfi_stop(emu, address))
+
+
+def _wfi_stop(emu, address: int) -> Stop:
+    return Stop("wfi", "WFI with no interrupt that could wake the core", pc=address,
+                registers=emu.registers())
 
 
 def wfi_before(read_mem, pc: int) -> int | None:
