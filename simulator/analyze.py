@@ -2,10 +2,11 @@
 
     a = analyze("models/ds_cnn.tflite", "stm32h743")          # returns an Analysis
     a.fits, a.bit_exact, a.instructions, a.layers[0].cycles
-    a.to_dict()                                                # the "mcusim.analysis/1" JSON
+    a.to_dict()                                                # the "mcusim.analysis/2" JSON
     a.raise_for_status()                                       # RamOverflow / BitMismatch
 
-Nothing is printed here; :mod:`simulator.report.analysis` renders an Analysis as text.
+Nothing is printed here; the Analysis type and its JSON live in :mod:`simulator.report.result`,
+and :mod:`simulator.report` renders it (text, Markdown, HTML, charts).
 Bit-exactness is checked layer by layer: at every ``ck_region_end("L<idx>")`` the host reads
 the layer's output from ``g_arena + offset`` and compares it with the NumPy reference, as the
 tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 differs from
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,128 +32,15 @@ from .machine.firmware import DEFAULT_STACK
 from .npy import load_npy
 from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
-from .schedule import ScheduleChoice, measure_baseline, pick_schedule
+from .report.context import make_context
+from .report.result import Analysis, LayerResult, TensorInfo
+from .report.schema import SCHEMA  # noqa: F401  (the JSON's version, re-exported)
+from .schedule import measure_baseline, pick_schedule
 from .sizes import format_size
 
-SCHEMA = "mcusim.analysis/1"
 # .data/.bss of the runtime and main.c besides the arena, scratch and output buffer, plus the
 # linker's alignment padding (measured: 4 B .data + 12 B padding + g_failed_layer; rounded up).
 RUNTIME_STATIC_ESTIMATE = 64
-
-
-@dataclass
-class LayerResult:
-    index: int
-    name: str
-    op: str
-    kernel: str
-    output_shape: list[int]
-    macc: int
-    scratch_bytes: int
-    instructions: int = 0
-    cycles: int | None = None
-    share: float = 0.0
-    bit_exact: bool = False
-    cycles_warm: int | None = None       # the second inference (caches warm)
-    memory: dict = field(default_factory=dict)   # cold pass: I/D misses, stall cycles (memory model)
-
-
-@dataclass
-class Analysis:
-    model: str
-    board: str
-    core: str
-    toolchain: str
-    clock_hz: int
-    params: int
-    macc: int
-    flash_weights: int
-    flash_code: int
-    arena: int
-    scratch: int
-    stack_peak: int
-    stack_size: int
-    ram_static: int
-    ram_total: int
-    ram_limit: int
-    fits: bool
-    instructions: int
-    cycles: int | None
-    bit_exact: bool
-    layers: list[LayerResult]
-    tensors: list[TensorSlot]             # the planner's own placements (lower/planner.py)
-    ran: bool = False
-    overflow: str | None = None          # why it does not fit (RamOverflow message)
-    mismatch: str | None = None          # the first bit mismatch (BitMismatch message)
-    output: np.ndarray | None = None     # the simulated output
-    reference_output: np.ndarray | None = None
-    wall_seconds: float = 0.0
-    toolchain_version: str = ""
-    cycles_warm: int | None = None       # the second inference: steady state, caches warm
-    memory: dict = field(default_factory=dict)   # memory model, caches, cold/warm counters
-    placement: dict = field(default_factory=dict)   # what lives in which board region
-    build: dict = field(default_factory=dict)   # compiler, C library, exact commands (RunResult.build)
-    schedule: ScheduleChoice | None = None   # how it was lowered to fit (simulator/schedule.py)
-
-    @property
-    def schedule_summary(self) -> str | None:
-        if self.schedule is None:
-            return None
-        return self.schedule.summary(self.cycles, self.flash_total if self.ran else None)
-
-    @property
-    def flash_total(self) -> int:
-        return self.flash_weights + self.flash_code
-
-    @property
-    def latency_ms(self) -> float | None:
-        return None if self.cycles is None else self.cycles * 1e3 / self.clock_hz
-
-    @property
-    def latency_warm_ms(self) -> float | None:
-        return None if self.cycles_warm is None else self.cycles_warm * 1e3 / self.clock_hz
-
-    @property
-    def exit_code(self) -> int:
-        if not self.fits:
-            return RamOverflow.exit_code
-        return 0 if self.bit_exact else BitMismatch.exit_code
-
-    def raise_for_status(self) -> None:
-        if not self.fits:
-            raise RamOverflow(self.overflow or "model does not fit", limit=self.ram_limit,
-                              needed=self.ram_total)
-        if not self.bit_exact:
-            raise BitMismatch(self.mismatch or "simulated output differs from the reference")
-
-    def to_dict(self) -> dict:
-        return {
-            "schema": SCHEMA, "model": self.model, "board": self.board, "core": self.core,
-            "toolchain": self.toolchain, "clock_hz": self.clock_hz, "params": self.params,
-            "macc": self.macc,
-            "flash_bytes": {"weights": self.flash_weights, "code": self.flash_code,
-                            "total": self.flash_total},
-            "ram_bytes": {"arena": self.arena, "scratch": self.scratch,
-                          "stack_peak": self.stack_peak, "static": self.ram_static,
-                          "total": self.ram_total},
-            "ram_limit_bytes": self.ram_limit, "fits": self.fits,
-            "instructions": self.instructions, "cycles": self.cycles,
-            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact, "build": self.build,
-            "cycles_warm": self.cycles_warm, "latency_warm_ms": self.latency_warm_ms,
-            "memory": self.memory, "placement": self.placement,
-            "layers": [{"index": l.index, "name": l.name, "op": l.op, "kernel": l.kernel,
-                        "output_shape": list(l.output_shape), "macc": l.macc,
-                        "instructions": l.instructions, "cycles": l.cycles, "share": l.share,
-                        "bit_exact": l.bit_exact, "cycles_warm": l.cycles_warm, "memory": l.memory}
-                       for l in self.layers],
-            "memory_plan": {"arena_bytes": self.arena,
-                            "tensors": [{"index": t.index, "name": t.name, "offset": t.offset,
-                                         "size": t.size, "first_op": t.first_op,
-                                         "last_op": t.last_op,
-                                         "region": self.placement.get("arena")} for t in self.tensors]},
-            "schedule": None if self.schedule is None else
-            {**self.schedule.to_dict(), "summary": self.schedule_summary},
-        }
 
 
 # ---- inputs -------------------------------------------------------------------------------------
@@ -335,18 +222,52 @@ def _load(model) -> Graph:
     return load_model(path)             # .onnx (float32, NHWC after import) or .tflite
 
 
-def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Analysis:
+def _tensor_info(graph: Graph, index: int) -> TensorInfo:
+    t = graph.tensor(index)
+    q = t.quant if t.dtype == "int8" else None
+    return TensorInfo(index, t.name, [int(d) for d in t.shape], t.dtype,
+                      None if q is None else float(q.scalar_scale),
+                      None if q is None else int(q.scalar_zero_point))
+
+
+def layer_weight_bytes(lm: LoweredModel) -> dict[int, int]:
+    """Flash data per layer: the model's constant tensors it reads (counted at their first user),
+    its own arrays (requantization multipliers, shifts) and its params struct. With the pointer
+    tables of ``lm.decls`` they add up to ``lm.weights_bytes``."""
+    emitted = {c.name: c.nbytes for c in lm.consts}
+    seen: set[str] = set()
+    out = {}
+    for layer in lm.layers:
+        names = [f"T{t}" for t in lm.graph.ops[layer.index].inputs if t >= 0]
+        own = [n for n in names if n in emitted and n not in seen]
+        seen.update(own)
+        out[layer.index] = (sum(emitted[n] for n in own) + sum(c.nbytes for c in layer.call.consts)
+                            + layer.call.struct_bytes)
+    return out
+
+
+def _layer_results(lm: LoweredModel) -> list[LayerResult]:
+    weights = layer_weight_bytes(lm)
+    return [LayerResult(l.index, l.name, l.opcode, l.kernel, list(l.output_shape), l.macc,
+                        l.scratch_bytes, weights[l.index]) for l in lm.layers]
+
+
+def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict, placement: dict | None = None,
+          schedule=None) -> Analysis:
+    """What is known before the firmware is built: the lowering's facts and the RAM estimate
+    (``need``, :func:`ram_need`); everything the run measures is None until :func:`_fill_run`."""
     g, board = lm.graph, machine.board
-    layers = [LayerResult(l.index, l.name, l.opcode, l.kernel, list(l.output_shape), l.macc,
-                          l.scratch_bytes) for l in lm.layers]
-    tensors = list(lm.memory.slots.values())
     return Analysis(model=g.name, board=board.name, core=board.core.name, toolchain=toolchain,
                     clock_hz=board.clock_hz, params=lm.params, macc=lm.macc,
-                    flash_weights=lm.weights_bytes, flash_code=0, arena=lm.arena_bytes,
-                    scratch=need["scratch"], stack_peak=0, stack_size=need["stack"],
-                    ram_static=need["static"], ram_total=sum(need.values()),
-                    ram_limit=machine.ram_limit, fits=True, instructions=0, cycles=None,
-                    bit_exact=False, layers=layers, tensors=tensors)
+                    flash_weights=lm.weights_bytes, arena=lm.arena_bytes,
+                    scratch=need["scratch"], stack_size=need["stack"],
+                    ram_static=need["static"], ram_weights=need.get("weights", 0), ram_total=sum(need.values()),
+                    ram_limit=machine.ram_limit, fits=True,
+                    layers=_layer_results(lm), tensors=list(lm.memory.slots.values()),
+                    inputs=[_tensor_info(g, i) for i in g.inputs], outputs=[_tensor_info(g, i) for i in g.outputs],
+                    toolchain_version=machine.toolchain.ident,
+                    context=make_context(machine.toolchain.ident, None, machine.memory),
+                    memory={"model": machine.memory}, placement=dict(placement or {}), schedule=schedule)
 
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
@@ -414,10 +335,7 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                            lambda l: ram_need(l, machine.stack_size, placement), schedule)
     lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
-    result = _base(lm, machine, machine.toolchain.name, need)
-    result.schedule = choice
-    result.placement = placement
-    result.memory = {"model": machine.memory}
+    result = _base(lm, machine, machine.toolchain.name, need, placement, choice)
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name, placement)
         check_placed_regions(lm, machine.board, placement)
@@ -514,11 +432,8 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     input_bytes = lm.graph.tensor(lm.input).nbytes
     result.flash_code = max(lay.flash_used - result.flash_weights - input_bytes, 0)
     result.stack_peak = run.stack_peak
-    in_ram = result.placement.get("weights") == result.placement.get("stack")   # weights copied to RAM
-    arena_here = result.placement.get("arena", lay.ram.name) == lay.ram.name
-    result.ram_static = max(lay.ram_static - result.arena * arena_here - result.scratch
-                            - result.flash_weights * in_ram, 0)
-    result.ram_total = lay.ram_used
+    result.context = make_context(run.toolchain, run.build, result.memory.get("model"))
+    _fill_ram(lay, result)
     mismatch = None
     if run.exit_code != 0:
         _raise_rejected_layer(lm, run.stdout)
@@ -529,7 +444,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
             continue                  # checked through the stage's output (lower/patches.py)
         region = run.regions.get(layer.region, {})
         first, last = region.get("first", {}), region.get("last", {})
-        lr.instructions = int(first.get("instructions", 0))
+        lr.instructions = int(first["instructions"]) if "instructions" in first else None
         lr.cycles = first.get("cycles")
         lr.cycles_warm = last.get("cycles") if region.get("count", 0) > 1 else None
         if "memory" in first:
@@ -558,6 +473,21 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
                     "reference")
     result.mismatch = mismatch
     result.bit_exact = mismatch is None
+
+
+def _fill_ram(lay, result: Analysis) -> None:
+    """The data RAM as linked, split so that its parts add up to ``ram_total``: what the planner
+    and the kernels asked for, the stack, the runtime's static data, and the gaps the linker
+    left to align sections (12 B for DS-CNN on the H743, once missing from the report)."""
+    stack_region = result.placement.get("stack", lay.ram.name)
+    in_ram = result.placement.get("weights") == stack_region           # weights copied to RAM
+    arena_here = result.placement.get("arena", lay.ram.name) == lay.ram.name
+    result.ram_weights = result.flash_weights if in_ram else 0
+    result.ram_static = max(lay.ram_static - result.arena * arena_here - result.scratch
+                            - result.ram_weights, 0)
+    result.ram_total = lay.ram_used
+    held = result.arena * arena_here + result.scratch + result.stack_size + result.ram_static + result.ram_weights
+    result.ram_padding = max(result.ram_total - held, 0)
 
 
 # main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,

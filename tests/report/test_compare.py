@@ -6,7 +6,7 @@ import pytest
 from simulator import cli
 from simulator.report.compare import compare_analyses, violations
 
-from .conftest import make_analysis
+from .conftest import as_analysis, make_analysis
 
 
 def _files(tmp_path, old, new):
@@ -17,7 +17,7 @@ def _files(tmp_path, old, new):
 
 
 def test_deltas_per_layer_and_total():
-    cmp = compare_analyses(make_analysis(), make_analysis(scale=1.1))
+    cmp = compare_analyses(as_analysis(make_analysis()), as_analysis(make_analysis(scale=1.1)))
     assert cmp.metric == "cycles"
     assert cmp.totals["cycles"].old == 55000 and cmp.totals["cycles"].new == 60500
     assert cmp.totals["cycles"].pct == pytest.approx(10.0)
@@ -38,7 +38,9 @@ def test_gate_exit_codes_and_message(tmp_path, capsys):
 
 def test_flash_and_ram_thresholds(tmp_path, capsys):
     bigger = make_analysis()
+    bigger["flash_bytes"]["code"] += 500
     bigger["flash_bytes"]["total"] += 500
+    bigger["ram_bytes"]["static"] += 10
     bigger["ram_bytes"]["total"] += 10
     old, new = _files(tmp_path, make_analysis(), bigger)
     assert cli.main(["compare", old, new, "--fail-on", "flash:1%,ram:1%"]) == 1
