@@ -40,7 +40,7 @@ def _io_table(a) -> str:
     rows = [[kind, t.index, elide(t.name), "x".join(str(d) for d in t.shape), t.dtype,
              "-" if t.scale is None else f"{t.scale:.6g}", "-" if t.zero_point is None else t.zero_point]
             for kind, ts in (("input", a.inputs), ("output", a.outputs)) for t in ts]
-    return table(["", "tensor", "name", "shape", "dtype", "scale", "zero point"], rows, "lrllrrr")
+    return table(["", "tensor", "name", "shape", "dtype", "scale", "zero point"], rows, "lrlllrr")
 
 
 def _summary(a) -> list[str]:

@@ -12,7 +12,8 @@ def _n(v) -> str:
 
 
 def _bytes(n) -> str:
-    return "–" if n is None else (f"{n:,} B ({format_size(n)})" if n >= 1024 else f"{n:,} B")
+    # below 10 KiB the byte count says it all ("2,600 B (2600 B)" repeated it)
+    return "–" if n is None else (f"{n:,} B ({format_size(n)})" if n >= 10 * 1024 else f"{n:,} B")
 
 
 def _cell(text) -> str:
@@ -82,7 +83,7 @@ def io_rows(a) -> tuple[list[str], list[list], str]:
     rows = [[kind, t.index, t.name, "x".join(str(d) for d in t.shape), t.dtype,
              "–" if t.scale is None else f"{t.scale:.6g}", "–" if t.zero_point is None else t.zero_point]
             for kind, ts in (("input", a.inputs), ("output", a.outputs)) for t in ts]
-    return ["", "tensor", "name", "shape", "dtype", "scale", "zero point"], rows, "lrllrrr"
+    return ["", "tensor", "name", "shape", "dtype", "scale", "zero point"], rows, "lrlllrr"
 
 
 NAME_COLUMN = 1                 # layer_rows' name column (elided in Markdown, hover in HTML)

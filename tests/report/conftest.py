@@ -33,14 +33,21 @@ def make_analysis(cycles=True, scale=1.0, model="kws_tiny") -> dict:
         "layers": [{"index": i, "name": n, "op": op, "kernel": k, "output_shape": shape, "macc": macc,
                     "scratch_bytes": 0, "weight_bytes": 600 + i,
                     "instructions": int(c * 1.4), "cycles": c if cycles else None,
-                    "share": 100.0 * c / total, "bit_exact": True}
+                    "share": 100.0 * c / total, "bit_exact": True, "cycles_warm": None, "memory": {}}
                    for i, ((n, op, k, shape, macc, _), c) in enumerate(zip(layers, costs))],
+        "build": {"compiler": "zig ziglang 0.13.0", "libc": "picolibc 1.7.9", "compile": ["clang", "-O2"],
+                  "link": ["zig", "cc"]},
+        "cycles_warm": total - 100 if cycles else None,
+        "latency_warm_ms": (total - 100) * 1e3 / 480e6 if cycles else None,
+        "memory": {"model": "realistic"},
+        "placement": {"code": "flash", "weights": "flash", "arena": "dtcm", "stack": "dtcm"},
+        "schedule": None,
         "memory_plan": {"arena_bytes": 2304, "tensors": [
-            {"index": 0, "name": "input", "offset": 1024, "size": 256, "first_op": 0, "last_op": 0},
-            {"index": 1, "name": "conv2d_0", "offset": 0, "size": 1024, "first_op": 0, "last_op": 1},
-            {"index": 2, "name": "depthwise_conv2d_1", "offset": 1024, "size": 1024, "first_op": 1, "last_op": 2},
-            {"index": 3, "name": "average_pool_2d_2", "offset": 0, "size": 16, "first_op": 2, "last_op": 3},
-            {"index": 4, "name": "output", "offset": 2048, "size": 4, "first_op": 3, "last_op": 3}]},
+            {"index": 0, "name": "input", "offset": 1024, "size": 256, "first_op": 0, "last_op": 0, "region": "dtcm"},
+            {"index": 1, "name": "conv2d_0", "offset": 0, "size": 1024, "first_op": 0, "last_op": 1, "region": "dtcm"},
+            {"index": 2, "name": "depthwise_conv2d_1", "offset": 1024, "size": 1024, "first_op": 1, "last_op": 2, "region": "dtcm"},
+            {"index": 3, "name": "average_pool_2d_2", "offset": 0, "size": 16, "first_op": 2, "last_op": 3, "region": "dtcm"},
+            {"index": 4, "name": "output", "offset": 2048, "size": 4, "first_op": 3, "last_op": 3, "region": "dtcm"}]},
     }
     return copy.deepcopy(out)
 
