@@ -15,7 +15,7 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 table{border-collapse:collapse;font-size:.85rem}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd}
 th{text-align:left;background:#f4f4f4}td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}
 tr.diff td{background:#fde8e8}
-td.name{max-width:18rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}img{max-width:100%;border:1px solid #eee}.note{color:#777;font-size:.85rem}
+span.name{display:inline-block;max-width:18rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom}img{max-width:100%;border:1px solid #eee}.note{color:#777;font-size:.85rem}
 """
 CHART_TITLES = {"layer_cost.png": "Cost per layer", "memory_timeline.png": "Arena over time (tensor lifetimes)",
                 "schedule_timeline.png": "Arena over the layers, per schedule"}
@@ -30,7 +30,8 @@ def _table(headers: list[str], rows: list[list], align: str, diff_col: int | Non
 
     def cell(i, c, a):
         if i == name_col:
-            return f'<td class="name" title="{escape(str(c))}">{escape(str(c))}</td>'
+            # an inline-block span: max-width on a table cell itself is not honoured everywhere
+            return f'<td title="{escape(str(c))}"><span class="name">{escape(str(c))}</span></td>'
         return f"<td{cls(a)}>{escape(str(c))}</td>"
 
     head = "".join(f"<th{cls(a)}>{escape(str(h))}</th>" for h, a in zip(headers, align))

@@ -50,7 +50,7 @@ def test_html_is_self_contained(analysis):
     assert page.count('src="data:image/png;base64,') == 3      # cost, arena, schedule timeline
     assert not re.search(r'(src|href)="(?!data:)', page)            # no external assets
     assert "http://" not in page and "https://" not in page
-    assert '<td class="name" title="depthwise_conv2d_1">depthwise_conv2d_1</td>' in page
+    assert '<td title="depthwise_conv2d_1"><span class="name">depthwise_conv2d_1</span></td>' in page
 
 
 def test_validation_names_the_problem():

@@ -132,8 +132,9 @@ def test_long_layer_names_are_elided_with_the_full_name_kept():
     a = as_analysis(d)
     page = render_analysis_html(a)
     # the cell is cut by CSS to the column's width; the full name is the hover title
-    assert f'<td class="name" title="{LONG_NAME}">{LONG_NAME}</td>' in page
-    assert "td.name{max-width:18rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" in page
+    assert f'<td title="{LONG_NAME}"><span class="name">{LONG_NAME}</span></td>' in page
+    assert ("span.name{display:inline-block;max-width:18rem;overflow:hidden;text-overflow:ellipsis;"
+            "white-space:nowrap;") in page
     text = render_analysis(a)
     short = LONG_NAME[:23] + "…" + LONG_NAME[-8:]          # 32 characters, the suffix kept
     assert LONG_NAME not in text and f"  0  {short}  CONV_2D" in text
