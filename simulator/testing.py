@@ -31,6 +31,7 @@ class Measurement:
     instructions: int
     cycles: int | None
     memory: str = ""            # the memory model the cycles were counted under
+    context: tuple = ()         # (key, value) pairs of report/context.py: toolchain, flags, clock, ...
 
     @property
     def metric(self) -> str:
@@ -43,7 +44,7 @@ class Measurement:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "board": self.board, "instructions": self.instructions,
-                "cycles": self.cycles, "memory": self.memory}
+                "cycles": self.cycles, "memory": self.memory, "context": dict(self.context)}
 
 
 def heaviest(records: list[Measurement]) -> Measurement | None:
@@ -77,8 +78,10 @@ class RecordingMachine(Machine):
         return RecordingFirmware(self, plain.build)
 
     def record(self, label: str, result) -> None:
-        self.records.append(Measurement(label, result.board, result.instructions, result.cycles,
-                                        result.memory.get("model", self.memory)))
+        from .report.context import run_context
+        memory = result.memory.get("model", self.memory)
+        self.records.append(Measurement(label, result.board, result.instructions, result.cycles, memory,
+                                        tuple(run_context(result, memory).items())))
 
 
 # -- fixtures -------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ def kernel_library() -> str:
 
 
 def compile_flags(command: list[str] | None) -> list[str] | None:
-    """The flags of a recorded compile command (``build.compile``), paths and file names left out."""
+    """The flags of a recorded compile command (``build.compile``), paths, file names and
+    macro definitions left out."""
     if not command:
         return None
     out, skip = [], False
@@ -38,7 +39,8 @@ def compile_flags(command: list[str] | None) -> list[str] | None:
         if word in _PATH_FLAGS:
             skip = word not in ("-c",)
             continue
-        if word.startswith("-") and word not in _SKIP_FLAGS and not word.startswith(("-I", "--sysroot")):
+        # -D/-U configure the program (a test's defines), they are not how it is compiled
+        if word.startswith("-") and word not in _SKIP_FLAGS and not word.startswith(("-I", "--sysroot", "-D", "-U")):
             out.append(word)
     return out
 
@@ -49,6 +51,14 @@ def make_context(toolchain: str, build: dict | None, memory_model: str | None) -
     return {"toolchain": build.get("compiler") or toolchain, "flags": compile_flags(build.get("compile")),
             "libc": build.get("libc") or None, "memory_model": memory_model, "pass": "cold",
             "kernel_library": kernel_library()}
+
+
+def run_context(run, memory_model: str | None) -> dict:
+    """The context of one firmware run (a RunResult), for a pytest baseline entry: the analysis
+    context plus the clock the cycles turn into time with."""
+    ctx = make_context(run.toolchain, run.build, memory_model)
+    del ctx["pass"]                                  # every run starts from reset: always cold
+    return {**ctx, "clock_hz": run.clock_hz}
 
 
 # What makes two counts incomparable, in the order a user reads the difference.

@@ -1,7 +1,7 @@
 """The analysis JSON's one description (schema ``mcusim.analysis/2``, docs/analysis-schema.md), and reading it.
 
 :data:`JSON_SCHEMA` is a JSON Schema (draft 2020-12); docs/analysis.schema.json is it written
-out (``python -m simulator.report.schema --write``; a test keeps the two equal and validates
+out (``python -m simulator.report.schema --write``, ``--check``; a test keeps the two equal and validates
 real outputs against the file with the ``jsonschema`` package). At run time, files are checked
 by :func:`validate_analysis`, which walks the same schema (the subset it uses: type, required,
 properties, items, $ref, minimum/maximum, enum, const) so mcusim needs no extra dependency,
@@ -77,17 +77,19 @@ PLAN_TENSOR = _object("one arena-resident tensor", {
     "last_op": _count("last op it is live at (inclusive)"),
     "region": _text("board region holding the arena", nullable=True)},
     required=["index", "name", "offset", "size", "first_op", "last_op"])
-CONTEXT = _object("what instruction and cycle counts depend on: two analyses compare only when these (and "
-                  "board, clock_hz) are equal", {
+CONTEXT_FACTS = {
     "toolchain": _text("compiler name and version"),
     "flags": {"type": ["array", "null"], "items": {"type": "string"},
               "description": "compile flags of the model's sources, paths left out (null: not built)"},
     "libc": _text("C library and version (null: not built)", nullable=True),
     "memory_model": {"enum": ["realistic", "ideal", "uncached", None],
-                     "description": "memory model the cycles were counted under (null: no cycle model)"},
+                     "description": "memory model the cycles were counted under"},
+    "kernel_library": _text("cross_kernels content digest (the C kernels that ran)")}
+CONTEXT = _object("what instruction and cycle counts depend on: two analyses compare only when these (and "
+                  "board, clock_hz) are equal", {
+    **CONTEXT_FACTS,
     "pass": {"enum": ["cold"], "description": "cycles is the first inference from reset (caches cold); "
-                                              "cycles_warm the second"},
-    "kernel_library": _text("cross_kernels content digest (the C kernels that ran)")})
+                                              "cycles_warm the second"}})
 JSON_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "mcusim.analysis/2",
@@ -176,13 +178,18 @@ def _show(value) -> str:
         return repr(value)[:40]
 
 
-def _resolve(node: dict) -> dict:
+def _resolve(node: dict, root: dict) -> dict:
     ref = node.get("$ref")
-    return JSON_SCHEMA["$defs"][ref.rsplit("/", 1)[1]] if ref else node
+    return root["$defs"][ref.rsplit("/", 1)[1]] if ref else node
 
 
-def _walk(value, node: dict, source: str, path: str) -> None:
-    node = _resolve(node)
+def check_json(value, schema: dict, source: str) -> None:
+    """ConfigError naming the first place where ``value`` breaks ``schema`` (the subset above)."""
+    _walk(value, schema, source, "", schema)
+
+
+def _walk(value, node: dict, source: str, path: str, root: dict = JSON_SCHEMA) -> None:
+    node = _resolve(node, root)
     where = f"{source}: {path}" if path else source
     if "const" in node and value != node["const"]:
         raise ConfigError(f"{where}: expected {_show(node['const'])}, got {_show(value)}")
@@ -203,10 +210,10 @@ def _walk(value, node: dict, source: str, path: str) -> None:
                 raise ConfigError(f"{where}: missing {key!r}")
         for key, child in node.get("properties", {}).items():
             if key in value:
-                _walk(value[key], child, source, f"{path}.{key}" if path else key)
+                _walk(value[key], child, source, f"{path}.{key}" if path else key, root)
     if isinstance(value, list) and "items" in node:
         for i, item in enumerate(value):
-            _walk(item, node["items"], source, f"{path}[{i}]")
+            _walk(item, node["items"], source, f"{path}[{i}]", root)
 
 
 def validate_analysis(data, source: str = "analysis") -> dict:
@@ -216,7 +223,7 @@ def validate_analysis(data, source: str = "analysis") -> dict:
         hint = ("an older mcusim wrote it: run `mcusim analyze MODEL --json` again" if found in OLD_SCHEMAS
                 else "make one with `mcusim analyze MODEL --json`")
         raise ConfigError(f"{source}: not an mcusim analysis (schema {_show(found)}, expected {SCHEMA!r}; {hint})")
-    _walk(data, JSON_SCHEMA, source, "")
+    check_json(data, JSON_SCHEMA, source)
     return data
 
 
@@ -257,27 +264,31 @@ def layer_cost(layer, metric: str) -> int:
     return 0 if value is None else value
 
 
-def schema_text() -> str:
-    """docs/analysis.schema.json's exact content."""
-    return json.dumps(JSON_SCHEMA, indent=2) + "\n"
+def schema_files() -> dict[Path, dict]:
+    """Each JSON Schema mcusim publishes under docs/, by file."""
+    from .baseline import BASELINE_SCHEMA
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    return {docs / "analysis.schema.json": JSON_SCHEMA, docs / "baseline.schema.json": BASELINE_SCHEMA}
 
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "analysis.schema.json"
+def schema_text(schema: dict = JSON_SCHEMA) -> str:
+    """A docs/*.schema.json file's exact content."""
+    return json.dumps(schema, indent=2) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m simulator.report.schema [--write | --check]``: print, write or check docs/analysis.schema.json."""
+    """``python -m simulator.report.schema [--write | --check]``: write or check docs/*.schema.json."""
     argv = sys.argv[1:] if argv is None else argv
-    if "--write" in argv:
-        SCHEMA_FILE.write_text(schema_text())
-        print(f"wrote {SCHEMA_FILE}")
-        return 0
-    if "--check" in argv:
-        same = SCHEMA_FILE.is_file() and SCHEMA_FILE.read_text() == schema_text()
-        print(f"{SCHEMA_FILE}: " + ("up to date" if same else "stale: run with --write"))
-        return 0 if same else 1
-    sys.stdout.write(schema_text())
-    return 0
+    stale = 0
+    for path, schema in schema_files().items():
+        if "--write" in argv:
+            path.write_text(schema_text(schema))
+            print(f"wrote {path}")
+        else:
+            same = path.is_file() and path.read_text() == schema_text(schema)
+            stale += not same
+            print(f"{path}: " + ("up to date" if same else "stale: run with --write"))
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

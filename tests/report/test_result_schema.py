@@ -16,7 +16,7 @@ from simulator.report.analysis import render_analysis
 from simulator.report.html import render_analysis_html
 from simulator.report.markdown import render_analysis_markdown
 from simulator.report.result import Analysis
-from simulator.report.schema import JSON_SCHEMA, schema_text, validate_analysis
+from simulator.report.schema import JSON_SCHEMA, schema_files, schema_text, validate_analysis
 
 from .conftest import as_analysis, make_analysis
 
@@ -41,10 +41,13 @@ def not_run(d: dict) -> dict:
     return d
 
 
-def test_committed_schema_file_is_the_code_s_schema():
-    assert SCHEMA_FILE.read_text() == schema_text(), \
-        "docs/analysis.schema.json is stale: run `python -m simulator.report.schema --write`"
-    jsonschema.Draft202012Validator.check_schema(_file_schema())
+def test_committed_schema_files_are_the_code_s_schemas():
+    files = schema_files()
+    assert SCHEMA_FILE in files and len(files) == 2
+    for path, schema in files.items():
+        assert path.read_text() == schema_text(schema), \
+            f"{path.name} is stale: run `python -m simulator.report.schema --write`"
+        jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
 
 
 @pytest.mark.parametrize("make", [make_analysis, lambda: not_run(make_analysis()),
