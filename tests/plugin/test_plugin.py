@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.boards import get_board  # noqa: E402
+from simulator.boards import get_board
 
 BASELINE_SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "baseline.schema.json"
 
