@@ -433,7 +433,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     result.flash_code = max(lay.flash_used - result.flash_weights - input_bytes, 0)
     result.stack_peak = run.stack_peak
     result.context = make_context(run.toolchain, run.build, result.memory.get("model"))
-    _fill_ram(lay, result)
+    _fill_ram(lay, result, placed_weight_bytes(lm))
     mismatch = None
     if run.exit_code != 0:
         _raise_rejected_layer(lm, run.stdout)
@@ -475,14 +475,20 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     result.bit_exact = mismatch is None
 
 
-def _fill_ram(lay, result: Analysis) -> None:
+def placed_weight_bytes(lm: LoweredModel) -> int:
+    """What ``--weights REGION`` moves: the constant arrays of section .ck_weights, each aligned to 4
+    (lower/codegen.py); the params structs and pointer tables stay in flash."""
+    return sum(align_up(c.nbytes, 4) for c in lm.consts)
+
+
+def _fill_ram(lay, result: Analysis, weights_bytes: int) -> None:
     """The data RAM as linked, split so that its parts add up to ``ram_total``: what the planner
     and the kernels asked for, the stack, the runtime's static data, and the gaps the linker
     left to align sections (12 B for DS-CNN on the H743, once missing from the report)."""
     stack_region = result.placement.get("stack", lay.ram.name)
     in_ram = result.placement.get("weights") == stack_region           # weights copied to RAM
     arena_here = result.placement.get("arena", lay.ram.name) == lay.ram.name
-    result.ram_weights = result.flash_weights if in_ram else 0
+    result.ram_weights = weights_bytes if in_ram else 0
     result.ram_static = max(lay.ram_static - result.arena * arena_here - result.scratch
                             - result.ram_weights, 0)
     result.ram_total = lay.ram_used

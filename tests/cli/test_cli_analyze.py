@@ -65,6 +65,23 @@ def test_json_schema_and_saved_output(tmp_path):
     assert np.array_equal(y, run_tflm(DIGITS.read_bytes(), x)[0])
 
 
+@pytest.mark.parametrize("placement", [{"weights": "dtcm"}, {"weights": "axi_sram", "arena": "sram123"}])
+def test_ram_parts_add_up_wherever_weights_and_arena_are_placed(placement):
+    """Weights copied into the data RAM and an arena placed in another region: the parts listed
+    still add up to the linked total (the linker's alignment padding included)."""
+    from simulator.analyze import analyze
+    from simulator.report.analysis import render_analysis
+
+    a = analyze(DIGITS, "stm32h743", **placement)
+    d = a.to_dict()
+    _check_schema(d)
+    assert d["ran"] and d["bit_exact"]
+    assert (d["ram_bytes"]["weights"] > 0) == (placement["weights"] == "dtcm")
+    text = render_analysis(a)
+    if "arena" in placement:
+        assert "in sram123 (not in this total)" in text
+
+
 def test_text_report_has_the_table_and_verdict():
     p = mcusim("analyze", DIGITS, "--board", "nrf52840", "--memory-plan")
     assert p.returncode == 0, p.stderr
