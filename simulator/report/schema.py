@@ -264,11 +264,10 @@ def layer_cost(layer, metric: str) -> int:
     return 0 if value is None else value
 
 
-def schema_files() -> dict[Path, dict]:
-    """Each JSON Schema mcusim publishes under docs/, by file."""
+def schema_files() -> dict[str, dict]:
+    """Each JSON Schema mcusim publishes under docs/, by file name."""
     from .baseline import BASELINE_SCHEMA
-    docs = Path(__file__).resolve().parents[2] / "docs"
-    return {docs / "analysis.schema.json": JSON_SCHEMA, docs / "baseline.schema.json": BASELINE_SCHEMA}
+    return {"analysis.schema.json": JSON_SCHEMA, "baseline.schema.json": BASELINE_SCHEMA}
 
 
 def schema_text(schema: dict = JSON_SCHEMA) -> str:
@@ -279,8 +278,10 @@ def schema_text(schema: dict = JSON_SCHEMA) -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m simulator.report.schema [--write | --check]``: write or check docs/*.schema.json."""
     argv = sys.argv[1:] if argv is None else argv
+    docs = Path(__file__).resolve().parents[2] / "docs"           # run from a source checkout
     stale = 0
-    for path, schema in schema_files().items():
+    for name, schema in schema_files().items():
+        path = docs / name
         if "--write" in argv:
             path.write_text(schema_text(schema))
             print(f"wrote {path}")
