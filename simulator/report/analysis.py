@@ -52,7 +52,8 @@ def _summary(a) -> list[str]:
         f"{a.toolchain_version or a.toolchain}",
         f"params     {a.params:,}",
         f"MACC       {a.macc:,}",
-        f"flash      {_bytes(a.flash_total) if a.flash_total is not None else '-'}: weights {_bytes(a.flash_weights)}, "
+        "flash      " + (f"{_bytes(a.flash_total)}: " if a.flash_total is not None else "")
+        + f"weights {_bytes(a.flash_weights)}, "
         + (f"code {_bytes(a.flash_code)}" if a.flash_code is not None else "code - (not built)"),
         f"RAM        {_bytes(a.ram_total)} of {_bytes(a.ram_limit)} "
         f"({'fits' if a.fits else 'DOES NOT FIT'})" + ("" if a.ran else ", estimated before linking"),
@@ -106,7 +107,7 @@ def _layers(a) -> str:
             row += [_n(l.cycles_warm), _n(m.get("icache_misses")), _n(m.get("dcache_misses")),
                     _n(m.get("flash_stall_cycles"))]
         rows.append(row)
-    count = "cycles" if a.cycles is not None else "instr"
+    count = "cycles" if a.cycles is not None or not a.ran else "instr"
     head = ["idx", "name", "op", "kernel", "output", "MACC", "weights", "scratch", count, "share", "bits"]
     align = "rlllrrrrrrl"
     if with_memory:
