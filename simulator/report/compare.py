@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..escape import md_text
 from .markdown import md_table
 from .context import context_differences
-from .schema import cost_metric, layer_cost
+from .schema import cost_metric
 from .text import elide, table
 from .thresholds import format_change, percent_change
 
@@ -57,6 +57,7 @@ class Comparison:
     layers: list[tuple[int, str, str, Delta]] = field(default_factory=list)   # index, name, op, cost
     latency: Latency = Latency(None, None)            # ms of the first inference, each at its own clock
     context: list[str] = field(default_factory=list)  # what differs between the two counts' contexts
+    not_run: list[str] = field(default_factory=list)  # "old"/"new": an analysis that did not run
 
 
 def _layer_key(layer) -> tuple[str, str]:
@@ -83,14 +84,16 @@ def compare_analyses(old, new, old_name: str = "OLD", new_name: str = "NEW", str
                           + "; ".join(differences) + "): their counts are not comparable (--strict)")
     metric = cost_metric(old, new)
     cmp = Comparison(old.model, old.board, new.board, metric, context=differences,
-                     latency=Latency(old.latency_ms, new.latency_ms))
+                     latency=Latency(old.latency_ms, new.latency_ms),
+                     not_run=[side for side, a in (("old", old), ("new", new)) if not a.ran])
     cmp.totals[metric] = Delta(getattr(old, metric), getattr(new, metric))
     if metric == "cycles":
         cmp.totals["instructions"] = Delta(old.instructions, new.instructions)
     cmp.totals["flash"] = Delta(old.flash_total, new.flash_total)
     cmp.totals["ram"] = Delta(old.ram_total, new.ram_total)
     for lo, ln in zip(old.layers, new.layers):
-        cmp.layers.append((ln.index, ln.name, ln.op, Delta(layer_cost(lo, metric), layer_cost(ln, metric))))
+        # a layer that was not run has no cost (None, shown as –), not a cost of 0
+        cmp.layers.append((ln.index, ln.name, ln.op, Delta(getattr(lo, metric), getattr(ln, metric))))
     return cmp
 
 
@@ -125,21 +128,26 @@ def _ms(v: float | None) -> str:
 
 
 def _rows(cmp: Comparison) -> tuple[list[list], list[list]]:
-    totals = [[name, _fmt(d.old), _fmt(d.new), "–" if d.diff is None else f"{d.diff:+,}", format_change(d.pct)]
+    totals = [[name, _fmt(d.old), _fmt(d.new), "–" if d.diff is None else f"{d.diff:+,}",
+               "–" if d.diff is None else format_change(d.pct)]
               for name, d in cmp.totals.items()]
     lat = cmp.latency
     if lat.old is not None or lat.new is not None:
         diff = "–" if lat.pct is None else f"{lat.new - lat.old:+.3f} ms"
         totals.insert(1, ["latency", _ms(lat.old), _ms(lat.new), diff,
                           "–" if lat.pct is None else format_change(lat.pct)])
-    layers = [[i, elide(name), op, _fmt(d.old), _fmt(d.new), f"{d.diff:+,}", format_change(d.pct)]
+    layers = [[i, elide(name), op, _fmt(d.old), _fmt(d.new), "–" if d.diff is None else f"{d.diff:+,}",
+               "–" if d.diff is None else format_change(d.pct)]
               for i, name, op, d in cmp.layers]
     return totals, layers
 
 
 def _title(cmp: Comparison) -> str:
     where = cmp.new_board if cmp.old_board == cmp.new_board else f"{cmp.old_board} -> {cmp.new_board}"
-    note = "" if cmp.metric == "cycles" else " (no cycle counts: instructions compared)"
+    if cmp.not_run:
+        note = f" ({' and '.join(cmp.not_run)} not run: its costs were not measured)"
+    else:
+        note = "" if cmp.metric == "cycles" else " (no cycle counts: instructions compared)"
     return f"{cmp.model} on {where}{note}"
 
 

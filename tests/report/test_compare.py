@@ -122,3 +122,15 @@ def test_each_context_fact_is_compared(key, old_value, new_value, words):
     assert len(cmp.context) == 1 and words in cmp.context[0]
     with pytest.raises(ConfigError, match="--strict"):
         compare_analyses(as_analysis(old), as_analysis(new), strict=True)
+
+
+def test_a_run_that_did_not_happen_compares_as_not_measured(tmp_path, capsys):
+    """An analysis that did not fit has no cycles, code size or layer costs: they show as –, never
+    as a change to or from 0, and no limit is judged on them."""
+    from .test_result_schema import not_run
+    old, new = _files(tmp_path, make_analysis(), not_run(make_analysis()))
+    assert cli.main(["compare", old, new, "--fail-on", "cycles:5%,flash:1%"]) == 0
+    out = capsys.readouterr().out
+    assert "-100.0%" not in out and "-30,000" not in out
+    assert "kws_tiny on stm32h743 (new not run: its costs were not measured)" in out
+    assert "42,000                 –       –  –" in out
