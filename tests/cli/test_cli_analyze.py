@@ -186,3 +186,23 @@ def test_progress_reports_stages_and_every_layer():
 def test_progress_line_appears_only_on_a_terminal():
     p = mcusim("analyze", MODELS / "digits_cnn.tflite", "--board", "stm32h743")
     assert p.returncode == 0 and "emulating" not in p.stderr and "\r" not in p.stderr
+
+
+def test_a_real_analysis_reads_back_into_report_and_compare(tmp_path, capsys):
+    """analyze --json -> file -> report and compare: the same Analysis comes back, and the same
+    file compared with itself is within any limit, also under --strict."""
+    from simulator.analyze import analyze
+    from simulator.cli import main
+    from simulator.report.schema import load_analysis
+
+    a = analyze(DIGITS, "stm32h743")
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(a.to_dict()))
+    back = load_analysis(src)
+    assert back.to_dict() == a.to_dict()
+    assert sum(back.ram_parts.values()) == back.ram_total == a.ram_total
+    assert main(["report", str(src)]) == 0
+    md = capsys.readouterr().out
+    assert "✅ fits, bit-exact" in md and f"| input | 0 | {a.inputs[0].name} | 1x8x8x1 | int8 |" in md
+    assert main(["compare", str(src), str(src), "--strict", "--fail-on", "cycles:0%"]) == 0
+    assert "warning" not in capsys.readouterr().err
