@@ -22,11 +22,11 @@ import numpy as np
 
 from .boards import get_board
 from .budget import HostBudget, check_geometry, check_host
-from .errors import BitMismatch, ConfigError, FlashOverflow, ModelError, RamOverflow
+from .errors import ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
-from .lower.planner import TensorSlot, align_up
+from .lower.planner import align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
 from .npy import load_npy
