@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import BitMismatch, RamOverflow
 from .schema import SCHEMA
 
 
@@ -166,13 +167,11 @@ class Analysis:
 
     @property
     def exit_code(self) -> int:
-        from ..errors import BitMismatch, RamOverflow
         if not self.fits:
             return RamOverflow.exit_code
         return 0 if self.bit_exact else BitMismatch.exit_code
 
     def raise_for_status(self) -> None:
-        from ..errors import BitMismatch, RamOverflow
         if not self.fits:
             raise RamOverflow(self.overflow or "model does not fit", limit=self.ram_limit,
                               needed=self.ram_total)
