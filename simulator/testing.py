@@ -10,7 +10,7 @@ so ``@pytest.mark.cycles(max=...)``, the terminal summary and the baseline gate 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -31,7 +31,8 @@ class Measurement:
     instructions: int
     cycles: int | None
     memory: str = ""            # the memory model the cycles were counted under
-    context: tuple = ()         # (key, value) pairs of report/context.py: toolchain, flags, clock, ...
+    # (key, value) pairs of report/context.py: toolchain, flags (a list: not hashed), clock, ...
+    context: tuple = field(default=(), hash=False)
 
     @property
     def metric(self) -> str:
