@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -255,7 +256,8 @@ def _layer_results(lm: LoweredModel) -> list[LayerResult]:
 def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict, placement: dict | None = None,
           schedule=None) -> Analysis:
     """What is known before the firmware is built: the lowering's facts and the RAM estimate
-    (``need``, :func:`ram_need`); everything the run measures is None until :func:`_fill_run`."""
+    (``need``, :func:`ram_need`); what a run measures is None here (not measured) and filled in
+    by :func:`_with_run`, which returns a new Analysis."""
     g, board = lm.graph, machine.board
     return Analysis(model=g.name, board=board.name, core=board.core.name, toolchain=toolchain,
                     clock_hz=board.clock_hz, params=lm.params, macc=lm.macc,
@@ -336,35 +338,32 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
     lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
     result = _base(lm, machine, machine.toolchain.name, need, placement, choice)
+
+    def overflow(err: RamOverflow) -> str:
+        return f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name, placement)
         check_placed_regions(lm, machine.board, placement)
     except RamOverflow as err:
-        result.fits = False
-        result.overflow = f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
-        result.wall_seconds = time.perf_counter() - t0
-        return result
+        return replace(result, fits=False, overflow=overflow(err), wall_seconds=time.perf_counter() - t0)
     check_flash(lm, machine.board)
     check_host(graph, host_budget)
     x = prepare_input(graph, input)
     progress("running the NumPy reference")
     reference = run_graph(graph, [x])
-    result.reference_output = reference[lm.output]
+    result = replace(result, reference_output=reference[lm.output])
     try:
-        _build_and_run(lm, machine, x, reference, result, work_dir, progress,
-                       {"weights": weights, "arena": arena})
-    except RamOverflow as err:
-        result.fits = False
-        result.overflow = (f"{err}\n{choice.summary()}" if len(choice.candidates) > 1
-                           else str(err))
+        result = _run(lm, machine, x, reference, result, work_dir, progress,
+                      {"weights": weights, "arena": arena})
+    except RamOverflow as err:            # the linker's exact count: over the limit after all
+        result = replace(result, fits=False, overflow=overflow(err))
     if result.ran and choice.chosen != "plain":
         progress("measuring the plain schedule's cost")
         measure_baseline(choice, lambda: analyze(
             graph, board, toolchain=toolchain, input=x, stack=stack, memory=memory, caches=caches,
             weights=weights, arena=arena, max_instructions=max_instructions, host_budget=host_budget,
             max_seconds=max_seconds, max_output=max_output, schedule="plain"))
-    result.wall_seconds = time.perf_counter() - t0
-    return result
+    return replace(result, wall_seconds=time.perf_counter() - t0)
 
 
 def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,
@@ -391,6 +390,12 @@ def _build(lm, machine, x, work_dir, progress, placement=None):
 
 
 def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress, placement=None) -> None:
+    """:func:`_run` filling ``result`` in place, for callers that hold it (tests/lower)."""
+    vars(result).update(vars(_run(lm, machine, x, reference, result, work_dir, progress, placement)))
+
+
+def _run(lm, machine, x, reference, base: Analysis, work_dir, progress, placement=None) -> Analysis:
+    """Build and run the firmware; ``base`` (what the lowering knew) with what the run measured."""
     fw = _build(lm, machine, x, work_dir, progress, placement)
     arena = fw.symbol_address("g_arena")
     slots = lm.memory.slots
@@ -409,70 +414,75 @@ def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progre
 
     progress(f"emulating {machine.board.name}")
     run = fw.run(region_listener=on_region)
-    _fill_run(lm, fw, run, captured, reference, result)
+    return _with_run(lm, fw, run, captured, reference, base)
 
 
-def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
-    lay = fw.layout
-    result.ran = True
-    result.toolchain_version = run.toolchain          # name and version, for the text report
-    result.build = run.build
-    cold = run.regions.get("model", {})
-    warm = run.regions.get("model_warm", {})
-    result.instructions = int(cold.get("instructions", run.instructions))
-    result.cycles = cold.get("cycles") if cold else run.cycles
-    result.cycles_warm = warm.get("cycles")
-    result.memory = dict(run.memory)
-    result.memory.pop("counters", None)
-    flash = [r.name for r in fw.board.regions if r.kind == "flash"]
-    if "memory" in cold:
-        result.memory["cold"] = memory_summary(cold["memory"], flash)
-    if "memory" in warm:
-        result.memory["warm"] = memory_summary(warm["memory"], flash)
-    input_bytes = lm.graph.tensor(lm.input).nbytes
-    result.flash_code = max(lay.flash_used - result.flash_weights - input_bytes, 0)
-    result.stack_peak = run.stack_peak
-    result.context = make_context(run.toolchain, run.build, result.memory.get("model"))
-    _fill_ram(lay, result, placed_weight_bytes(lm))
-    mismatch = None
+def _with_run(lm, fw, run, captured, reference, base: Analysis) -> Analysis:
     if run.exit_code != 0:
         _raise_rejected_layer(lm, run.stdout)
+    lay = fw.layout
+    cold = run.regions.get("model", {})
+    warm = run.regions.get("model_warm", {})
+    flash = [r.name for r in fw.board.regions if r.kind == "flash"]
+    memory = {k: v for k, v in run.memory.items() if k != "counters"}
+    for when, region in (("cold", cold), ("warm", warm)):
+        if "memory" in region:
+            memory[when] = memory_summary(region["memory"], flash)
+    cycles = cold.get("cycles") if cold else run.cycles
+    layers, mismatch = _measured_layers(lm, base.layers, run, captured, reference, flash, cycles is not None)
+    if run.exit_code != 0:
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
+    out_t = lm.graph.tensor(lm.output)
+    output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
+    if mismatch is None and (output is None or not np.array_equal(
+            as_words(output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
+        mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
+                    "reference")
+    input_bytes = lm.graph.tensor(lm.input).nbytes
+    return replace(
+        base, ran=True, toolchain_version=run.toolchain, build=run.build,
+        context=make_context(run.toolchain, run.build, memory.get("model")),
+        instructions=int(cold.get("instructions", run.instructions)), cycles=cycles,
+        cycles_warm=warm.get("cycles"), memory=memory, stack_peak=run.stack_peak,
+        flash_code=max(lay.flash_used - base.flash_weights - input_bytes, 0),
+        layers=layers, output=output, mismatch=mismatch, bit_exact=mismatch is None,
+        **_ram_facts(lay, base, placed_weight_bytes(lm)))
+
+
+def _measured_layers(lm, layers: list[LayerResult], run, captured, reference, flash, with_cycles: bool):
+    """(the layers with their measured cost and bits, the first mismatch or None)."""
+    mismatch = None
     in_stage = _stage_inner_layers(lm)
-    for lr, layer in zip(result.layers, lm.layers):
+    measured = {}
+    for layer in lm.layers:
         if layer.index in in_stage:
             continue                  # checked through the stage's output (lower/patches.py)
         region = run.regions.get(layer.region, {})
         first, last = region.get("first", {}), region.get("last", {})
-        lr.instructions = int(first["instructions"]) if "instructions" in first else None
-        lr.cycles = first.get("cycles")
-        lr.cycles_warm = last.get("cycles") if region.get("count", 0) > 1 else None
+        facts = {"instructions": int(first["instructions"]) if "instructions" in first else None,
+                 "cycles": first.get("cycles"),
+                 "cycles_warm": last.get("cycles") if region.get("count", 0) > 1 else None}
         if "memory" in first:
-            lr.memory = memory_summary(first["memory"], flash)
+            facts["memory"] = memory_summary(first["memory"], flash)
         if layer.index in captured:
             dtype = lm.graph.tensor(layer.output).dtype
-            want = reference[layer.output]
             got = np.frombuffer(captured[layer.index], dtype=NP_WORDS[dtype])
-            problem = compare_layer(layer, got, want, dtype)
-            lr.bit_exact = problem is None
+            problem = compare_layer(layer, got, reference[layer.output], dtype)
+            facts["bit_exact"] = problem is None
             mismatch = mismatch or problem
         elif mismatch is None:
             mismatch = f"layer {layer.index} ({layer.opcode}) never finished"
-    for lr in result.layers:
-        if lr.index in in_stage:
-            lr.bit_exact = result.layers[lm.stage.last].bit_exact
-    total_key = "cycles" if result.cycles is not None else "instructions"
-    total = sum((getattr(l, total_key) or 0) for l in result.layers) or 1
-    for l in result.layers:
-        l.share = round(100.0 * (getattr(l, total_key) or 0) / total, 2)
-    out_t = lm.graph.tensor(lm.output)
-    result.output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
-    if mismatch is None and (result.output is None or not np.array_equal(
-            as_words(result.output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
-        mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
-                    "reference")
-    result.mismatch = mismatch
-    result.bit_exact = mismatch is None
+        measured[layer.index] = facts
+    for i in in_stage:
+        measured[i] = {"bit_exact": measured[lm.stage.last].get("bit_exact")}
+    key = "cycles" if with_cycles else "instructions"
+    total = sum(f.get(key) or 0 for f in measured.values()) or 1
+    return [_replace_layer(lr, measured[lr.index], key, total) for lr in layers], mismatch
+
+
+def _replace_layer(lr: LayerResult, facts: dict, key: str, total: int) -> LayerResult:
+    share = round(100.0 * (facts.get(key) or 0) / total, 2)
+    return replace(lr, share=share, **facts)
 
 
 def placed_weight_bytes(lm: LoweredModel) -> int:
@@ -481,19 +491,18 @@ def placed_weight_bytes(lm: LoweredModel) -> int:
     return sum(align_up(c.nbytes, 4) for c in lm.consts)
 
 
-def _fill_ram(lay, result: Analysis, weights_bytes: int) -> None:
+def _ram_facts(lay, base: Analysis, weights_bytes: int) -> dict:
     """The data RAM as linked, split so that its parts add up to ``ram_total``: what the planner
     and the kernels asked for, the stack, the runtime's static data, and the gaps the linker
     left to align sections (12 B for DS-CNN on the H743, once missing from the report)."""
-    stack_region = result.placement.get("stack", lay.ram.name)
-    in_ram = result.placement.get("weights") == stack_region           # weights copied to RAM
-    arena_here = result.placement.get("arena", lay.ram.name) == lay.ram.name
-    result.ram_weights = weights_bytes if in_ram else 0
-    result.ram_static = max(lay.ram_static - result.arena * arena_here - result.scratch
-                            - result.ram_weights, 0)
-    result.ram_total = lay.ram_used
-    held = result.arena * arena_here + result.scratch + result.stack_size + result.ram_static + result.ram_weights
-    result.ram_padding = max(result.ram_total - held, 0)
+    stack_region = base.placement.get("stack", lay.ram.name)
+    in_ram = base.placement.get("weights") == stack_region           # weights copied to RAM
+    arena_here = base.placement.get("arena", lay.ram.name) == lay.ram.name
+    ram_weights = weights_bytes if in_ram else 0
+    static = max(lay.ram_static - base.arena * arena_here - base.scratch - ram_weights, 0)
+    held = base.arena * arena_here + base.scratch + base.stack_size + static + ram_weights
+    return {"ram_weights": ram_weights, "ram_static": static, "ram_total": lay.ram_used,
+            "ram_padding": max(lay.ram_used - held, 0)}
 
 
 # main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
