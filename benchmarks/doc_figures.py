@@ -86,8 +86,8 @@ def _schema_example() -> str:
 
 
 def abridged_json(d: dict) -> str:
-    """The analysis dict with one layer, two planned tensors and the build commands cut short,
-    one top-level group per line."""
+    """The analysis dict with one layer, two planned tensors, the build commands, compile flags
+    and kernel digest cut short, one top-level group per line."""
     d = dict(d)
     d["layers"] = d["layers"][:1]
     plan = dict(d["memory_plan"])
@@ -96,6 +96,12 @@ def abridged_json(d: dict) -> str:
     if d.get("build"):      # the command lines hold this machine's paths: show their shape only
         d["build"] = {k: ([Path(v[0]).name] + v[1:4] + ["..."] if isinstance(v, list) else v)
                       for k, v in d["build"].items()}
+    if d.get("context"):    # the digest moves with any kernel edit: show its shape only
+        ctx = dict(d["context"])
+        ctx["kernel_library"] = ctx["kernel_library"].split(":")[0] + ":..."
+        if ctx.get("flags"):
+            ctx["flags"] = ctx["flags"][:4] + ["..."]
+        d["context"] = ctx
     lines = []
     for key, value in d.items():
         if key == "layers":

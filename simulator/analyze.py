@@ -2,10 +2,11 @@
 
     a = analyze("models/ds_cnn.tflite", "stm32h743")          # returns an Analysis
     a.fits, a.bit_exact, a.instructions, a.layers[0].cycles
-    a.to_dict()                                                # the "mcusim.analysis/1" JSON
+    a.to_dict()                                                # the "mcusim.analysis/2" JSON
     a.raise_for_status()                                       # RamOverflow / BitMismatch
 
-Nothing is printed here; :mod:`simulator.report.analysis` renders an Analysis as text.
+Nothing is printed here; the Analysis type and its JSON live in :mod:`simulator.report.result`,
+and :mod:`simulator.report` renders it (text, Markdown, HTML, charts).
 Bit-exactness is checked layer by layer: at every ``ck_region_end("L<idx>")`` the host reads
 the layer's output from ``g_arena + offset`` and compares it with the NumPy reference, as the
 tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 differs from
@@ -15,145 +16,32 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .boards import get_board
 from .budget import HostBudget, check_geometry, check_host
-from .errors import BitMismatch, ConfigError, FlashOverflow, ModelError, RamOverflow
+from .errors import ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
-from .lower.planner import TensorSlot, align_up
+from .lower.planner import align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
 from .npy import load_npy
 from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
-from .schedule import ScheduleChoice, measure_baseline, pick_schedule
+from .report.context import make_context
+from .report.result import Analysis, LayerResult, TensorInfo
+from .report.schema import SCHEMA  # noqa: F401  (the JSON's version, re-exported)
+from .schedule import measure_baseline, pick_schedule
 from .sizes import format_size
 
-SCHEMA = "mcusim.analysis/1"
 # .data/.bss of the runtime and main.c besides the arena, scratch and output buffer, plus the
 # linker's alignment padding (measured: 4 B .data + 12 B padding + g_failed_layer; rounded up).
 RUNTIME_STATIC_ESTIMATE = 64
-
-
-@dataclass
-class LayerResult:
-    index: int
-    name: str
-    op: str
-    kernel: str
-    output_shape: list[int]
-    macc: int
-    scratch_bytes: int
-    instructions: int = 0
-    cycles: int | None = None
-    share: float = 0.0
-    bit_exact: bool = False
-    cycles_warm: int | None = None       # the second inference (caches warm)
-    memory: dict = field(default_factory=dict)   # cold pass: I/D misses, stall cycles (memory model)
-
-
-@dataclass
-class Analysis:
-    model: str
-    board: str
-    core: str
-    toolchain: str
-    clock_hz: int
-    params: int
-    macc: int
-    flash_weights: int
-    flash_code: int
-    arena: int
-    scratch: int
-    stack_peak: int
-    stack_size: int
-    ram_static: int
-    ram_total: int
-    ram_limit: int
-    fits: bool
-    instructions: int
-    cycles: int | None
-    bit_exact: bool
-    layers: list[LayerResult]
-    tensors: list[TensorSlot]             # the planner's own placements (lower/planner.py)
-    ran: bool = False
-    overflow: str | None = None          # why it does not fit (RamOverflow message)
-    mismatch: str | None = None          # the first bit mismatch (BitMismatch message)
-    output: np.ndarray | None = None     # the simulated output
-    reference_output: np.ndarray | None = None
-    wall_seconds: float = 0.0
-    toolchain_version: str = ""
-    cycles_warm: int | None = None       # the second inference: steady state, caches warm
-    memory: dict = field(default_factory=dict)   # memory model, caches, cold/warm counters
-    placement: dict = field(default_factory=dict)   # what lives in which board region
-    build: dict = field(default_factory=dict)   # compiler, C library, exact commands (RunResult.build)
-    schedule: ScheduleChoice | None = None   # how it was lowered to fit (simulator/schedule.py)
-
-    @property
-    def schedule_summary(self) -> str | None:
-        if self.schedule is None:
-            return None
-        return self.schedule.summary(self.cycles, self.flash_total if self.ran else None)
-
-    @property
-    def flash_total(self) -> int:
-        return self.flash_weights + self.flash_code
-
-    @property
-    def latency_ms(self) -> float | None:
-        return None if self.cycles is None else self.cycles * 1e3 / self.clock_hz
-
-    @property
-    def latency_warm_ms(self) -> float | None:
-        return None if self.cycles_warm is None else self.cycles_warm * 1e3 / self.clock_hz
-
-    @property
-    def exit_code(self) -> int:
-        if not self.fits:
-            return RamOverflow.exit_code
-        return 0 if self.bit_exact else BitMismatch.exit_code
-
-    def raise_for_status(self) -> None:
-        if not self.fits:
-            raise RamOverflow(self.overflow or "model does not fit", limit=self.ram_limit,
-                              needed=self.ram_total)
-        if not self.bit_exact:
-            raise BitMismatch(self.mismatch or "simulated output differs from the reference")
-
-    def to_dict(self) -> dict:
-        return {
-            "schema": SCHEMA, "model": self.model, "board": self.board, "core": self.core,
-            "toolchain": self.toolchain, "clock_hz": self.clock_hz, "params": self.params,
-            "macc": self.macc,
-            "flash_bytes": {"weights": self.flash_weights, "code": self.flash_code,
-                            "total": self.flash_total},
-            "ram_bytes": {"arena": self.arena, "scratch": self.scratch,
-                          "stack_peak": self.stack_peak, "static": self.ram_static,
-                          "total": self.ram_total},
-            "ram_limit_bytes": self.ram_limit, "fits": self.fits,
-            "instructions": self.instructions, "cycles": self.cycles,
-            "latency_ms": self.latency_ms, "bit_exact": self.bit_exact, "build": self.build,
-            "cycles_warm": self.cycles_warm, "latency_warm_ms": self.latency_warm_ms,
-            "memory": self.memory, "placement": self.placement,
-            "layers": [{"index": l.index, "name": l.name, "op": l.op, "kernel": l.kernel,
-                        "output_shape": list(l.output_shape), "macc": l.macc,
-                        "instructions": l.instructions, "cycles": l.cycles, "share": l.share,
-                        "bit_exact": l.bit_exact, "cycles_warm": l.cycles_warm, "memory": l.memory}
-                       for l in self.layers],
-            "memory_plan": {"arena_bytes": self.arena,
-                            "tensors": [{"index": t.index, "name": t.name, "offset": t.offset,
-                                         "size": t.size, "first_op": t.first_op,
-                                         "last_op": t.last_op,
-                                         "region": self.placement.get("arena")} for t in self.tensors]},
-            "schedule": None if self.schedule is None else
-            {**self.schedule.to_dict(), "summary": self.schedule_summary},
-        }
 
 
 # ---- inputs -------------------------------------------------------------------------------------
@@ -335,18 +223,53 @@ def _load(model) -> Graph:
     return load_model(path)             # .onnx (float32, NHWC after import) or .tflite
 
 
-def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict) -> Analysis:
+def _tensor_info(graph: Graph, index: int) -> TensorInfo:
+    t = graph.tensor(index)
+    q = t.quant if t.dtype == "int8" else None
+    return TensorInfo(index, t.name, [int(d) for d in t.shape], t.dtype,
+                      None if q is None else float(q.scalar_scale),
+                      None if q is None else int(q.scalar_zero_point))
+
+
+def layer_weight_bytes(lm: LoweredModel) -> dict[int, int]:
+    """Flash data per layer: the model's constant tensors it reads (counted at their first user),
+    its own arrays (requantization multipliers, shifts) and its params struct. With the pointer
+    tables of ``lm.decls`` they add up to ``lm.weights_bytes``."""
+    emitted = {c.name: c.nbytes for c in lm.consts}
+    seen: set[str] = set()
+    out = {}
+    for layer in lm.layers:
+        names = [f"T{t}" for t in lm.graph.ops[layer.index].inputs if t >= 0]
+        own = [n for n in names if n in emitted and n not in seen]
+        seen.update(own)
+        out[layer.index] = (sum(emitted[n] for n in own) + sum(c.nbytes for c in layer.call.consts)
+                            + layer.call.struct_bytes)
+    return out
+
+
+def _layer_results(lm: LoweredModel) -> list[LayerResult]:
+    weights = layer_weight_bytes(lm)
+    return [LayerResult(l.index, l.name, l.opcode, l.kernel, list(l.output_shape), l.macc,
+                        l.scratch_bytes, weights[l.index]) for l in lm.layers]
+
+
+def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict, placement: dict | None = None,
+          schedule=None) -> Analysis:
+    """What is known before the firmware is built: the lowering's facts and the RAM estimate
+    (``need``, :func:`ram_need`); what a run measures is None here (not measured) and filled in
+    by :func:`_with_run`, which returns a new Analysis."""
     g, board = lm.graph, machine.board
-    layers = [LayerResult(l.index, l.name, l.opcode, l.kernel, list(l.output_shape), l.macc,
-                          l.scratch_bytes) for l in lm.layers]
-    tensors = list(lm.memory.slots.values())
     return Analysis(model=g.name, board=board.name, core=board.core.name, toolchain=toolchain,
                     clock_hz=board.clock_hz, params=lm.params, macc=lm.macc,
-                    flash_weights=lm.weights_bytes, flash_code=0, arena=lm.arena_bytes,
-                    scratch=need["scratch"], stack_peak=0, stack_size=need["stack"],
-                    ram_static=need["static"], ram_total=sum(need.values()),
-                    ram_limit=machine.ram_limit, fits=True, instructions=0, cycles=None,
-                    bit_exact=False, layers=layers, tensors=tensors)
+                    flash_weights=lm.weights_bytes, arena=lm.arena_bytes,
+                    scratch=need["scratch"], stack_size=need["stack"],
+                    ram_static=need["static"], ram_weights=need.get("weights", 0), ram_total=sum(need.values()),
+                    ram_limit=machine.ram_limit, fits=True,
+                    layers=_layer_results(lm), tensors=list(lm.memory.slots.values()),
+                    inputs=[_tensor_info(g, i) for i in g.inputs], outputs=[_tensor_info(g, i) for i in g.outputs],
+                    toolchain_version=machine.toolchain.ident,
+                    context=make_context(machine.toolchain.ident, None, machine.memory),
+                    memory={"model": machine.memory}, placement=dict(placement or {}), schedule=schedule)
 
 
 def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig",
@@ -414,39 +337,33 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                            lambda l: ram_need(l, machine.stack_size, placement), schedule)
     lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
-    result = _base(lm, machine, machine.toolchain.name, need)
-    result.schedule = choice
-    result.placement = placement
-    result.memory = {"model": machine.memory}
+    result = _base(lm, machine, machine.toolchain.name, need, placement, choice)
+
+    def overflow(err: RamOverflow) -> str:
+        return f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
     try:
         check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name, placement)
         check_placed_regions(lm, machine.board, placement)
     except RamOverflow as err:
-        result.fits = False
-        result.overflow = f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
-        result.wall_seconds = time.perf_counter() - t0
-        return result
+        return replace(result, fits=False, overflow=overflow(err), wall_seconds=time.perf_counter() - t0)
     check_flash(lm, machine.board)
     check_host(graph, host_budget)
     x = prepare_input(graph, input)
     progress("running the NumPy reference")
     reference = run_graph(graph, [x])
-    result.reference_output = reference[lm.output]
+    result = replace(result, reference_output=reference[lm.output])
     try:
-        _build_and_run(lm, machine, x, reference, result, work_dir, progress,
-                       {"weights": weights, "arena": arena})
-    except RamOverflow as err:
-        result.fits = False
-        result.overflow = (f"{err}\n{choice.summary()}" if len(choice.candidates) > 1
-                           else str(err))
+        result = _run(lm, machine, x, reference, result, work_dir, progress,
+                      {"weights": weights, "arena": arena})
+    except RamOverflow as err:            # the linker's exact count: over the limit after all
+        result = replace(result, fits=False, overflow=overflow(err))
     if result.ran and choice.chosen != "plain":
         progress("measuring the plain schedule's cost")
         measure_baseline(choice, lambda: analyze(
             graph, board, toolchain=toolchain, input=x, stack=stack, memory=memory, caches=caches,
             weights=weights, arena=arena, max_instructions=max_instructions, host_budget=host_budget,
             max_seconds=max_seconds, max_output=max_output, schedule="plain"))
-    result.wall_seconds = time.perf_counter() - t0
-    return result
+    return replace(result, wall_seconds=time.perf_counter() - t0)
 
 
 def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,
@@ -473,6 +390,12 @@ def _build(lm, machine, x, work_dir, progress, placement=None):
 
 
 def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progress, placement=None) -> None:
+    """:func:`_run` filling ``result`` in place, for callers that hold it (tests/lower)."""
+    vars(result).update(vars(_run(lm, machine, x, reference, result, work_dir, progress, placement)))
+
+
+def _run(lm, machine, x, reference, base: Analysis, work_dir, progress, placement=None) -> Analysis:
+    """Build and run the firmware; ``base`` (what the lowering knew) with what the run measured."""
     fw = _build(lm, machine, x, work_dir, progress, placement)
     arena = fw.symbol_address("g_arena")
     slots = lm.memory.slots
@@ -491,73 +414,95 @@ def _build_and_run(lm, machine, x, reference, result: Analysis, work_dir, progre
 
     progress(f"emulating {machine.board.name}")
     run = fw.run(region_listener=on_region)
-    _fill_run(lm, fw, run, captured, reference, result)
+    return _with_run(lm, fw, run, captured, reference, base)
 
 
-def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
-    lay = fw.layout
-    result.ran = True
-    result.toolchain_version = run.toolchain          # name and version, for the text report
-    result.build = run.build
-    cold = run.regions.get("model", {})
-    warm = run.regions.get("model_warm", {})
-    result.instructions = int(cold.get("instructions", run.instructions))
-    result.cycles = cold.get("cycles") if cold else run.cycles
-    result.cycles_warm = warm.get("cycles")
-    result.memory = dict(run.memory)
-    result.memory.pop("counters", None)
-    flash = [r.name for r in fw.board.regions if r.kind == "flash"]
-    if "memory" in cold:
-        result.memory["cold"] = memory_summary(cold["memory"], flash)
-    if "memory" in warm:
-        result.memory["warm"] = memory_summary(warm["memory"], flash)
-    input_bytes = lm.graph.tensor(lm.input).nbytes
-    result.flash_code = max(lay.flash_used - result.flash_weights - input_bytes, 0)
-    result.stack_peak = run.stack_peak
-    in_ram = result.placement.get("weights") == result.placement.get("stack")   # weights copied to RAM
-    arena_here = result.placement.get("arena", lay.ram.name) == lay.ram.name
-    result.ram_static = max(lay.ram_static - result.arena * arena_here - result.scratch
-                            - result.flash_weights * in_ram, 0)
-    result.ram_total = lay.ram_used
-    mismatch = None
+def _with_run(lm, fw, run, captured, reference, base: Analysis) -> Analysis:
     if run.exit_code != 0:
         _raise_rejected_layer(lm, run.stdout)
+    lay = fw.layout
+    cold = run.regions.get("model", {})
+    warm = run.regions.get("model_warm", {})
+    flash = [r.name for r in fw.board.regions if r.kind == "flash"]
+    memory = {k: v for k, v in run.memory.items() if k != "counters"}
+    for when, region in (("cold", cold), ("warm", warm)):
+        if "memory" in region:
+            memory[when] = memory_summary(region["memory"], flash)
+    cycles = cold.get("cycles") if cold else run.cycles
+    layers, mismatch = _measured_layers(lm, base.layers, run, captured, reference, flash, cycles is not None)
+    if run.exit_code != 0:
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
+    out_t = lm.graph.tensor(lm.output)
+    output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
+    if mismatch is None and (output is None or not np.array_equal(
+            as_words(output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
+        mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
+                    "reference")
+    input_bytes = lm.graph.tensor(lm.input).nbytes
+    return replace(
+        base, ran=True, toolchain_version=run.toolchain, build=run.build,
+        context=make_context(run.toolchain, run.build, memory.get("model")),
+        instructions=int(cold.get("instructions", run.instructions)), cycles=cycles,
+        cycles_warm=warm.get("cycles"), memory=memory, stack_peak=run.stack_peak,
+        flash_code=max(lay.flash_used - base.flash_weights - input_bytes, 0),
+        layers=layers, output=output, mismatch=mismatch, bit_exact=mismatch is None,
+        **_ram_facts(lay, base, placed_weight_bytes(lm)))
+
+
+def _measured_layers(lm, layers: list[LayerResult], run, captured, reference, flash, with_cycles: bool):
+    """(the layers with their measured cost and bits, the first mismatch or None)."""
+    mismatch = None
     in_stage = _stage_inner_layers(lm)
-    for lr, layer in zip(result.layers, lm.layers):
+    measured = {}
+    for layer in lm.layers:
         if layer.index in in_stage:
             continue                  # checked through the stage's output (lower/patches.py)
         region = run.regions.get(layer.region, {})
         first, last = region.get("first", {}), region.get("last", {})
-        lr.instructions = int(first.get("instructions", 0))
-        lr.cycles = first.get("cycles")
-        lr.cycles_warm = last.get("cycles") if region.get("count", 0) > 1 else None
+        facts = {"instructions": int(first["instructions"]) if "instructions" in first else None,
+                 "cycles": first.get("cycles"),
+                 "cycles_warm": last.get("cycles") if region.get("count", 0) > 1 else None}
         if "memory" in first:
-            lr.memory = memory_summary(first["memory"], flash)
+            facts["memory"] = memory_summary(first["memory"], flash)
         if layer.index in captured:
             dtype = lm.graph.tensor(layer.output).dtype
-            want = reference[layer.output]
             got = np.frombuffer(captured[layer.index], dtype=NP_WORDS[dtype])
-            problem = compare_layer(layer, got, want, dtype)
-            lr.bit_exact = problem is None
+            problem = compare_layer(layer, got, reference[layer.output], dtype)
+            facts["bit_exact"] = problem is None
             mismatch = mismatch or problem
         elif mismatch is None:
             mismatch = f"layer {layer.index} ({layer.opcode}) never finished"
-    for lr in result.layers:
-        if lr.index in in_stage:
-            lr.bit_exact = result.layers[lm.stage.last].bit_exact
-    total_key = "cycles" if result.cycles is not None else "instructions"
-    total = sum((getattr(l, total_key) or 0) for l in result.layers) or 1
-    for l in result.layers:
-        l.share = round(100.0 * (getattr(l, total_key) or 0) / total, 2)
-    out_t = lm.graph.tensor(lm.output)
-    result.output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
-    if mismatch is None and (result.output is None or not np.array_equal(
-            as_words(result.output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
-        mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
-                    "reference")
-    result.mismatch = mismatch
-    result.bit_exact = mismatch is None
+        measured[layer.index] = facts
+    for i in in_stage:
+        measured[i] = {"bit_exact": measured[lm.stage.last].get("bit_exact")}
+    key = "cycles" if with_cycles else "instructions"
+    total = sum(f.get(key) or 0 for f in measured.values()) or 1
+    return [_replace_layer(lr, measured[lr.index], key, total) for lr in layers], mismatch
+
+
+def _replace_layer(lr: LayerResult, facts: dict, key: str, total: int) -> LayerResult:
+    share = round(100.0 * (facts.get(key) or 0) / total, 2)
+    return replace(lr, share=share, **facts)
+
+
+def placed_weight_bytes(lm: LoweredModel) -> int:
+    """What ``--weights REGION`` moves: the constant arrays of section .ck_weights, each aligned to 4
+    (lower/codegen.py); the params structs and pointer tables stay in flash."""
+    return sum(align_up(c.nbytes, 4) for c in lm.consts)
+
+
+def _ram_facts(lay, base: Analysis, weights_bytes: int) -> dict:
+    """The data RAM as linked, split so that its parts add up to ``ram_total``: what the planner
+    and the kernels asked for, the stack, the runtime's static data, and the gaps the linker
+    left to align sections (12 B for DS-CNN on the H743, once missing from the report)."""
+    stack_region = base.placement.get("stack", lay.ram.name)
+    in_ram = base.placement.get("weights") == stack_region           # weights copied to RAM
+    arena_here = base.placement.get("arena", lay.ram.name) == lay.ram.name
+    ram_weights = weights_bytes if in_ram else 0
+    static = max(lay.ram_static - base.arena * arena_here - base.scratch - ram_weights, 0)
+    held = base.arena * arena_here + base.scratch + base.stack_size + static + ram_weights
+    return {"ram_weights": ram_weights, "ram_static": static, "ram_total": lay.ram_used,
+            "ram_padding": max(lay.ram_used - held, 0)}
 
 
 # main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,

@@ -32,6 +32,7 @@ class _State:
         from .report.thresholds import parse_thresholds
 
         self.compare_path = config.getoption("--mcu-compare")
+        self.strict = config.getoption("--mcu-compare-strict")
         self.save_path = config.getoption("--mcu-save-baseline")
         fail = config.getoption("--mcu-compare-fail")
         try:
@@ -41,6 +42,8 @@ class _State:
             raise pytest.UsageError(str(exc)) from None
         if self.limits and self.baseline is None:
             raise pytest.UsageError("--mcu-compare-fail needs --mcu-compare BASELINE.json")
+        if self.strict and self.baseline is None:
+            raise pytest.UsageError("--mcu-compare-strict needs --mcu-compare BASELINE.json")
         self.costs: dict[str, dict] = {}
 
 
@@ -60,6 +63,10 @@ def pytest_addoption(parser):
     group.addoption("--mcu-compare-fail", action="append", default=None, metavar="METRIC:PCT%",
                     help="fail a test whose cost grew past the limit vs --mcu-compare: cycles:5%% or "
                          "instructions:5%% (cycles fall back to instructions without a cycle model)")
+    group.addoption("--mcu-compare-strict", action="store_true", default=False,
+                    help="fail a test whose --mcu-compare baseline was measured under another context "
+                         "(board, clock, toolchain and flags, C library, memory model, kernel library); "
+                         "without it the summary warns")
 
 
 def pytest_configure(config):
@@ -169,7 +176,7 @@ def _budget_problems(item, records) -> list[str]:
 def _cost(records) -> dict:
     worst = heaviest(records)
     return {"board": worst.board, "label": worst.label, "cycles": worst.cycles,
-            "instructions": worst.instructions, "runs": len(records), "memory": worst.memory}
+            "instructions": worst.instructions, "runs": len(records), "context": dict(worst.context)}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -186,6 +193,13 @@ def pytest_runtest_makereport(item, call):
         return
     state = item.config.stash[STATE]
     problems = _budget_problems(item, records)
+    if cost and state.baseline is not None and state.strict:
+        from .report.baseline import context_changes
+        changes = context_changes(item.nodeid, cost, state.baseline)
+        if changes:
+            problems.append(f"mcusim: {item.nodeid}: the baseline {state.compare_path} was measured under "
+                            f"another context ({'; '.join(changes)}): its counts are not comparable "
+                            "(--mcu-compare-strict)")
     if cost and state.baseline is not None and state.limits:
         from .report.baseline import regressions
         problems += regressions(item.nodeid, cost, state.baseline, state.limits, state.compare_path)
@@ -212,10 +226,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config.stash[STATE]
     if not state.costs:
         return
-    from .report.baseline import render_costs
+    from .report.baseline import context_report, render_costs
 
     terminalreporter.section("mcusim: cost per test (heaviest run/call)")
     terminalreporter.write_line(render_costs(state.costs, state.baseline))
+    for line in context_report(state.costs, state.baseline or {}):
+        terminalreporter.write_line(f"mcusim: warning: {line}", yellow=True)
     if state.save_path and not hasattr(config, "workerinput"):
         terminalreporter.write_line(f"mcusim: baseline of {len(state.costs)} test(s) saved to {state.save_path}")
 

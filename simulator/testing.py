@@ -10,7 +10,7 @@ so ``@pytest.mark.cycles(max=...)``, the terminal summary and the baseline gate 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -31,6 +31,8 @@ class Measurement:
     instructions: int
     cycles: int | None
     memory: str = ""            # the memory model the cycles were counted under
+    # (key, value) pairs of report/context.py: toolchain, flags (a list: not hashed), clock, ...
+    context: tuple = field(default=(), hash=False)
 
     @property
     def metric(self) -> str:
@@ -43,7 +45,7 @@ class Measurement:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "board": self.board, "instructions": self.instructions,
-                "cycles": self.cycles, "memory": self.memory}
+                "cycles": self.cycles, "memory": self.memory, "context": dict(self.context)}
 
 
 def heaviest(records: list[Measurement]) -> Measurement | None:
@@ -77,8 +79,10 @@ class RecordingMachine(Machine):
         return RecordingFirmware(self, plain.build)
 
     def record(self, label: str, result) -> None:
-        self.records.append(Measurement(label, result.board, result.instructions, result.cycles,
-                                        result.memory.get("model", self.memory)))
+        from .report.context import run_context
+        memory = result.memory.get("model", self.memory)
+        self.records.append(Measurement(label, result.board, result.instructions, result.cycles, memory,
+                                        tuple(run_context(result, memory).items())))
 
 
 # -- fixtures -------------------------------------------------------------------------------------

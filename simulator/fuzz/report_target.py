@@ -35,7 +35,8 @@ def seeds() -> list[dict]:
         spec.loader.exec_module(mod)
         _SEEDS.extend([mod.make_analysis(), mod.make_analysis(cycles=False)])
         from ..report.html import render_analysis_html
-        render_analysis_html(_SEEDS[0])
+        from ..report.result import Analysis
+        render_analysis_html(Analysis.from_dict(_SEEDS[0]))
     return _SEEDS
 
 
@@ -116,6 +117,7 @@ def judge(data: bytes, workdir: Path) -> tuple[str, str]:
                                   render_comparison_text, violations)
     from ..report.html import render_analysis_html
     from ..report.markdown import render_analysis_markdown
+    from ..report.result import Analysis
     from ..report.schema import load_analysis
     path = workdir / "analysis.json"
     path.write_bytes(data[1:])
@@ -128,7 +130,7 @@ def judge(data: bytes, workdir: Path) -> tuple[str, str]:
     render_analysis_markdown(a)
     if data[:1] == b"C":
         render_analysis_html(a)                      # both PNG charts inline
-    good = seeds()[0]
+    good = Analysis.from_dict(seeds()[0])
     try:
         for old, new in ((good, a), (a, good)):
             cmp = compare_analyses(old, new, "old.json", "new.json")

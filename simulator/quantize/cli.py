@@ -38,7 +38,7 @@ def add_parser(sub) -> None:
                    help="with --board: cross compiler (default zig)")
     p.add_argument("--json", action="store_true",
                    help="print JSON: the quantization summary, or with --board "
-                   '{"quantization": ..., "analysis": <mcusim.analysis/1>}')
+                   '{"quantization": ..., "analysis": <mcusim.analysis/2>}')
 
 
 def load_calibration(graph, path) -> list[np.ndarray]:

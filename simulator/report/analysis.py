@@ -3,15 +3,44 @@ from __future__ import annotations
 
 from ..escape import term_text
 from ..sizes import format_size
-from .text import table
+from .text import elide, table
 
 
 def _n(v) -> str:
     return "-" if v is None else f"{v:,}"
 
 
-def _bytes(n: int) -> str:
+def _bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
     return f"{n:,} B ({format_size(n)})" if n >= 10 * 1024 else f"{n:,} B"
+
+
+RAM_NOTES = {"arena": "(activations, planned; one buffer shared by all layers)",
+             "scratch": "(largest _get_buffer_size of any layer)",
+             "static": "(runtime, output buffer)", "padding": "(alignment gaps between sections, linker)",
+             "weights": "(weights copied into this RAM: placement)"}
+
+
+def _ram_lines(a) -> list[str]:
+    """Every part of the RAM total, so that the listed parts add up to it."""
+    lines = []
+    for name, size in a.ram_parts.items():
+        if name == "stack":
+            peak = f"{a.stack_peak:,} B" if a.stack_peak is not None else "- (not run)"
+            lines.append(f"  stack    {_bytes(size)} reserved, peak used {peak}")
+        elif name == "arena" and not a.arena_in_ram:
+            lines.append(f"  arena    {_bytes(a.arena)} in {a.placement.get('arena')} (not in this total)")
+        elif size or name in ("arena", "scratch", "static"):
+            lines.append(f"  {name:<8} {_bytes(size)}   {RAM_NOTES[name]}")
+    return lines
+
+
+def _io_table(a) -> str:
+    rows = [[kind, t.index, elide(t.name), "x".join(str(d) for d in t.shape), t.dtype,
+             "-" if t.scale is None else f"{t.scale:.6g}", "-" if t.zero_point is None else t.zero_point]
+            for kind, ts in (("input", a.inputs), ("output", a.outputs)) for t in ts]
+    return table(["", "tensor", "name", "shape", "dtype", "scale", "zero point"], rows, "lrlllrr")
 
 
 def _summary(a) -> list[str]:
@@ -23,16 +52,12 @@ def _summary(a) -> list[str]:
         f"{a.toolchain_version or a.toolchain}",
         f"params     {a.params:,}",
         f"MACC       {a.macc:,}",
-        f"flash      {_bytes(a.flash_total)}: weights {_bytes(a.flash_weights)}, "
-        + (f"code {_bytes(a.flash_code)}" if a.ran else "code - (not built)"),
+        "flash      " + (f"{_bytes(a.flash_total)}: " if a.flash_total is not None else "")
+        + f"weights {_bytes(a.flash_weights)}, "
+        + (f"code {_bytes(a.flash_code)}" if a.flash_code is not None else "code - (not built)"),
         f"RAM        {_bytes(a.ram_total)} of {_bytes(a.ram_limit)} "
-        f"({'fits' if a.fits else 'DOES NOT FIT'})",
-        f"  arena    {_bytes(a.arena)}   (activations, planned; one buffer shared by all layers)",
-        f"  scratch  {_bytes(a.scratch)}   (largest _get_buffer_size of any layer)",
-        f"  stack    {_bytes(a.stack_size)} reserved, peak used "
-        + (f"{a.stack_peak:,} B" if a.ran else "- (not run)"),
-        f"  static   {_bytes(a.ram_static)}   (runtime, output buffer, alignment)",
-    ]
+        f"({'fits' if a.fits else 'DOES NOT FIT'})" + ("" if a.ran else ", estimated before linking"),
+    ] + _ram_lines(a)
     schedule = getattr(a, "schedule", None)
     if schedule is not None and (schedule.chosen != "plain" or len(schedule.candidates) > 1):
         lines.append(f"schedule   {a.schedule_summary}")
@@ -70,20 +95,21 @@ def _layers(a) -> str:
     with_memory = a.ran and any(l.memory for l in a.layers)
     for l in a.layers:
         shape = "x".join(str(d) for d in l.output_shape)
-        row = [l.index, l.op, l.kernel, shape, f"{l.macc:,}",
+        row = [l.index, elide(l.name), l.op, l.kernel, shape, f"{l.macc:,}",
+               f"{l.weight_bytes:,}" if l.weight_bytes else "",
                f"{l.scratch_bytes:,}" if l.scratch_bytes else "",
                "-" if not a.ran else
                _n(l.cycles) if a.cycles is not None else _n(l.instructions),
-               f"{l.share:.1f}%" if a.ran else "-",
-               ("ok" if l.bit_exact else "DIFF") if a.ran else "-"]
+               f"{l.share:.1f}%" if l.share is not None else "-",
+               {True: "ok", False: "DIFF", None: "-"}[l.bit_exact]]
         if with_memory:
             m = l.memory or {}
             row += [_n(l.cycles_warm), _n(m.get("icache_misses")), _n(m.get("dcache_misses")),
                     _n(m.get("flash_stall_cycles"))]
         rows.append(row)
-    count = "cycles" if a.cycles is not None else "instr"
-    head = ["idx", "op", "kernel", "output", "MACC", "scratch", count, "share", "bits"]
-    align = "rllrrrrrl"
+    count = "cycles" if a.cycles is not None or not a.ran else "instr"
+    head = ["idx", "name", "op", "kernel", "output", "MACC", "weights", "scratch", count, "share", "bits"]
+    align = "rlllrrrrrrl"
     if with_memory:
         head += ["warm", "I-miss", "D-miss", "flash stall"]
         align += "rrrr"
@@ -97,8 +123,7 @@ def _lines(message: str) -> str:
 
 def render_analysis(a) -> str:
     out = _summary(a)
-    out.append("")
-    out.append(_layers(a))
+    out += ["", _io_table(a), "", _layers(a)]
     if a.overflow:
         out += ["", "RAM overflow (not run): " + _lines(a.overflow)]
     if a.mismatch:
@@ -107,6 +132,6 @@ def render_analysis(a) -> str:
 
 
 def render_memory_plan(a) -> str:
-    rows = [[t.index, t.name, t.offset, t.offset + t.size, t.size, f"{t.first_op}..{t.last_op}"]
+    rows = [[t.index, elide(t.name), t.offset, t.offset + t.size, t.size, f"{t.first_op}..{t.last_op}"]
             for t in sorted(a.tensors, key=lambda t: (t.offset, t.first_op))]
     return table(["tensor", "name", "offset", "end", "bytes", "ops"], rows, "rlrrrl")

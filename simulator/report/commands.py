@@ -1,9 +1,10 @@
 """``mcusim report`` and ``mcusim compare``: analysis JSON files in, reports and a CI gate out.
 
     mcusim report ANALYSIS.json [--html out.html] [--png-dir DIR] [--markdown out.md]
-    mcusim compare OLD.json NEW.json [--fail-on cycles:5%,flash:1%,ram:1%] [--markdown]
+    mcusim compare OLD.json NEW.json [--fail-on cycles:5%,flash:1%,ram:1%] [--markdown] [--strict]
 
-compare exits 0 within the limits, 1 past one, 2 when a file is unreadable or the two do not match."""
+compare exits 0 within the limits, 1 past one, 2 when a file is unreadable or the two do not match
+(or, with --strict, were measured under different contexts)."""
 from __future__ import annotations
 
 import sys
@@ -31,6 +32,9 @@ def register(sub, handlers: dict) -> None:
                      help="limits on growth of the totals, e.g. cycles:5%%,flash:1%%,ram:1%% "
                           "(cycles fall back to instructions when either analysis has no cycle counts)")
     cmp.add_argument("--markdown", action="store_true", help="print Markdown (for a PR comment) instead of text")
+    cmp.add_argument("--strict", action="store_true",
+                     help="refuse (exit 2) two analyses measured under different contexts: board, clock, "
+                          "toolchain and flags, C library, memory model, kernel library (default: warn)")
     handlers["compare"] = cmd_compare
 
 
@@ -58,14 +62,17 @@ def cmd_report(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import (FAIL_METRICS, compare_analyses, render_comparison_markdown, render_comparison_text,
-                          violations)
+    from .compare import (FAIL_METRICS, compare_analyses, context_warning, render_comparison_markdown,
+                          render_comparison_text, violations)
     from .schema import load_analysis
     from .thresholds import parse_thresholds
 
     limits = parse_thresholds(args.fail_on, FAIL_METRICS, "--fail-on")
     old, new = load_analysis(args.old), load_analysis(args.new)
-    cmp = compare_analyses(old, new, args.old, args.new)
+    cmp = compare_analyses(old, new, args.old, args.new, strict=args.strict)
+    warning = context_warning(cmp)
+    if warning:
+        print(f"mcusim: warning: {warning}", file=sys.stderr)
     failures = violations(cmp, limits)
     print(render_comparison_markdown(cmp, failures) if args.markdown else render_comparison_text(cmp), end="")
     if not args.markdown:

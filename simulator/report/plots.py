@@ -1,4 +1,4 @@
-"""Charts of an analysis (``mcusim.analysis/1`` dict) as PNG bytes. matplotlib is optional and imported lazily.
+"""Charts of an :class:`~simulator.report.result.Analysis` as PNG bytes. matplotlib is optional and imported lazily.
 
 - :func:`layer_cost_png`: one horizontal bar per layer, cycles (instructions without a cycle model).
 - :func:`memory_timeline_png`: the arena over time; x = op index, y = arena offset, one rectangle
@@ -60,7 +60,7 @@ def _bars(layers: list, metric: str) -> tuple[list[int], list[str], int]:
     keep = range(len(layers))
     if len(layers) > MAX_BARS:
         keep = sorted(sorted(keep, key=lambda i: -values[i])[:MAX_BARS - 1])
-    labels = [f"{layers[i]['index']}  {_short(layers[i]['name'])} ({plot_text(layers[i]['op'])})" for i in keep]
+    labels = [f"{layers[i].index}  {_short(layers[i].name)} ({plot_text(layers[i].op)})" for i in keep]
     shown = [values[i] for i in keep]
     rest = len(layers) - len(keep)
     if rest:
@@ -69,10 +69,10 @@ def _bars(layers: list, metric: str) -> tuple[list[int], list[str], int]:
     return shown, labels, rest
 
 
-def layer_cost_png(a: dict) -> bytes:
+def layer_cost_png(a) -> bytes:
     plt = _pyplot()
     metric = cost_metric(a)
-    layers = a["layers"]
+    layers = a.layers
     values, labels, rest = _bars(layers, metric)
     fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.32 * max(len(values), 1)))
     ys = range(len(values))
@@ -82,7 +82,7 @@ def layer_cost_png(a: dict) -> bytes:
     ax.invert_yaxis()                              # layer 0 at the top, like the table
     ax.set_xlabel(metric)
     which = f" ({MAX_BARS - 1} costliest of {len(layers):,} layers)" if rest else ""
-    ax.set_title(f"{plot_text(a['model'])} on {plot_text(a['board'])}: {metric} per layer{which}", fontsize=10)
+    ax.set_title(f"{plot_text(a.model)} on {plot_text(a.board)}: {metric} per layer{which}", fontsize=10)
     ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:,.0f}")
     total = sum(values) or 1
     for bar, v in zip(bars, values):
@@ -93,34 +93,34 @@ def layer_cost_png(a: dict) -> bytes:
     return _png(fig, plt)
 
 
-def memory_timeline_png(a: dict) -> bytes:
+def memory_timeline_png(a) -> bytes:
     plt = _pyplot()
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
     from matplotlib.ticker import MaxNLocator
 
-    plan = a["memory_plan"]
-    tensors = plan["tensors"]
-    arena = max([plan["arena_bytes"]] + [t["offset"] + t["size"] for t in tensors])
-    n_ops = max([len(a["layers"])] + [t["last_op"] + 1 for t in tensors])
+    tensors = a.tensors
+    arena_bytes = a.arena
+    arena = max([arena_bytes] + [t.offset + t.size for t in tensors])
+    n_ops = max([len(a.layers)] + [t.last_op + 1 for t in tensors])
     fig, ax = plt.subplots(figsize=(8.5, 4.8))
     cmap = plt.get_cmap("tab20")
     # One collection for all rectangles: matplotlib draws it in one call, not one artist each.
-    boxes = [Rectangle((t["first_op"] - 0.45, t["offset"]), t["last_op"] - t["first_op"] + 0.9, t["size"])
+    boxes = [Rectangle((t.first_op - 0.45, t.offset), t.last_op - t.first_op + 0.9, t.size)
              for t in tensors]
     ax.add_collection(PatchCollection(boxes, facecolors=[cmap(i % 20) for i in range(len(tensors))],
                                       alpha=0.85, edgecolors="black", linewidths=0.5))
-    labelled = sorted(range(len(tensors)), key=lambda i: -tensors[i]["size"])[:MAX_TENSOR_LABELS]
+    labelled = sorted(range(len(tensors)), key=lambda i: -tensors[i].size)[:MAX_TENSOR_LABELS]
     for i in sorted(labelled):
         t = tensors[i]
-        x0, width = t["first_op"] - 0.45, t["last_op"] - t["first_op"] + 0.9
-        if t["size"] >= arena * 0.06:
+        x0, width = t.first_op - 0.45, t.last_op - t.first_op + 0.9
+        if t.size >= arena * 0.06:
             fits = int(width * 60 / (n_ops / 13 + 1) / 4.5)        # characters that fit the rectangle's width
-            name = _short(t["name"], fits) if fits >= 6 else f"#{t['index']}"
-            ax.text(x0 + width / 2, t["offset"] + t["size"] / 2, f"{name}\n{format_size(t['size'])}",
+            name = _short(t.name, fits) if fits >= 6 else f"#{t.index}"
+            ax.text(x0 + width / 2, t.offset + t.size / 2, f"{name}\n{format_size(t.size)}",
                     ha="center", va="center", fontsize=7, clip_on=True)
-    ax.axhline(plan["arena_bytes"], color="#C44E52", linestyle="--", linewidth=1)
-    ax.annotate(f"arena {plan['arena_bytes']:,} B", (n_ops - 0.5, plan["arena_bytes"]), ha="right", va="bottom",
+    ax.axhline(arena_bytes, color="#C44E52", linestyle="--", linewidth=1)
+    ax.annotate(f"arena {arena_bytes:,} B", (n_ops - 0.5, arena_bytes), ha="right", va="bottom",
                 fontsize=8, color="#C44E52")
     ax.set_xlim(-0.6, n_ops - 0.4)
     ax.set_ylim(0, arena * 1.08 or 1)
@@ -128,26 +128,26 @@ def memory_timeline_png(a: dict) -> bytes:
     ax.set_xlabel("op index")
     ax.set_ylabel("arena offset (bytes)")
     ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:,.0f}")
-    ax.set_title(f"{plot_text(a['model'])}: arena use by tensor lifetime", fontsize=10)
+    ax.set_title(f"{plot_text(a.model)}: arena use by tensor lifetime", fontsize=10)
     ax.grid(alpha=0.25)
     return _png(fig, plt)
 
 
-def _plan_timeline(a: dict) -> list[int]:
+def _plan_timeline(a) -> list[int]:
     """Live arena bytes at each op from the memory plan's tensors (alias groups once)."""
-    n_ops = len(a["layers"])
+    n_ops = len(a.layers)
     spans: dict[tuple, int] = {}
-    for t in a["memory_plan"]["tensors"]:
-        key = (t["offset"], t["first_op"], t["last_op"])
-        spans[key] = max(spans.get(key, 0), t["size"])
+    for t in a.tensors:
+        key = (t.offset, t.first_op, t.last_op)
+        spans[key] = max(spans.get(key, 0), t.size)
     return [sum(n for (_, lo, hi), n in spans.items() if lo <= i <= hi) for i in range(n_ops)]
 
 
-def schedule_timeline_png(a: dict) -> bytes:
+def schedule_timeline_png(a) -> bytes:
     """The arena over the layers for each schedule tried (simulator/schedule.py): live bytes
     after each op, the chosen schedule drawn bold; a patch stage runs inside its last op."""
     plt = _pyplot()
-    sched = a.get("schedule") or {}
+    sched = a.schedule.to_dict() if a.schedule is not None else {}
     lines = [(c["schedule"] + (f" ({c['patches']})" if c.get("patches") else ""), c["timeline"],
               c["schedule"] == sched.get("chosen")) for c in sched.get("candidates", [])]
     if not lines:
@@ -157,7 +157,7 @@ def schedule_timeline_png(a: dict) -> bytes:
         ax.step(range(len(values)), values, where="mid", linewidth=2.4 if chosen else 1.2,
                 label=f"{label}: peak {format_size(max(values, default=0))}"
                 + (" (chosen)" if chosen and len(lines) > 1 else ""))
-    limit = a.get("ram_limit_bytes")
+    limit = a.ram_limit
     if limit:
         ax.axhline(limit, color="#C44E52", linestyle="--", linewidth=1)
         ax.annotate(f"RAM limit {format_size(limit)}", (0, limit), va="bottom", fontsize=8,
@@ -165,7 +165,7 @@ def schedule_timeline_png(a: dict) -> bytes:
     ax.set_xlabel("op index")
     ax.set_ylabel("live arena bytes")
     ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:,.0f}")
-    ax.set_title(f"{a['model']}: arena over the layers, per schedule", fontsize=10)
+    ax.set_title(f"{plot_text(a.model)}: arena over the layers, per schedule", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.25)
     return _png(fig, plt)

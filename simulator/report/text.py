@@ -5,6 +5,19 @@ from ..escape import term_text
 from ..sizes import format_size
 
 
+NAME_WIDTH = 32          # a converter's layer name is ~120 characters: elided in tables
+
+
+def elide(text, limit: int = NAME_WIDTH) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, keeping the last few (the
+    distinguishing suffix: conv2d_1 vs conv2d_3); the whole name stays in the JSON."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    tail = min(8, limit // 3)
+    return text[:limit - 1 - tail] + "…" + text[-tail:]
+
+
 def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
     """A plain fixed-width table; ``align`` is one char per column, 'l' or 'r'."""
     cells = [[term_text(c) for c in r] for r in rows]      # cells may hold model names

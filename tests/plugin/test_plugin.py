@@ -1,8 +1,13 @@
 """The pytest plugin seen the way a user meets it: test files run by pytester."""
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
+
+from simulator.boards import get_board
+
+BASELINE_SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "baseline.schema.json"
 
 KERNEL = textwrap.dedent("""
     #include <stdint.h>
@@ -105,8 +110,16 @@ def test_baseline_then_slower_kernel_fails_the_gate_under_xdist(pytester):
     first.assert_outcomes(passed=2)
     saved = json.loads(base.read_text())
     assert sorted(saved) == ["test_user.py::test_dot[rp2040]", "test_user.py::test_dot[stm32h743]"]
-    assert all(v["instructions"] > 0 and set(v) == {"board", "cycles", "instructions", "memory"}
-               and v["memory"] == "realistic" for v in saved.values())
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(saved, json.loads(BASELINE_SCHEMA_FILE.read_text()))
+    assert all(v["instructions"] > 0 and set(v) == {"board", "cycles", "instructions", "context"}
+               for v in saved.values())
+    for v in saved.values():
+        ctx = v["context"]
+        assert ctx["memory_model"] == "realistic" and ctx["toolchain"].startswith("zig ziglang ")
+        assert ctx["clock_hz"] == get_board(v["board"]).clock_hz
+        assert "-O2" in ctx["flags"] and not any(f.startswith(("-D", "-I")) for f in ctx["flags"])
+        assert ctx["kernel_library"].startswith("cross_kernels sha256:") and ctx["libc"]
 
     _user_files(pytester, defines={"SLOW": 200})
     second = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--mcu-compare", str(base),
@@ -170,3 +183,47 @@ def test_baseline_with_string_values_is_a_usage_error_not_an_internal_error(pyte
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert "entry 'test_x.py::test_x' is not" in result.stderr.str()
+
+
+def _saved_baseline(pytester) -> Path:
+    _user_files(pytester)
+    base = pytester.path / "base.json"
+    pytester.runpytest("-p", "no:cacheprovider", "--mcu-board", "rp2040", "--mcu-save-baseline", str(base))
+    return base
+
+
+def test_a_baseline_from_another_toolchain_warns_and_strict_fails(pytester):
+    """A baseline saved under one toolchain and compared under another: the summary says which
+    context changed, and --mcu-compare-strict fails the test instead of comparing."""
+    base = _saved_baseline(pytester)
+    saved = json.loads(base.read_text())
+    for v in saved.values():
+        v["context"]["toolchain"] = "gcc 13.2.1"
+    base.write_text(json.dumps(saved))
+    warned = pytester.runpytest("-p", "no:cacheprovider", "--mcu-board", "rp2040", "--mcu-compare", str(base))
+    warned.assert_outcomes(passed=2)
+    warned.stdout.fnmatch_lines(["*(context differs)*",
+                                 "mcusim: warning: 2 test(s) measured under a different context than the "
+                                 "baseline: toolchain gcc 13.2.1 -> zig ziglang *"])
+    strict = pytester.runpytest("-p", "no:cacheprovider", "--mcu-board", "rp2040", "--mcu-compare", str(base),
+                                "--mcu-compare-strict")
+    strict.assert_outcomes(failed=2)
+    strict.stdout.fnmatch_lines(["*another context (toolchain gcc 13.2.1 -> zig ziglang *): its counts are not "
+                                 "comparable (--mcu-compare-strict)*"])
+
+
+def test_a_baseline_without_context_still_compares(pytester):
+    """Files saved before the context was recorded ("memory" only) load; nothing they lack is a warning."""
+    base = _saved_baseline(pytester)
+    saved = json.loads(base.read_text())
+    old = {k: {"board": v["board"], "cycles": v["cycles"], "instructions": v["instructions"],
+               "memory": "realistic"} for k, v in saved.items()}
+    base.write_text(json.dumps(old))
+    again = pytester.runpytest("-p", "no:cacheprovider", "--mcu-board", "rp2040", "--mcu-compare", str(base),
+                               "--mcu-compare-strict", "--mcu-compare-fail=cycles:5%")
+    again.assert_outcomes(passed=2)
+    assert "warning" not in again.stdout.str()
+    old[next(iter(old))]["memory"] = "ideal"
+    base.write_text(json.dumps(old))
+    changed = pytester.runpytest("-p", "no:cacheprovider", "--mcu-board", "rp2040", "--mcu-compare", str(base))
+    changed.stdout.fnmatch_lines(["*memory model ideal -> realistic*"])

@@ -46,7 +46,11 @@ def test_onnx_quantize_and_analyze_is_one_command(onnx_cnn):
     assert doc["quantization"]["calibration_samples"] == 16
     assert doc["quantization"]["analysis_input"] == "first calibration sample"
     a = doc["analysis"]
-    assert a["schema"] == "mcusim.analysis/1" and a["board"] == "stm32h743"
+    assert a["schema"] == "mcusim.analysis/2" and a["board"] == "stm32h743"
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(a, json.loads((Path(__file__).resolve().parents[2] / "docs" / "analysis.schema.json")
+                                      .read_text()))
+    assert a["inputs"][0]["dtype"] == "float32" and a["inputs"][0]["scale"] is None
     assert a["bit_exact"] and a["fits"] and a["cycles"] > 0
     kernels = [layer["kernel"] for layer in a["layers"]]
     assert kernels[0] == "ck_quantize_f32_s8" and kernels[-1] == "ck_dequantize_s8_f32"

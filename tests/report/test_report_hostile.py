@@ -14,7 +14,7 @@ from simulator.report.baseline import load_baseline
 from simulator.report.plots import MAX_BARS, _bars, layer_cost_png, memory_timeline_png
 from simulator.report.schema import load_analysis
 
-from .conftest import make_analysis
+from .conftest import as_analysis, make_analysis
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -54,9 +54,10 @@ def test_a_4000_layer_report_draws_bounded_charts():
     a["layers"] = [dict(base[i % 4], index=i, name=f"layer_{i}") for i in range(4000)]
     a["memory_plan"]["tensors"] = [{"index": i, "name": f"t{i}", "offset": (i % 50) * 64, "size": 64,
                                     "first_op": max(i - 1, 0), "last_op": i} for i in range(4000)]
-    values, labels, rest = _bars(a["layers"], "cycles")
+    a = as_analysis(a)
+    values, labels, rest = _bars(a.layers, "cycles")
     assert len(values) == MAX_BARS and rest == 4000 - (MAX_BARS - 1)
-    assert sum(values) == sum(layer["cycles"] for layer in a["layers"])     # nothing lost, only folded
+    assert sum(values) == sum(layer.cycles for layer in a.layers)     # nothing lost, only folded
     assert labels[-1] == f"the other {rest:,} layers"
     assert _png_size(layer_cost_png(a))[1] < 3000             # was 1.2 + 0.32 * 4000 inches tall
     assert _png_size(memory_timeline_png(a))[1] < 1000

@@ -12,7 +12,7 @@ from simulator.report.markdown import render_analysis_markdown
 from simulator.report.plots import PlotsUnavailable, layer_cost_png, memory_timeline_png
 from simulator.report.schema import load_analysis, validate_analysis
 
-from .conftest import make_analysis
+from .conftest import as_analysis, make_analysis
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -21,13 +21,14 @@ def test_markdown_has_summary_and_every_layer(analysis):
     md = render_analysis_markdown(analysis)
     assert "### mcusim: kws_tiny on stm32h743" in md
     assert "✅ fits, bit-exact" in md
-    assert "| 1 | depthwise_conv2d_1 | DEPTHWISE_CONV_2D | ck_depthwise_conv_s8_wrapper | 1x8x8x16 | 9,216 | 20,000 |" in md
-    assert "| # | name | op | kernel | output | MACC | cycles | share | bits |" in md
+    assert ("| 1 | depthwise_conv2d_1 | DEPTHWISE_CONV_2D | ck_depthwise_conv_s8_wrapper | 1x8x8x16 | 9,216 "
+            "| 601 B | 20,000 |") in md
+    assert "| # | name | op | kernel | output | MACC | weights | cycles | share | bits |" in md
 
 
 def test_markdown_without_cycle_model_shows_instructions():
-    md = render_analysis_markdown(make_analysis(cycles=False))
-    assert "| MACC | instructions |" in md and "costs are instruction counts" in md
+    md = render_analysis_markdown(as_analysis(make_analysis(cycles=False)))
+    assert "| weights | instructions |" in md and "costs are instruction counts" in md
     assert "not modelled" in md
 
 
@@ -49,11 +50,12 @@ def test_html_is_self_contained(analysis):
     assert page.count('src="data:image/png;base64,') == 3      # cost, arena, schedule timeline
     assert not re.search(r'(src|href)="(?!data:)', page)            # no external assets
     assert "http://" not in page and "https://" not in page
-    assert "<td>depthwise_conv2d_1</td>" in page
+    assert '<td title="depthwise_conv2d_1"><span class="name">depthwise_conv2d_1</span></td>' in page
 
 
-def test_validation_names_the_problem(analysis):
-    with pytest.raises(ConfigError, match="expected 'mcusim.analysis/1'"):
+def test_validation_names_the_problem():
+    analysis = make_analysis()
+    with pytest.raises(ConfigError, match="expected 'mcusim.analysis/2'"):
         validate_analysis({**analysis, "schema": "other/2"}, "a.json")
     del analysis["layers"][2]["cycles"]
     with pytest.raises(ConfigError, match=r"a.json: layers\[2\]: missing 'cycles'"):
@@ -62,7 +64,7 @@ def test_validation_names_the_problem(analysis):
 
 def test_report_command_writes_all_outputs_atomically(analysis, tmp_path, capsys):
     src = tmp_path / "a.json"
-    src.write_text(json.dumps(analysis))
+    src.write_text(json.dumps(analysis.to_dict()))
     out = tmp_path / "out"
     code = cli.main(["report", str(src), "--html", str(out / "r.html"), "--png-dir", str(out / "png"),
                      "--markdown", str(out / "r.md")])
@@ -78,7 +80,7 @@ def test_report_command_writes_all_outputs_atomically(analysis, tmp_path, capsys
 
 def test_report_command_prints_markdown_by_default(analysis, tmp_path, capsys):
     src = tmp_path / "a.json"
-    src.write_text(json.dumps(analysis))
+    src.write_text(json.dumps(analysis.to_dict()))
     assert cli.main(["report", str(src)]) == 0
     assert capsys.readouterr().out.startswith("### mcusim:")
 
@@ -97,12 +99,8 @@ def test_schedule_timeline_draws_each_candidate(analysis):
     from simulator.report.plots import _plan_timeline, schedule_timeline_png
     png = schedule_timeline_png(analysis)
     assert png.startswith(b"\x89PNG")
-    old = {k: v for k, v in analysis.items() if k != "schedule"}
-    assert schedule_timeline_png(old).startswith(b"\x89PNG")
-    timeline = _plan_timeline(old)
-    assert len(timeline) == len(analysis["layers"])
-    assert max(timeline) <= analysis["memory_plan"]["arena_bytes"]
-    if analysis.get("schedule"):
-        chosen = [c for c in analysis["schedule"]["candidates"]
-                  if c["schedule"] == analysis["schedule"]["chosen"]][0]
-        assert max(chosen["timeline"]) <= chosen["arena"]
+    analysis.schedule = None
+    assert schedule_timeline_png(analysis).startswith(b"\x89PNG")
+    timeline = _plan_timeline(analysis)
+    assert len(timeline) == len(analysis.layers)
+    assert max(timeline) <= analysis.arena

@@ -8,7 +8,7 @@ from simulator.errors import ConfigError
 from simulator.report.compare import compare_analyses, violations
 from simulator.report.thresholds import parse_thresholds
 
-from .conftest import make_analysis
+from .conftest import as_analysis, make_analysis
 
 METRICS = ("cycles", "flash", "ram")
 
@@ -32,7 +32,7 @@ def test_compare_refuses_instead_of_passing_a_200_percent_regression(tmp_path, c
     old.write_text(json.dumps(make_analysis()))
     new.write_text(json.dumps(make_analysis(scale=3.0)))
     # the regression itself is real: a finite limit catches it
-    cmp = compare_analyses(make_analysis(), make_analysis(scale=3.0))
+    cmp = compare_analyses(as_analysis(make_analysis()), as_analysis(make_analysis(scale=3.0)))
     assert violations(cmp, {"cycles": 5.0})
     assert cli.main(["compare", str(old), str(new), "--fail-on", "cycles:5%"]) == 1
     capsys.readouterr()

@@ -213,7 +213,7 @@ MD_OWN_TAGS = ("<details><summary>per-layer cost</summary>", "</details>")
 
 
 def test_markdown_report_has_no_active_markup(evil_tflite):
-    a = evil_tflite[0].to_dict()
+    a = evil_tflite[0]
     md = render_analysis_markdown(a)
     text = md
     for tag in MD_OWN_TAGS:
@@ -225,7 +225,7 @@ def test_markdown_report_has_no_active_markup(evil_tflite):
         assert "\r" not in line and "\x00" not in line
         if line.startswith("| "):
             cells = re.split(r"(?<!\\)\|", line.replace("\\\\", ""))
-            assert len(cells) - 2 in (2, 9), line[:80]   # summary or layer table: no extra cells
+            assert len(cells) - 2 in (2, 7, 10), line[:80]   # summary, I/O or layer table: no extra cells
     assert len(md) < 20_000                                    # a 100 KB name is shortened
 
 
@@ -249,11 +249,11 @@ class _Tags(HTMLParser):
 
 
 def test_html_report_has_no_active_markup(evil_tflite):
-    page = render_analysis_html(evil_tflite[0].to_dict())
+    page = render_analysis_html(evil_tflite[0])
     p = _Tags()
     p.feed(page)
     allowed = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "table", "thead",
-               "tbody", "tr", "th", "td", "p", "img"}
+               "tbody", "tr", "th", "td", "p", "img", "span"}
     assert set(p.tags) <= allowed
     assert not any(k.startswith("on") for k, _ in p.attrs)
     assert p.tags.count("img") in (0, 2, 3)   # the two or three charts (schedule timeline), or none
@@ -264,7 +264,7 @@ def test_html_report_has_no_active_markup(evil_tflite):
 def test_charts_render_hostile_names_as_text(evil_tflite):
     plots = pytest.importorskip("simulator.report.plots")
     pytest.importorskip("matplotlib")
-    a = evil_tflite[0].to_dict()
+    a = evil_tflite[0]
     for render in plots.CHARTS.values():                      # malformed mathtext would raise
         assert render(a).startswith(b"\x89PNG")
 
