@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnx.reference")  # a submodule: `import onnx` alone does not load it
 
 from simulator.analyze import analyze  # noqa: E402
 from simulator.frontend import ir_outputs_to_onnx, load_onnx, onnx_inputs_to_ir  # noqa: E402
