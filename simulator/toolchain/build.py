@@ -14,6 +14,7 @@ from ..errors import CompileError, ConfigError
 from .cache import BuildCache
 from .deps import DEP_TARGET, hash_file, read_depfile
 from .drivers import OPT_LEVELS, Toolchain, run_tool
+from .abi import check_compatible
 from .inputs import LinkInputs, explain_tool_error, split_sources
 from .layout import Layout, check_layout, check_placed, read_layout
 from .libc import LibC
@@ -69,12 +70,13 @@ def _flags(defines: dict | None, include_dirs: list[Path], opt: str, extra: list
 
 def _base_key(job: _Job, commands: list) -> str:
     """Hash of everything but the headers: commands, linker script, every source's and
-    prebuilt object's content."""
+    prebuilt object's and user library's content."""
     h = hashlib.sha256()
     # The whole command lines (with placeholder paths) go into the key, so any change of
     # target, CPU features, C library or default flags makes a new entry.
     h.update(json.dumps([BUILD_FORMAT, job.toolchain.ident, job.libc.ident, commands, job.script]).encode())
-    for src in job.runtime + job.sources + list(job.link.objects):
+    # -l archives found in -L directories too: a rebuilt library is a new build.
+    for src in job.runtime + job.sources + job.link.prebuilt_files():
         hash_file(h, src, "src")
     return h.hexdigest()
 
@@ -114,6 +116,8 @@ def _compile_and_link(staging: Path, job: _Job) -> list[Path] | None:
             complete = False
         deps += listed
         depfile.unlink()
+    # lld (zig) would link an object built for another core or float ABI without a word.
+    check_compatible(objs[0], job.link.prebuilt_files(), job.board.core.name)
     elf = staging / "firmware.elf"
     link_flags = job.link.flags + job.toolchain.link_extras(objs)
     cmd = job.toolchain.link_command(job.board.core, objs + list(job.link.objects), staging / "link.ld", elf,

@@ -85,6 +85,17 @@ class LinkInputs:
     def with_objects(self, objs) -> "LinkInputs":
         return replace(self, objects=tuple(self.objects) + tuple(objs))
 
+    def prebuilt_files(self) -> list[Path]:
+        """The .o/.a files this link reads that the user made: the objects given, and each -l
+        library found as libNAME.a in a -L directory (the linker's order: first directory wins)."""
+        found = list(self.objects)
+        for name in self.libraries:
+            if name in LIBC_NAMES:
+                continue
+            hits = [Path(d) / f"lib{name}.a" for d in self.library_dirs if (Path(d) / f"lib{name}.a").is_file()]
+            found += hits[:1]
+        return found
+
     @property
     def flags(self) -> list[str]:
         # -u makes the linker pull the symbol from an archive and keeps it through --gc-sections
