@@ -58,6 +58,7 @@ class _Job:
     flags: list[str]
     libc: LibC
     link: LinkInputs
+    user_flags: tuple = ()      # the extra compile flags the user gave (named in an unknown-flag error)
 
 
 def _flags(defines: dict | None, include_dirs: list[Path], opt: str, extra: list[str]) -> list[str]:
@@ -109,7 +110,7 @@ def _compile_and_link(staging: Path, job: _Job) -> list[Path] | None:
         try:
             run_tool(cmd, f"compiling {src}", staging)
         except CompileError as err:
-            raise explain_tool_error(err) from None
+            raise explain_tool_error(err, job.user_flags) from None
         objs.append(obj)
         listed = read_depfile(depfile, staging)
         if src not in listed:           # not a depfile we understand: do not cache this build
@@ -126,7 +127,7 @@ def _compile_and_link(staging: Path, job: _Job) -> list[Path] | None:
     try:
         run_tool(cmd, "linking", staging)
     except CompileError as err:
-        raise explain_tool_error(err) from None
+        raise explain_tool_error(err, job.link.link_flags) from None
     for obj in objs:
         obj.unlink()
     return deps if complete else None
@@ -156,7 +157,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     inc = user_dirs + [cross_kernels.INCLUDE_DIR, cross_kernels.RUNTIME_DIR]
     flags = _flags(defines, inc, opt, list(extra_flags))
     script = render_linker_script(board, ram, stack_size, keep_all, placement, fragment=link.script_fragment)
-    job = _Job(script, runtime, sources, board, toolchain, flags, libc, link)
+    job = _Job(script, runtime, sources, board, toolchain, flags, libc, link, tuple(extra_flags))
     compile_cmd = toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags, libc=libc)
     link_cmd = toolchain.link_command(board.core, [Path("OBJ")], Path("LD"), Path("ELF"),
                                       link_flags=link.flags, libc=libc)

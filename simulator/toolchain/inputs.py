@@ -116,14 +116,19 @@ _NO_LIBRARY = (re.compile(r"unable to find library -l(\S+)"),
                re.compile(r"cannot find (\S+\.a)"))
 
 
-def explain_tool_error(err: CompileError) -> CompileError:
+def explain_tool_error(err: CompileError, given=()) -> CompileError:
     """A named error for the two mistakes people make most with flags: a flag the tool does
-    not know and a library it cannot find; anything else is returned unchanged."""
+    not know and a library it cannot find; anything else is returned unchanged. ``given``:
+    the flags the user passed; one of them is named as theirs, not as the file it failed on
+    (mcusim's own runtime, compiled first, would otherwise take the blame)."""
     for pattern in _UNKNOWN_FLAG:
         m = pattern.search(err.output)
         if m:
-            return UnknownFlag(f"{err.summary}: unknown flag {m.group(1)!r}", flag=m.group(1),
-                               command=err.command, output=err.output)
+            flag = m.group(1)
+            yours = any(flag == g or flag in g.split(",") for g in given)
+            text = f"unknown flag {flag!r} (one of the flags you passed)" if yours else \
+                f"{err.summary}: unknown flag {flag!r}"
+            return UnknownFlag(text, flag=flag, command=err.command, output=err.output)
     for pattern in _NO_LIBRARY:
         m = pattern.search(err.output)
         if m:
