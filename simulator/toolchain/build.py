@@ -11,10 +11,10 @@ import cross_kernels
 
 from ..boards import Board, Region
 from ..errors import CompileError, ConfigError
+from .abi import check_compatible
 from .cache import BuildCache
 from .deps import DEP_TARGET, hash_file, read_depfile
 from .drivers import OPT_LEVELS, Toolchain, run_tool
-from .abi import check_compatible
 from .inputs import LinkInputs, explain_tool_error, split_sources
 from .layout import Layout, check_layout, check_placed, read_layout
 from .libc import LibC

@@ -72,13 +72,15 @@ class LinkInputs:
                 raise ConfigError(f"linker-script fragment not found: {path}")
             text = path.read_text()
         flags = []
-        libs = list(libraries)
+        libs, dirs = list(libraries), list(library_dirs)
         for f in link_flags:          # -lfoo / -Lbar among the flags are taken apart
             if f.startswith("-l") and len(f) > 2:
                 libs.append(f[2:])
+            elif f.startswith("-L") and len(f) > 2:     # so its libraries are hashed and checked
+                dirs.append(f[2:])
             else:
                 flags.append(f)
-        dirs = [Path(d).resolve() for d in library_dirs]
+        dirs = [Path(d).resolve() for d in dirs]
         return cls(tuple(flags), tuple(libs), tuple(dirs), tuple(Path(o).resolve() for o in objects), text,
                    tuple(keep_symbols))
 

@@ -113,16 +113,19 @@ def test_cli_missing_library_is_one_line(tmp_path):
     assert "Traceback" not in run.stderr
 
 
-def test_a_rebuilt_l_library_is_a_new_build(tmp_path):
-    """-l archives found in -L directories are part of the build-cache key, as .a files
-    passed by path are: rebuilding the library must not leave a stale firmware."""
+@pytest.mark.parametrize("how", ["options", "link_flags"])
+def test_a_rebuilt_l_library_is_a_new_build(tmp_path, how):
+    """-l archives found in -L directories (given as options or as -L/-l link flags) are part
+    of the build-cache key, as .a files passed by path are: rebuilding the library must not
+    leave a stale firmware."""
     m = Machine("stm32h743")
     frag = FIXTURES / "user_ram.ld"
+    link = {"options": dict(libraries=["scale"], library_dirs=[tmp_path]),
+            "link_flags": dict(link_flags=[f"-L{tmp_path}", "-lscale"])}[how]
     outs = []
     for bias in (1, 2):
         m.build_library([FIXTURES / "libfunc.c"], tmp_path / "libscale.a", defines={"LIB_BIAS": bias})
-        fw = m.build([FIXTURES / "uses_lib.c"], libraries=["scale"], library_dirs=[tmp_path], linker_script=frag)
-        outs.append(fw.run().stdout)
+        outs.append(m.build([FIXTURES / "uses_lib.c"], linker_script=frag, **link).run().stdout)
     assert outs == ["16 1\n", "17 1\n"]
 
 
