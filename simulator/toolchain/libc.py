@@ -3,9 +3,13 @@
 zig ships no C library for a bare-metal Arm target, so mcusim builds picolibc, the library
 LLVM's embedded toolchains ship, from the sources in the PyPI package
 ``pythondata-software-picolibc``: once per core (target flags and float ABI), into the
-content-addressed cache beside the firmware builds, as zig caches its compiler-rt. A cold
-build takes a minute or two per core (``benchmarks/libc_build.py`` measures it); every later
-firmware for that core reuses it.
+content-addressed cache beside the firmware builds, as zig caches its compiler-rt (the
+cache key is the whole build recipe: config header, headers, every compile command). A cold
+build takes a minute or two per core (``benchmarks/libc_and_flags.py --libc-build`` measures
+it); every later firmware for that core reuses it.
+
+String routines are built for speed (-O2, no PREFER_SIZE_OVER_SPEED), as LLVM embedded
+toolchains ship them: on Thumb-2 cores ``memcpy`` is machine/arm's ``memcpy-armv7m.S``.
 
 We follow picolibc's own CMake description instead of running CMake: the source lists and
 headers are read from its ``picolibc_sources``/``picolibc_headers`` calls (walked in the same
