@@ -71,6 +71,15 @@ class LibraryNotFound(CompileError):
         super().__init__(message, command=command, output=output)
 
 
+class IncompatibleObject(CompileError):
+    """A prebuilt object or archive member was compiled for another core or float calling
+    convention than the firmware; ``input`` names it (``lib.a(member.o)``)."""
+
+    def __init__(self, message: str, *, input: str, command=None, output: str = ""):
+        self.input = input
+        super().__init__(message, command=command, output=output)
+
+
 class StructLayoutError(ConfigError):
     """A Python-side struct (ctypes / NumPy) does not match the C declaration in the firmware's
     debug info: names the type, the field and both sizes or offsets."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 POINTER_SIZE = 4   # ILP32 (AAPCS); clang leaves DW_AT_byte_size off pointer types
+_MAX_NESTING = 16  # structs hold structs by value only finitely; a guard against malformed DWARF
 _QUALIFIERS = ("DW_TAG_typedef", "DW_TAG_const_type", "DW_TAG_volatile_type", "DW_TAG_restrict_type")
 
 
@@ -50,25 +51,42 @@ def _size(die) -> int | None:
 
 
 def _struct(die) -> dict | None:
-    """The struct a parameter points to (or is), as {name, size, members: [(name, offset, size)]}."""
+    """The struct a parameter points to (or is), as {name, size, members}."""
     die = _strip(die)
     if die is not None and die.tag == "DW_TAG_pointer_type" and "DW_AT_type" in die.attributes:
         die = die.get_DIE_from_attribute("DW_AT_type")
+    return _by_value(die)
+
+
+def _by_value(die, depth: int = 0) -> dict | None:
+    """A struct type (through typedefs and qualifiers, not pointers) as {name, size, members:
+    [(name, offset, size, nested)]}; ``nested`` describes a member that is itself a struct,
+    or an array of structs (its element), by value."""
     typedef = None
     while die is not None and die.tag in _QUALIFIERS:
         typedef = _name(die) if die.tag == "DW_TAG_typedef" else typedef
         die = die.get_DIE_from_attribute("DW_AT_type") if "DW_AT_type" in die.attributes else None
-    if die is None or die.tag != "DW_TAG_structure_type" or "DW_AT_byte_size" not in die.attributes:
+    if die is None or die.tag != "DW_TAG_structure_type" or "DW_AT_byte_size" not in die.attributes \
+            or depth > _MAX_NESTING:
         return None
     members = []
     for m in die.iter_children():
         if m.tag != "DW_TAG_member":
             continue
         off = m.attributes.get("DW_AT_data_member_location")
-        members.append((_name(m) or "?", off.value if off is not None else 0,
-                        _size(m.get_DIE_from_attribute("DW_AT_type"))))
+        mtype = m.get_DIE_from_attribute("DW_AT_type")
+        members.append((_name(m) or "?", off.value if off is not None else 0, _size(mtype),
+                        _by_value(_element(mtype), depth + 1)))
     return {"name": _name(die) or typedef or "(anonymous struct)", "size": die.attributes["DW_AT_byte_size"].value,
             "members": members}
+
+
+def _element(die):
+    """An array type's element type; any other type itself."""
+    bare = _strip(die)
+    if bare is not None and bare.tag == "DW_TAG_array_type" and "DW_AT_type" in bare.attributes:
+        return bare.get_DIE_from_attribute("DW_AT_type")
+    return die
 
 
 @lru_cache(maxsize=64)

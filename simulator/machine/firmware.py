@@ -73,7 +73,7 @@ class RunResult:
 class CallResult(RunResult):
     value: int = 0                        # r0 as signed int32
     arrays: list = field(default_factory=list)   # array arguments read back after the call
-    float_value: float | None = None      # s0, for hard-float cores
+    float_value: float | None = None      # the float result: s0 on hard-float cores, r0 on soft-float (AAPCS)
 
     @property
     def value_u32(self) -> int:
@@ -199,9 +199,9 @@ class Firmware:
         self._check_guards(emu, stop)
         value = emu.uc.reg_read(A.UC_ARM_REG_R0)
         value = value - (1 << 32) if value & 0x8000_0000 else value
-        fval = None
-        if self.board.core.has_fpu:
-            fval = struct.unpack("<f", struct.pack("<I", emu.uc.reg_read(A.UC_ARM_REG_S0)))[0]
+        # AAPCS: a float result is in s0 under the VFP variant, in r0 under the base (soft-float) one.
+        fbits = emu.uc.reg_read(A.UC_ARM_REG_S0 if self.board.core.has_fpu else A.UC_ARM_REG_R0)
+        fval = struct.unpack("<f", struct.pack("<I", fbits))[0]
         back = [np.frombuffer(emu.read_memory(addr, arr.nbytes), dtype=arr.dtype).reshape(arr.shape).copy()
                 for addr, arr in arrays]
         self._arena.read_back()

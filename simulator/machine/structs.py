@@ -186,10 +186,13 @@ def _find_array(host: int, owner):
 # ---- checking against the C declaration ---------------------------------------------------
 
 def check_against_dwarf(lay: Layout, c_type, function: str, index: int) -> None:
-    """Compare ``lay`` with the struct ``c_type`` (a dict from :mod:`.dwarf_types`)."""
-    where = f"{function}: argument {index} ({lay.name})"
-    if c_type is None:
-        return
+    """Compare ``lay`` with the struct ``c_type`` (a dict from :mod:`.dwarf_types`), and every
+    struct it holds by value with the C member's struct."""
+    if c_type is not None:
+        _check_struct(lay, c_type, f"{function}: argument {index} ({lay.name})")
+
+
+def _check_struct(lay: Layout, c_type: dict, where: str) -> None:
     if c_type["size"] != lay.size:
         raise StructLayoutError(f"{where}: Python layout is {lay.size} B, the C declaration of "
                                 f"{c_type['name']} is {c_type['size']} B")
@@ -197,10 +200,26 @@ def check_against_dwarf(lay: Layout, c_type, function: str, index: int) -> None:
     if len(members) != len(lay.fields):
         raise StructLayoutError(f"{where}: {len(lay.fields)} fields in Python, {len(members)} in C "
                                 f"{c_type['name']} ({', '.join(m[0] for m in members)})")
-    for (py_name, _t, off, n), (c_name, c_off, c_size) in zip(lay.fields, members):
+    for (py_name, t, off, n), (c_name, c_off, c_size, nested) in zip(lay.fields, members):
         if off != c_off or (c_size is not None and n != c_size):
             raise StructLayoutError(f"{where}: field {py_name!r} at offset {off} ({n} B) but C member "
                                     f"{c_type['name']}.{c_name} is at offset {c_off} ({c_size} B)")
+        inner = _inner_layout(t)
+        if nested is not None and inner is not None:
+            _check_struct(inner, nested, f"{where}, field {py_name!r} ({inner.name})")
+
+
+def _inner_layout(t) -> Layout | None:
+    """The layout of a struct held by value in a field of type ``t`` (ctypes Structure or an
+    array of them, NumPy structured dtype or a sub-array of one); None for anything else."""
+    if isinstance(t, np.dtype):
+        base = t.subdtype[0] if t.subdtype else t
+        return dtype_layout(base) if base.fields else None
+    if isinstance(t, type) and issubclass(t, ctypes.Array):
+        return _inner_layout(t._type_)
+    if isinstance(t, type) and issubclass(t, ctypes.Structure):
+        return layout(t)
+    return None
 
 
 def dtype_layout(dtype: np.dtype) -> Layout:

@@ -46,7 +46,7 @@ def build_library(machine, sources, output, *, defines: dict | None = None, incl
             try:
                 run_tool(tc.compile_command(core, src, obj, flags, libc=libc), f"compiling {src}", Path(tmp))
             except CompileError as err:
-                raise explain_tool_error(err) from None
+                raise explain_tool_error(err, tuple(extra_flags)) from None
             objs.append(str(obj))
         staged = Path(tmp) / output.name
         run_tool(tc.archiver() + ["rcs", str(staged)] + objs, f"archiving {output.name}", Path(tmp))

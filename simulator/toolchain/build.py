@@ -11,6 +11,7 @@ import cross_kernels
 
 from ..boards import Board, Region
 from ..errors import CompileError, ConfigError
+from .abi import check_compatible
 from .cache import BuildCache
 from .deps import DEP_TARGET, hash_file, read_depfile
 from .drivers import OPT_LEVELS, Toolchain, run_tool
@@ -57,6 +58,7 @@ class _Job:
     flags: list[str]
     libc: LibC
     link: LinkInputs
+    user_flags: tuple = ()      # the extra compile flags the user gave (named in an unknown-flag error)
 
 
 def _flags(defines: dict | None, include_dirs: list[Path], opt: str, extra: list[str]) -> list[str]:
@@ -69,12 +71,13 @@ def _flags(defines: dict | None, include_dirs: list[Path], opt: str, extra: list
 
 def _base_key(job: _Job, commands: list) -> str:
     """Hash of everything but the headers: commands, linker script, every source's and
-    prebuilt object's content."""
+    prebuilt object's and user library's content."""
     h = hashlib.sha256()
     # The whole command lines (with placeholder paths) go into the key, so any change of
     # target, CPU features, C library or default flags makes a new entry.
     h.update(json.dumps([BUILD_FORMAT, job.toolchain.ident, job.libc.ident, commands, job.script]).encode())
-    for src in job.runtime + job.sources + list(job.link.objects):
+    # -l archives found in -L directories too: a rebuilt library is a new build.
+    for src in job.runtime + job.sources + job.link.prebuilt_files():
         hash_file(h, src, "src")
     return h.hexdigest()
 
@@ -107,13 +110,15 @@ def _compile_and_link(staging: Path, job: _Job) -> list[Path] | None:
         try:
             run_tool(cmd, f"compiling {src}", staging)
         except CompileError as err:
-            raise explain_tool_error(err) from None
+            raise explain_tool_error(err, job.user_flags) from None
         objs.append(obj)
         listed = read_depfile(depfile, staging)
         if src not in listed:           # not a depfile we understand: do not cache this build
             complete = False
         deps += listed
         depfile.unlink()
+    # lld (zig) would link an object built for another core or float ABI without a word.
+    check_compatible(objs[0], job.link.prebuilt_files(), job.board.core.name)
     elf = staging / "firmware.elf"
     link_flags = job.link.flags + job.toolchain.link_extras(objs)
     cmd = job.toolchain.link_command(job.board.core, objs + list(job.link.objects), staging / "link.ld", elf,
@@ -122,7 +127,7 @@ def _compile_and_link(staging: Path, job: _Job) -> list[Path] | None:
     try:
         run_tool(cmd, "linking", staging)
     except CompileError as err:
-        raise explain_tool_error(err) from None
+        raise explain_tool_error(err, job.link.link_flags) from None
     for obj in objs:
         obj.unlink()
     return deps if complete else None
@@ -152,7 +157,7 @@ def build_firmware(sources: list[Path], board: Board, ram: Region, ram_limit: in
     inc = user_dirs + [cross_kernels.INCLUDE_DIR, cross_kernels.RUNTIME_DIR]
     flags = _flags(defines, inc, opt, list(extra_flags))
     script = render_linker_script(board, ram, stack_size, keep_all, placement, fragment=link.script_fragment)
-    job = _Job(script, runtime, sources, board, toolchain, flags, libc, link)
+    job = _Job(script, runtime, sources, board, toolchain, flags, libc, link, tuple(extra_flags))
     compile_cmd = toolchain.compile_command(board.core, Path("SRC"), Path("OBJ"), flags, libc=libc)
     link_cmd = toolchain.link_command(board.core, [Path("OBJ")], Path("LD"), Path("ELF"),
                                       link_flags=link.flags, libc=libc)

@@ -72,18 +72,31 @@ class LinkInputs:
                 raise ConfigError(f"linker-script fragment not found: {path}")
             text = path.read_text()
         flags = []
-        libs = list(libraries)
+        libs, dirs = list(libraries), list(library_dirs)
         for f in link_flags:          # -lfoo / -Lbar among the flags are taken apart
             if f.startswith("-l") and len(f) > 2:
                 libs.append(f[2:])
+            elif f.startswith("-L") and len(f) > 2:     # so its libraries are hashed and checked
+                dirs.append(f[2:])
             else:
                 flags.append(f)
-        dirs = [Path(d).resolve() for d in library_dirs]
+        dirs = [Path(d).resolve() for d in dirs]
         return cls(tuple(flags), tuple(libs), tuple(dirs), tuple(Path(o).resolve() for o in objects), text,
                    tuple(keep_symbols))
 
     def with_objects(self, objs) -> "LinkInputs":
         return replace(self, objects=tuple(self.objects) + tuple(objs))
+
+    def prebuilt_files(self) -> list[Path]:
+        """The .o/.a files this link reads that the user made: the objects given, and each -l
+        library found as libNAME.a in a -L directory (the linker's order: first directory wins)."""
+        found = list(self.objects)
+        for name in self.libraries:
+            if name in LIBC_NAMES:
+                continue
+            hits = [Path(d) / f"lib{name}.a" for d in self.library_dirs if (Path(d) / f"lib{name}.a").is_file()]
+            found += hits[:1]
+        return found
 
     @property
     def flags(self) -> list[str]:
@@ -105,14 +118,19 @@ _NO_LIBRARY = (re.compile(r"unable to find library -l(\S+)"),
                re.compile(r"cannot find (\S+\.a)"))
 
 
-def explain_tool_error(err: CompileError) -> CompileError:
+def explain_tool_error(err: CompileError, given=()) -> CompileError:
     """A named error for the two mistakes people make most with flags: a flag the tool does
-    not know and a library it cannot find; anything else is returned unchanged."""
+    not know and a library it cannot find; anything else is returned unchanged. ``given``:
+    the flags the user passed; one of them is named as theirs, not as the file it failed on
+    (mcusim's own runtime, compiled first, would otherwise take the blame)."""
     for pattern in _UNKNOWN_FLAG:
         m = pattern.search(err.output)
         if m:
-            return UnknownFlag(f"{err.summary}: unknown flag {m.group(1)!r}", flag=m.group(1),
-                               command=err.command, output=err.output)
+            flag = m.group(1)
+            yours = any(flag == g or flag in g.split(",") for g in given)
+            text = f"unknown flag {flag!r} (one of the flags you passed)" if yours else \
+                f"{err.summary}: unknown flag {flag!r}"
+            return UnknownFlag(text, flag=flag, command=err.command, output=err.output)
     for pattern in _NO_LIBRARY:
         m = pattern.search(err.output)
         if m:

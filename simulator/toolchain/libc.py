@@ -3,9 +3,13 @@
 zig ships no C library for a bare-metal Arm target, so mcusim builds picolibc, the library
 LLVM's embedded toolchains ship, from the sources in the PyPI package
 ``pythondata-software-picolibc``: once per core (target flags and float ABI), into the
-content-addressed cache beside the firmware builds, as zig caches its compiler-rt. A cold
-build takes a minute or two per core (``benchmarks/libc_build.py`` measures it); every later
-firmware for that core reuses it.
+content-addressed cache beside the firmware builds, as zig caches its compiler-rt (the
+cache key is the whole build recipe: config header, headers, every compile command). A cold
+build takes a minute or two per core (``benchmarks/libc_and_flags.py --libc-build`` measures
+it); every later firmware for that core reuses it.
+
+String routines are built for speed (-O2, no PREFER_SIZE_OVER_SPEED), as LLVM embedded
+toolchains ship them: on Thumb-2 cores ``memcpy`` is machine/arm's ``memcpy-armv7m.S``.
 
 We follow picolibc's own CMake description instead of running CMake: the source lists and
 headers are read from its ``picolibc_sources``/``picolibc_headers`` calls (walked in the same
@@ -32,6 +36,7 @@ from .cache import BuildCache
 
 CONFIG_FILE = Path(__file__).with_name("picolibc.toml")
 LIBC_FILES = ("lib/libc.a", "include/picolibc.h")
+RECIPE_FORMAT = 2      # bump when _build changes what it does with a Recipe
 PIP_HINT = "pip install pythondata-software-picolibc (the picolibc sources mcusim builds for zig)"
 
 
@@ -194,20 +199,52 @@ def _compile_one(cmd: list[str], src: Path, cwd: Path) -> None:
                            command=cmd, output=proc.stdout + proc.stderr)
 
 
-def _build(staging: Path, root: Path, srcs: SourceSet, cfg: dict, settings: dict, target: list[str]) -> None:
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides what a picolibc build produces, before anything is built:
+    the configuration header, the installed headers and one compile command per source,
+    written against placeholder directories (``INCLUDE``, ``OBJ``) so the text is stable and
+    can be hashed into the cache key: any change of flags, options or sources is a new entry."""
+    config_header: str
+    headers: dict           # installed relative path -> source path
+    compiles: list          # (source, command with placeholders)
+
+    def key(self, version: str, toolchain_ident: str) -> str:
+        text = json.dumps([RECIPE_FORMAT, version, toolchain_ident, self.config_header,
+                           sorted((k, str(v)) for k, v in self.headers.items()),
+                           [(str(src), cmd) for src, cmd in self.compiles]])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recipe(root: Path, srcs: SourceSet, cfg: dict, settings: dict, target: list[str]) -> Recipe:
+    base = ["clang"] + target + [settings["opt"]] + settings["compile_flags"] + \
+        ["-include", "INCLUDE/picolibc.h", "-isystem", "INCLUDE"] + [f"-I{d}" for d in srcs.include_dirs]
+    compiles = [(src, base + flags + ["-c", str(src), "-o", f"OBJ/{i:04d}-{src.stem}.o"])
+                for i, (src, flags) in enumerate(srcs.sources.items())]
+    header = render_config_header((root / "picolibc.h.in").read_text(), cfg)
+    return Recipe(header, dict(srcs.headers), compiles)
+
+
+def _concrete(cmd: list[str], inc: Path, objdir: Path) -> list[str]:
+    """A recipe command with its placeholder directories made real."""
+    def one(arg: str) -> str:
+        if arg == "INCLUDE" or arg.startswith("INCLUDE/"):
+            return str(inc) + arg[len("INCLUDE"):]
+        if arg.startswith("OBJ/"):
+            return str(objdir / arg[len("OBJ/"):])
+        return arg
+    return [one(arg) for arg in cmd]
+
+
+def _build(staging: Path, rec: Recipe) -> None:
     inc = staging / "include"
-    for relpath, src in srcs.headers.items():
+    for relpath, src in rec.headers.items():
         (inc / relpath).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, inc / relpath)
-    (inc / "picolibc.h").write_text(render_config_header((root / "picolibc.h.in").read_text(), cfg))
+    (inc / "picolibc.h").write_text(rec.config_header)
     objdir = staging / "obj"
     objdir.mkdir()
-    base = _zig_exe() + ["clang"] + target + [settings["opt"]] + settings["compile_flags"] + \
-        ["-include", str(inc / "picolibc.h"), "-isystem", str(inc)] + [f"-I{d}" for d in srcs.include_dirs]
-    jobs = []
-    for i, (src, flags) in enumerate(srcs.sources.items()):
-        obj = objdir / f"{i:04d}-{src.stem}.o"
-        jobs.append((base + flags + ["-c", str(src), "-o", str(obj)], src))
+    jobs = [(_zig_exe() + _concrete(cmd, inc, objdir), src) for src, cmd in rec.compiles]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for fut in [pool.submit(_compile_one, cmd, src, staging) for cmd, src in jobs]:
             fut.result()
@@ -224,25 +261,29 @@ def _libc_root() -> Path | None:
     return Path(value) if value else None
 
 
-def picolibc(toolchain, core: Core, cache: BuildCache | None = None) -> LibC:
-    """picolibc for ``core``, built on first use and cached (keyed by sources, config, flags)."""
+def picolibc_recipe(toolchain, core: Core, settings: dict | None = None) -> tuple[Recipe, str]:
+    """How picolibc for ``core`` is built (``settings``: picolibc.toml's, by default), and
+    the version of the sources."""
     root, version = picolibc_tree()
-    settings = _config()
+    settings = settings or _config()
     cfg = read_defaults(root)
     cfg.update(settings["config"])
     srcs = SourceSet({}, {}, [])
     for rel in settings["roots"]:
         walk(root, rel, cfg, srcs)
-    target = toolchain.clang_target(core)
-    key = hashlib.sha256(json.dumps([version, toolchain.ident, target, settings, sorted(cfg.items(), key=str),
-                                     [str(p) for p in srcs.sources]],
-                                    default=str).encode()).hexdigest()
+    return recipe(root, srcs, cfg, settings, toolchain.clang_target(core)), version
+
+
+def picolibc(toolchain, core: Core, cache: BuildCache | None = None) -> LibC:
+    """picolibc for ``core``, built on first use and cached (keyed by its whole recipe)."""
+    rec, version = picolibc_recipe(toolchain, core)
+    key = rec.key(version, toolchain.ident)
     cache = cache or BuildCache(root=_libc_root(), namespace="libc")
     entry = cache.lookup(key, required=LIBC_FILES)
     if entry is None:
         staging = cache.new_staging_dir()
         try:
-            _build(staging, root, srcs, cfg, settings, target)
+            _build(staging, rec)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

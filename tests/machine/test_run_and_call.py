@@ -53,9 +53,9 @@ def test_float_arguments_and_return(board):
     expected = np.float32(0)
     for v in x:
         expected = np.float32(expected + np.float32(2.0) * v)
-    got = r.float_value if r.float_value is not None else np.frombuffer(
-        np.uint32(r.value_u32).tobytes(), dtype=np.float32)[0]
-    assert got == expected
+    assert r.float_value == expected
+    if board == "rp2040":               # the base AAPCS returns it in r0
+        assert np.frombuffer(np.uint32(r.value_u32).tobytes(), dtype=np.float32)[0] == expected
 
 
 def test_public_api_names():

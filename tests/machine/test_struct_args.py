@@ -96,3 +96,36 @@ def test_arrays_inside_a_struct_go_in_and_come_back(fw):
     assert r.value == 4
     assert list(rec.hist) == [2 * 1 + 7, 2 * 2 + 7, 2 * 3 + 7]
     assert structs.layout(Record).size == 6 + 6 + 32
+
+
+class NarrowDims(ctypes.Structure):     # 'h' declared int16: offsets still match dims_t's
+    _fields_ = [("n", I32), ("h", ctypes.c_int16), ("w", I32), ("c", I32)]
+
+
+def test_a_mismatch_inside_a_nested_struct_is_named(fw):
+    """dims_t held by value: its 16 bytes and every outer offset match, only its member h is
+    the wrong size. The check descends into it, and into arrays of structs."""
+    class Desc(ctypes.Structure):
+        _fields_ = [("data", ctypes.POINTER(ctypes.c_int8)), ("len", I32), ("dims", NarrowDims),
+                    ("tag", ctypes.c_int16), ("total", ctypes.c_int64)]
+    assert structs.layout(Desc).size == structs.layout(BufDesc).size
+    data = np.zeros(4, np.int8)
+    with pytest.raises(StructLayoutError, match=r"field 'dims' \(NarrowDims\): field 'h' at offset 4 \(2 B\) "
+                                                r"but C member dims_t.h is at offset 4 \(4 B\)"):
+        fw.call("fill", Desc(data=ref(data), len=4), 0)
+
+    class Rec(ctypes.Structure):
+        _fields_ = [("name", ctypes.c_char * 6), ("hist", ctypes.c_int16 * 3), ("shape", NarrowDims * 2)]
+    with pytest.raises(StructLayoutError, match=r"field 'shape' \(NarrowDims\): field 'h'"):
+        fw.call("tally", Rec(name=b"x"))
+
+
+def test_a_nested_numpy_dtype_is_checked_inside(fw):
+    good = np.dtype([("n", "<i4"), ("h", "<i4"), ("w", "<i4"), ("c", "<i4")], align=True)
+    bad = np.dtype([("n", "<i4"), ("h", "<i2"), ("w", "<i4"), ("c", "<i4")], align=True)
+
+    def record(dims):
+        return np.zeros(1, np.dtype([("name", "S6"), ("hist", "<i2", (3,)), ("shape", dims, (2,))], align=True))
+    assert fw.call("tally", record(good)).value == 0
+    with pytest.raises(StructLayoutError, match=r"field 'shape' .*field 'h' at offset 4 \(2 B\)"):
+        fw.call("tally", record(bad))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from simulator import Machine
-from simulator.errors import ConfigError, LibraryNotFound, UnknownFlag
+from simulator.errors import ConfigError, IncompatibleObject, LibraryNotFound, UnknownFlag
 from simulator.toolchain import available_toolchains
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -55,12 +55,15 @@ def test_unknown_compile_flag_is_named(toolchain):
     with pytest.raises(UnknownFlag) as exc:
         Machine("generic-m7", toolchain=toolchain).build([FIXTURES / "copy.c"], extra_flags=["-fno-such-flag"])
     assert exc.value.flag == "-fno-such-flag"
+    # named as the user's flag, not blamed on the runtime file it failed on first
+    assert str(exc.value).startswith("unknown flag '-fno-such-flag' (one of the flags you passed)")
 
 
 def test_unknown_linker_flag_is_named():
     with pytest.raises(UnknownFlag) as exc:
         Machine("generic-m7").build([FIXTURES / "copy.c"], link_flags=["-Wl,--no-such-linker-flag"])
     assert "--no-such-linker-flag" in exc.value.flag
+    assert "(one of the flags you passed)" in str(exc.value)
 
 
 @pytest.mark.parametrize("toolchain", TOOLCHAINS)
@@ -108,3 +111,58 @@ def test_cli_missing_library_is_one_line(tmp_path):
     assert run.returncode != 0
     assert "library 'nosuchlib' not found" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("how", ["options", "link_flags"])
+def test_a_rebuilt_l_library_is_a_new_build(tmp_path, how):
+    """-l archives found in -L directories (given as options or as -L/-l link flags) are part
+    of the build-cache key, as .a files passed by path are: rebuilding the library must not
+    leave a stale firmware."""
+    m = Machine("stm32h743")
+    frag = FIXTURES / "user_ram.ld"
+    link = {"options": dict(libraries=["scale"], library_dirs=[tmp_path]),
+            "link_flags": dict(link_flags=[f"-L{tmp_path}", "-lscale"])}[how]
+    outs = []
+    for bias in (1, 2):
+        m.build_library([FIXTURES / "libfunc.c"], tmp_path / "libscale.a", defines={"LIB_BIAS": bias})
+        outs.append(m.build([FIXTURES / "uses_lib.c"], linker_script=frag, **link).run().stdout)
+    assert outs == ["16 1\n", "17 1\n"]
+
+
+def _long_named_copy(tmp_path: Path) -> Path:
+    """libfunc.c under a name longer than an ar header's 16 bytes (GNU ar's '//' name table)."""
+    src = tmp_path / "a_source_with_a_long_member_name.c"
+    src.write_text((FIXTURES / "libfunc.c").read_text())
+    return src
+
+
+@pytest.mark.parametrize("toolchain", TOOLCHAINS)
+@pytest.mark.parametrize("lib_board,fw_board", [("rp2040", "stm32h743"), ("stm32h743", "rp2040")])
+def test_an_archive_for_another_float_abi_is_named(tmp_path, toolchain, lib_board, fw_board):
+    """gcc's ld refuses these itself; zig's lld would link them silently (a float argument
+    then read from the wrong registers): both give the same named error before linking."""
+    lib = Machine(lib_board, toolchain=toolchain).build_library(
+        [_long_named_copy(tmp_path)], tmp_path / "libother.a", defines={"LIB_BIAS": 1})
+    with pytest.raises(IncompatibleObject, match="wrong registers") as exc:
+        Machine(fw_board, toolchain=toolchain).build([FIXTURES / "uses_lib.c", lib],
+                                                     linker_script=FIXTURES / "user_ram.ld")
+    assert exc.value.input == "libother.a(000-a_source_with_a_long_member_name.o)"
+
+
+def test_an_object_for_a_larger_architecture_is_named(tmp_path):
+    """Soft-float ARMv7E-M code (same calling convention as the M0+) on an ARMv6-M core."""
+    lib = Machine("nrf52840").build_library([FIXTURES / "libfunc.c"], tmp_path / "libv7.a",
+                                            defines={"LIB_BIAS": 1}, extra_flags=["-mfloat-abi=soft"])
+    with pytest.raises(IncompatibleObject, match=r"armv7e-m.*m0plus \(armv6s-m.*does not implement"):
+        Machine("rp2040").build([FIXTURES / "uses_lib.c"], libraries=["v7"], library_dirs=[tmp_path],
+                                linker_script=FIXTURES / "user_ram.ld")
+
+
+def test_an_incompatible_archive_is_one_line_from_the_cli(tmp_path):
+    lib = tmp_path / "libm0.a"
+    made = _cli("lib", "--board", "rp2040", "-D", "LIB_BIAS=1", str(FIXTURES / "libfunc.c"), "-o", str(lib))
+    assert made.returncode == 0, made.stderr
+    run = _cli("run", "--board", "stm32h743", "--linker-script", str(FIXTURES / "user_ram.ld"), str(lib),
+               str(FIXTURES / "uses_lib.c"))
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("mcusim: error: linking: libm0.a(000-libfunc.o) was compiled for armv6s-m")
