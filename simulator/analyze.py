@@ -545,7 +545,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
             mismatch = f"layer {layer.index} ({layer.opcode}) never finished"
     for lr in result.layers:
         if lr.index in in_stage:
-            lr.bit_exact = result.layers[lm.stage.last].bit_exact
+            lr.bit_exact = result.layers[in_stage[lr.index]].bit_exact
     total_key = "cycles" if result.cycles is not None else "instructions"
     total = sum((getattr(l, total_key) or 0) for l in result.layers) or 1
     for l in result.layers:
@@ -591,11 +591,12 @@ def memory_summary(counters: dict, flash_regions) -> dict:
             "unaligned_cycles": counters["unaligned_stall"]}
 
 
-def _stage_inner_layers(lm) -> set[int]:
-    """Layers run inside a patch stage before its last: no region of their own, their whole
-    output never exists; the stage's last layer (region, cycles, bits) stands for them."""
-    st = getattr(lm, "stage", None)
-    return set() if st is None else set(st.ops) - {st.last}
+def _stage_inner_layers(lm) -> dict[int, int]:
+    """Layers run inside a patch stage or a row-by-row block (lower/blocks.py) before its
+    last -> that last layer: they have no region of their own, their whole output never
+    exists; the last layer (region, cycles, bits) stands for them."""
+    groups = [getattr(lm, "stage", None)] + list(getattr(lm, "blocks", ()))
+    return {i: g.last for g in groups if g is not None for i in g.ops if i != g.last}
 
 
 def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:
