@@ -592,10 +592,12 @@ def memory_summary(counters: dict, flash_regions) -> dict:
 
 
 def _stage_inner_layers(lm) -> dict[int, int]:
-    """Layers run inside a patch stage or a row-by-row block (lower/blocks.py) before its
-    last -> that last layer: they have no region of their own, their whole output never
-    exists; the last layer (region, cycles, bits) stands for them."""
-    groups = [getattr(lm, "stage", None)] + list(getattr(lm, "blocks", ()))
+    """Layers run inside a patch stage, a row-by-row block (lower/blocks.py) or folded into
+    their conv (a PAD, lower/fold.py) -> that last layer: they have no region of their own
+    (or an empty one), their whole output never exists; the last layer (region, cycles,
+    bits) stands for them."""
+    groups = ([getattr(lm, "stage", None)] + list(getattr(lm, "blocks", ()))
+              + list(getattr(lm, "folds", ())))
     return {i: g.last for g in groups if g is not None for i in g.ops if i != g.last}
 
 

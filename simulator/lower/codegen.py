@@ -183,12 +183,13 @@ def _invoke(lm: LoweredModel) -> list[str]:
             f"    if (input) {{ ck_copy(input, TENSOR_{x}, MODEL_INPUT_BYTES); }}"]
     stage = lm.stage
     block_at = {b.last: b for b in lm.blocks}
-    inside = {i for b in lm.blocks for i in b.ops if i != b.last}
+    inside = {i for b in lm.blocks for i in b.ops if i != b.last} | {f.pad for f in lm.folds}
     for layer in lm.layers:
         if stage is not None and layer.index in stage.ops and layer.index != stage.last:
             continue                    # runs inside stage_L<last>(), patch by patch
         if layer.index in inside:
-            continue                    # runs inside block_L<last>(), row by row
+            continue                    # runs inside block_L<last>(), row by row, or is a
+                                        # PAD folded into its conv (fold.py)
         call = (f"stage_L{layer.index}({'input' if stage.streamed else ''})"
                 if stage is not None and layer.index == stage.last else
                 f"block_L{layer.index}()" if layer.index in block_at else _call(layer))

@@ -30,6 +30,7 @@ from ..ir import Graph, Op
 from . import emitters
 from .emitters import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
+from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
 from .rules import Rule, op_signature, select_rule
 
@@ -74,6 +75,7 @@ class LoweredModel:
     schedule: str = "plain"            # how it was lowered (lower_graph's schedule)
     stage: object = None               # lower/patches.PatchStage run patch by patch, or None
     blocks: list = field(default_factory=list)   # lower/blocks.RowBlock run row by row
+    folds: list = field(default_factory=list)    # lower/fold.PadFold: PADs inside their conv
 
     @property
     def arena_bytes(self) -> int:
@@ -214,9 +216,12 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
     inplace_outputs: dict[int, int] = {}
     for block in blocks:
         aliases[block.output] = block.input
+    folds = []
     if schedule == "inplace":
         skip = frozenset(stage.ops) if stage is not None else frozenset()
         skip |= frozenset(i for block in blocks for i in block.ops)
+        folds = pad_folds(graph, skip)
+        skip |= frozenset(i for f in folds for i in f.ops)
         choice = choose_inplace(graph, rules, aliases, has_dsp, keep_plain | skip)
         rules.update(choice.rules)
         aliases.update(choice.aliases)
@@ -226,15 +231,21 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
     decls: list[str] = []
     layers: list[Layer] = []
     sources: list[str] = ["shape/ck_copy.c"]       # model_invoke copies the input and output
+    fold_of = {f.conv: f for f in folds}
+    folded = {f.pad: f for f in folds}
     for op in graph.ops:
         rule = rules[op.index]
         ctx = _Context(graph, op, rule, f"L{op.index}", aliases, const_names, consts)
         call = _emit(ctx)
+        if op.index in fold_of:
+            fold_into_call(call, fold_of[op.index], graph, ctx.ptr)
         consts += call.consts
         decls += ctx.extra_decls
         out = op.outputs[0]
-        alias = rule.is_alias and not graph.tensor(op.inputs[0]).is_const
+        alias = (rule.is_alias and not graph.tensor(op.inputs[0]).is_const) or op.index in folded
         kernel = "alias (in place)" if alias else ("ck_copy" if rule.is_alias else rule.kernel)
+        if op.index in folded:
+            kernel = f"folded into L{folded[op.index].conv}"
         if stage is not None and op.index in stage.ops:
             kernel += f" (patches {stage.grid[0]}x{stage.grid[1]})"
         if any(op.index in block.ops for block in blocks):
@@ -244,15 +255,16 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
                             inplace=out in inplace_outputs or any(out == block.output
                                                                for block in blocks)))
         sources += [s for s in rule.sources if s not in sources]
-    memory = _plan(graph, aliases, stage, blocks)
+    memory = _plan(graph, aliases, stage, blocks, folds)
     return LoweredModel(graph, board, layers, memory, consts, decls,
                         [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
-                        graph.outputs[0], schedule, stage, list(blocks))
+                        graph.outputs[0], schedule, stage, list(blocks), folds)
 
 
-def _plan(graph: Graph, aliases: dict[int, int], stage, blocks) -> MemoryPlan:
-    """The arena: a patch stage's and the blocks' inner tensors never exist whole, their
-    buffers are extra pieces, and the tensors they read or write live while they run."""
+def _plan(graph: Graph, aliases: dict[int, int], stage, blocks, folds=()) -> MemoryPlan:
+    """The arena: a patch stage's and the blocks' inner tensors and folded PADs' outputs never
+    exist whole, the stage's and blocks' buffers are extra pieces, and the tensors they read
+    or write live while they run (a folded PAD's input until its conv)."""
     from .blocks import block_buffers
     from .patches import stage_buffers
     gone: set[int] = set()
@@ -268,4 +280,7 @@ def _plan(graph: Graph, aliases: dict[int, int], stage, blocks) -> MemoryPlan:
         gone |= set(block.inner)
         spans[block.input] = (block.first, block.last)
         extra += block_buffers(block)
+    for f in folds:
+        gone.add(f.padded)
+        spans[f.input] = (f.pad, f.conv)
     return plan_graph(graph, aliases, exclude=frozenset(gone), extra=extra, spans=spans)
