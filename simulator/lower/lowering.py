@@ -273,14 +273,21 @@ def _plan(graph: Graph, aliases: dict[int, int], stage, blocks, folds=()) -> Mem
     if stage is not None:
         span = (stage.first, stage.last)
         gone |= set(stage.inner) | ({stage.input} if stage.streamed else set())
-        spans.update({stage.output: span} if stage.streamed else {stage.input: span,
-                                                                   stage.output: span})
+        for t in ([] if stage.streamed else [stage.input]) + [stage.output]:
+            _cover(spans, t, span)
         extra += stage_buffers(stage)
     for block in blocks:
         gone |= set(block.inner)
-        spans[block.input] = (block.first, block.last)
+        _cover(spans, block.input, (block.first, block.last))
         extra += block_buffers(block)
     for f in folds:
         gone.add(f.padded)
-        spans[f.input] = (f.pad, f.conv)
+        _cover(spans, f.input, (f.pad, f.conv))
     return plan_graph(graph, aliases, exclude=frozenset(gone), extra=extra, spans=spans)
+
+
+def _cover(spans: dict[int, tuple[int, int]], t: int, span: tuple[int, int]) -> None:
+    """Tensor ``t`` must live over ``span`` too (a tensor may be read by a stage, a block and a
+    fold at once: the union of their spans)."""
+    lo, hi = spans.get(t, span)
+    spans[t] = (min(lo, span[0]), max(hi, span[1]))
