@@ -23,9 +23,10 @@ reader has run. Only ``x`` (later the output, in the same bytes), the line buffe
 temporaries are in the arena while the block runs, so a block's peak is about ``x`` plus a few
 rows instead of ``x`` plus two branch tensors.
 
-The generated ``block_L<add>()`` walks a ``const`` table of steps (kernel, parameter struct,
-pointers), so its flash cost is a table, not unrolled calls; it uses only the layers' own
-kernels and ``ck_copy`` (self-contained, no mcusim runtime symbol).
+The generated ``block_L<add>()`` walks a ``const`` table of steps (kernel, parameter struct
+index, arena offsets: 10 bytes a step while the arena is below 64 KB), so its flash cost is a
+table, not unrolled calls; it uses only the layers' own kernels and ``ck_copy``
+(self-contained, no mcusim runtime symbol).
 """
 from __future__ import annotations
 
@@ -240,79 +241,89 @@ def block_buffers(block: RowBlock) -> tuple[tuple[str, int, int, int], ...]:
 
 # ---- C ----------------------------------------------------------------------------------------
 
-STEP_TYPE = """/* one step of a residual block run row by row (lower/blocks.py): a layer's kernel on one
- * output row, the ADD of one row, or a shift of a line buffer's rows (n bytes, by a - out) */
-typedef struct {
+def step_type(arena_bytes: int) -> str:
+    """The step record and the line-buffer shift, once per model.c: arena offsets in 16 bits
+    when the arena allows (10-byte steps instead of 24 with pointers)."""
+    off = "uint16_t" if arena_bytes <= 0xFFFF else "uint32_t"
+    return f"""/* one step of a residual block run row by row (lower/blocks.py): a layer's kernel on one
+ * output row, the ADD of one row, or a shift of a line buffer's rows (n bytes from a to out);
+ * a, b, out are offsets into g_arena, params an index into the block's parameter table */
+typedef struct {{
     uint8_t kind;
-    const void *params;
-    const int8_t *a;
-    const int8_t *b;
-    int8_t *out;
-    int32_t n;
-} block_step_t;
+    uint8_t params;
+    {off} a;
+    {off} b;
+    {off} out;
+    {off} n;
+}} block_step_t;
 
 static void block_shift(const int8_t *src, int8_t *dst, int32_t n)
-{
+{{
     const int32_t d = (int32_t)(src - dst);      /* chunks of the distance never overlap */
-    for (int32_t i = 0; i < n; i += d) {
+    for (int32_t i = 0; i < n; i += d) {{
         ck_copy(src + i, dst + i, (size_t)(n - i < d ? n - i : d));
-    }
-}
+    }}
+}}
 """
 
 
 def render_block(lm, block: RowBlock, struct) -> list[str]:
-    """C for one block: its buffers, per-row parameter structs, the step table and
+    """C for one block: its per-row parameter structs, the step table and
     ``block_L<last>()``. ``struct(ctype, name, fields)`` renders a const struct."""
     from ..reference import elementwise
     g = lm.graph
     layers = {l.index: l for l in lm.layers}
     extra = lm.memory.extra
-    out = [f"/* residual block, {block.describe()}, row by row (lower/blocks.py) */"]
-    out += [f"#define {n} (g_arena + {extra[n].offset})  /* {extra[n].size} B */"
-            for n in block.buffers]
-    base = {"x": f"TENSOR_{block.input}", **{n: n for n in block.buffers}}
-    names: dict[tuple, str] = {}
+    out = [f"/* residual block, {block.describe()}, row by row (lower/blocks.py); buffers: "
+           + ", ".join(f"{n} at g_arena + {extra[n].offset} ({extra[n].size} B)"
+                       for n in block.buffers) + " */"]
+    base = {"x": lm.memory.slots[block.input].offset,
+            **{n: extra[n].offset for n in block.buffers}}
+    add = layers[block.last]
+    names: dict[tuple, int] = {(): 0}
+    table = [f"&{add.region}_params"]
     for st in block.steps:
         if st.params and st.params not in names:
             op, in_h, pad = st.params
-            names[st.params] = f"B{block.last}_L{op}_h{in_h}p{pad}"
+            name = f"B{block.last}_L{op}_h{in_h}p{pad}"
             f = dict(layers[op].call.fields)
             f.update(in_h=in_h, out_h=1, pad_top=pad)
-            out.append(struct(layers[op].call.struct_type, names[st.params], f))
-    add = layers[block.last]
+            out.append(struct(layers[op].call.struct_type, name, f))
+            names[st.params] = len(table)
+            table.append(f"&{name}")
+    if len(table) > 255:
+        raise ValueError(f"block {block.describe()}: {len(table)} parameter structs")
     y = g.tensor(block.output).shape
     dims, s1, s2 = elementwise.broadcast4((1, 1, y[2], y[3]), (1, 1, y[2], y[3]))
     out.append(struct("ck_broadcast4", f"B{block.last}_row_shape",
                       dict(out_dims=dims, in1_strides=s1, in2_strides=s2)))
+    out.append(f"static const void *const B{block.last}_params[] = {{{', '.join(table)}}};")
     kinds = [str(op) for op in sorted(block.row_bytes)] + [ADD, SHIFT]
     code = {k: i for i, k in enumerate(kinds)}
 
-    def ptr(ref) -> str:
-        return "0" if not ref else f"{base[ref[0]]} + {ref[1]}"
+    def off(ref) -> int:
+        return 0 if not ref else base[ref[0]] + ref[1]
 
-    rows = []
-    for st in block.steps:
-        params = (f"&{names[st.params]}" if st.params else
-                  f"&{add.region}_params" if st.kind == ADD else "0")
-        rows.append(f"        {{{code[st.kind]}, {params}, {ptr(st.a)}, {ptr(st.b)}, "
-                    f"{ptr(st.out)}, {st.n}}},")
+    rows = [f"        {{{code[st.kind]}, {names[st.params]}, {off(st.a)}, {off(st.b)}, "
+            f"{off(st.out)}, {st.n}}}," for st in block.steps]
     body = [f"static ck_status block_L{block.last}(void)", "{",
             "    static const block_step_t steps[] = {"] + rows + ["    };",
             "    for (uint32_t i = 0; i < sizeof steps / sizeof steps[0]; ++i) {",
             "        const block_step_t *t = &steps[i];",
+            f"        const void *p = B{block.last}_params[t->params];",
+            "        const int8_t *a = g_arena + t->a, *b = g_arena + t->b;",
+            "        int8_t *o = g_arena + t->out;",
             "        ck_status s = CK_OK;",
             "        switch (t->kind) {"]
     for op in sorted(block.row_bytes):
         layer = layers[op]
-        args = [f"(const {layer.call.struct_type} *)t->params", "t->a"] \
-            + layer.call.args[1:-1] + ["t->out"]
+        args = [f"(const {layer.call.struct_type} *)p", "a"] + layer.call.args[1:-1] + ["o"]
         if layer.call.with_scratch:
             args += ["g_scratch", "CK_SCRATCH_BYTES"]
         body.append(f"        case {code[str(op)]}: s = {layer.rule.kernel}({', '.join(args)}); "
                     f"break;")
-    body.append(f"        case {code[ADD]}: s = {add.rule.kernel}((const {add.call.struct_type} *)"
-                f"t->params, &B{block.last}_row_shape, t->a, t->b, t->out); break;")
-    body += ["        default: block_shift(t->a, t->out, t->n); break;", "        }",
+    body.append(f"        case {code[ADD]}: s = {add.rule.kernel}((const {add.call.struct_type} *)p, "
+                f"&B{block.last}_row_shape, a, b, o); break;")
+    body += ["        default: block_shift(a, o, (int32_t)t->n); break;", "        }",
              "        if (s != CK_OK) { return s; }", "    }", "    return CK_OK;", "}"]
     return out + [""] + body

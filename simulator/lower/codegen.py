@@ -161,8 +161,8 @@ def render_model(lm: LoweredModel) -> str:
         from .patches import COPY_HELPER, render_stage
         out += [COPY_HELPER] + render_stage(lm, lm.stage, _struct) + [""]
     if lm.blocks:                                  # residual blocks row by row: blocks.py
-        from .blocks import STEP_TYPE, render_block
-        out.append(STEP_TYPE)
+        from .blocks import render_block, step_type
+        out.append(step_type(lm.arena_bytes))
         for block in lm.blocks:
             out += render_block(lm, block, _struct) + [""]
     out += _invoke(lm)
