@@ -372,7 +372,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     (HostBudgetExceeded, ``host_budget``: default :meth:`HostBudget.from_env`).
     ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py).
-    ``schedule``: "plain" (one tensor each), "inplace", "patch", or "auto": the cheapest whose
+    ``schedule``: "plain" (one tensor each), "inplace", "rows", "patch", or "auto": the cheapest whose
     RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
