@@ -37,6 +37,7 @@ from .patches import Window, _back
 BLOCK_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 SHIFT = "shift"
 ADD = "add"
+MAX_ROW_PARAMS = 255             # distinct row parameter structs of a block (plus the ADD's)
 
 
 @dataclass
@@ -218,6 +219,8 @@ def plan_rows(graph, block: RowBlock) -> bool:
                            else ("x", y * x_row))}
         steps.append(Step(ADD, (), branch[block.add_order[0]], branch[block.add_order[1]],
                           ("x", y * out_row)))
+    if len({st.params for st in steps}) > MAX_ROW_PARAMS:
+        return False                      # the step record indexes them with a uint8_t
     block.steps = steps
     block.buffers = {block.buffer_name(op): cap[op] * block.row_bytes[op] if op in consumer
                      else block.row_bytes[op] for op in height}
@@ -291,8 +294,6 @@ def render_block(lm, block: RowBlock, struct) -> list[str]:
             out.append(struct(layers[op].call.struct_type, name, f))
             names[st.params] = len(table)
             table.append(f"&{name}")
-    if len(table) > 255:
-        raise ValueError(f"block {block.describe()}: {len(table)} parameter structs")
     y = g.tensor(block.output).shape
     dims, s1, s2 = elementwise.broadcast4((1, 1, y[2], y[3]), (1, 1, y[2], y[3]))
     out.append(struct("ck_broadcast4", f"B{block.last}_row_shape",
