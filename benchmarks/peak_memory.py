@@ -1,6 +1,6 @@
 """Peak activation RAM per bundled model: the plain plan, the best schedule, TFLM's arena.
 
-    python benchmarks/peak_memory.py [--board stm32h743] [--schedules inplace] [--json]
+    python benchmarks/peak_memory.py [--board stm32h743] [--schedules inplace rows patch] [--json]
 
 "peak" is arena + scratch (what TFLM's tensor arena holds besides its own bookkeeping: the
 existing model tests compare the same sum with it). TFLM's arena is the RecordingMicroAllocator
@@ -89,7 +89,7 @@ def render(rows) -> list[str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--board", default="stm32h743")
-    p.add_argument("--schedules", nargs="+", default=["inplace"])
+    p.add_argument("--schedules", nargs="+", default=["inplace", "rows", "patch"])
     p.add_argument("--models", nargs="+", default=MODELS)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
@@ -99,6 +99,10 @@ def main(argv=None) -> int:
         print(json.dumps({"board": args.board, "models": rows}, indent=2))
         return 0
     print("\n".join(render(rows)))
+    print("")
+    for r in rows:
+        if r["best"] != "plain":
+            print(f"- {r['model']}: {r['schedules'][r['best']]['summary']}")
     print(f"\n(board {args.board}; peak = arena + scratch; {time.perf_counter() - t0:.1f} s)")
     return 0
 

@@ -295,7 +295,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     (HostBudgetExceeded, ``host_budget``: default :meth:`HostBudget.from_env`).
     ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py).
-    ``schedule``: "plain" (one tensor each), "inplace", "patch", or "auto": the cheapest whose
+    ``schedule``: "plain" (one tensor each), "inplace", "rows", "patch", or "auto": the cheapest whose
     RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
@@ -474,7 +474,7 @@ def _measured_layers(lm, layers: list[LayerResult], run, captured, reference, fl
             mismatch = f"layer {layer.index} ({layer.opcode}) never finished"
         measured[layer.index] = facts
     for i in in_stage:
-        measured[i] = {"bit_exact": measured[lm.stage.last].get("bit_exact")}
+        measured[i] = {"bit_exact": measured[in_stage[i]].get("bit_exact")}
     key = "cycles" if with_cycles else "instructions"
     total = sum(f.get(key) or 0 for f in measured.values()) or 1
     return [_replace_layer(lr, measured[lr.index], key, total) for lr in layers], mismatch
@@ -536,11 +536,14 @@ def memory_summary(counters: dict, flash_regions) -> dict:
             "unaligned_cycles": counters["unaligned_stall"]}
 
 
-def _stage_inner_layers(lm) -> set[int]:
-    """Layers run inside a patch stage before its last: no region of their own, their whole
-    output never exists; the stage's last layer (region, cycles, bits) stands for them."""
-    st = getattr(lm, "stage", None)
-    return set() if st is None else set(st.ops) - {st.last}
+def _stage_inner_layers(lm) -> dict[int, int]:
+    """Layers run inside a patch stage, a row-by-row block (lower/blocks.py) or folded into
+    their conv (a PAD, lower/fold.py) -> that last layer: they have no region of their own
+    (or an empty one), their whole output never exists; the last layer (region, cycles,
+    bits) stands for them."""
+    groups = ([getattr(lm, "stage", None)] + list(getattr(lm, "blocks", ()))
+              + list(getattr(lm, "folds", ())))
+    return {i: g.last for g in groups if g is not None for i in g.ops if i != g.last}
 
 
 def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:

@@ -11,6 +11,10 @@ Schedules, in order of their cycle cost (the cheapest that fits wins under "auto
               there (lower/inplace.py); elementwise in place costs nothing, the in-place
               conv kernels call the layer's own kernel a chunk or band at a time (a few %
               of cycles) and are kept only where they lower arena + scratch (prune_inplace)
+    rows      inplace, and residual blocks (conv chain + identity or projection skip + ADD)
+              run row by row (lower/blocks.py): their branches never exist whole and their
+              output takes their input's bytes; nothing is recomputed (a few per-row calls);
+              a block is kept only where it lowers arena + scratch (best_rows)
     patch     inplace, and the first layers (a conv/depthwise chain) run patch by patch
               (lower/patches.py): the split point and grid with the smallest arena + scratch
               whose halo recomputation stays within PATCH_MACC_BUDGET of the model's MACs
@@ -29,7 +33,7 @@ from .errors import ConfigError
 from .lower import LoweredModel, lower_graph
 from .sizes import format_size
 
-SCHEDULES = ("plain", "inplace", "patch")         # in order of cost
+SCHEDULES = ("plain", "inplace", "rows", "patch")         # in order of cost
 # the patch search keeps stages whose recomputed halos add at most this share of the model's
 # MACs (issue 16's budget: +10 % cycles; MACs are the estimate, analyze measures the cycles)
 PATCH_MACC_BUDGET = 0.10
@@ -50,12 +54,18 @@ class Candidate:
     inplace_ops: list[int] = field(default_factory=list)
     patches: str | None = None           # "3x3 patch schedule for layers 0-5"
     patch_macc: int = 0                  # MACs the patch halos recompute
+    row_blocks: list[tuple[int, int]] = field(default_factory=list)   # (first, last) ops
 
     def to_dict(self) -> dict:
         return {"schedule": self.schedule, "arena": self.arena, "ram_total": self.ram_total,
                 "fits": self.fits, "peak_op": self.peak_op, "peak_opcode": self.peak_opcode,
                 "timeline": list(self.timeline), "inplace_ops": list(self.inplace_ops),
-                "patches": self.patches, "patch_extra_macc": self.patch_macc}
+                "patches": self.patches, "patch_extra_macc": self.patch_macc,
+                "row_blocks": [list(b) for b in self.row_blocks]}
+
+    def describe_blocks(self) -> str:
+        spans = ", ".join(f"{a}-{b}" for a, b in self.row_blocks)
+        return f"residual block{'s' if len(self.row_blocks) > 1 else ''} {spans} row by row"
 
 
 @dataclass
@@ -84,6 +94,8 @@ class ScheduleChoice:
             text = f"fits in {format_size(c.ram_total)} with a {c.patches}"
             if c.inplace_ops:
                 text += f" and {len(c.inplace_ops)} ops in place"
+        elif c.row_blocks:
+            text += f" ({c.describe_blocks()}, {len(c.inplace_ops)} ops in place)"
         elif self.chosen != "plain" and c.inplace_ops:
             text += f" ({len(c.inplace_ops)} ops in place)"
         cost = []
@@ -116,13 +128,34 @@ def candidate(lm: LoweredModel, need: dict, limit: int) -> Candidate:
     return Candidate(lm.schedule, lm.arena_bytes, total, total <= limit, op_i, opcode,
                      arena_timeline(lm), [l.index for l in lm.layers if l.inplace],
                      None if st is None else st.describe(),
-                     0 if st is None else st.macc - st.macc_plain)
+                     0 if st is None else st.macc - st.macc_plain,
+                     [(b.first, b.last) for b in lm.blocks])
 
 
 def _lower(graph, board, name: str, fits=None) -> LoweredModel | None:
     if name == "patch":
         return best_patch(graph, board, fits)
+    if name == "rows":
+        return best_rows(graph, board)
     return prune_inplace(graph, board) if name == "inplace" else lower_graph(graph, board, name)
+
+
+def best_rows(graph, board) -> LoweredModel | None:
+    """The inplace schedule with the residual blocks that can run row by row, each kept only
+    where it lowers arena + scratch (last block first: dropping one saves its per-row calls).
+    None when the model has no such block."""
+    from .lower.blocks import find_blocks
+    blocks = find_blocks(graph)
+    if not blocks:
+        return None
+    lm = prune_inplace(graph, board, blocks=blocks)
+    cost = lm.arena_bytes + lm.scratch_bytes
+    for block in reversed(list(blocks)):
+        rest = [b for b in blocks if b is not block]
+        trial = prune_inplace(graph, board, blocks=rest)
+        if trial.arena_bytes + trial.scratch_bytes <= cost:
+            blocks, lm, cost = rest, trial, trial.arena_bytes + trial.scratch_bytes
+    return lm if blocks else None
 
 
 def best_patch(graph, board, fits=None) -> LoweredModel | None:
@@ -156,16 +189,17 @@ def best_patch(graph, board, fits=None) -> LoweredModel | None:
     return prune_inplace(graph, board, best[3])
 
 
-def prune_inplace(graph, board, stage=None) -> LoweredModel:
+def prune_inplace(graph, board, stage=None, blocks=()) -> LoweredModel:
     """The inplace schedule, with each in-place kernel variant (a depthwise conv: slower than
     the DSP kernel it replaces) put back out of place when that does not grow the arena plus
     scratch. Elementwise ops in place cost nothing and stay. Greedy, one op at a time, last
     op first (the early, large layers are where the peak usually is)."""
-    lm = lower_graph(graph, board, "inplace", stage=stage)
+    lm = lower_graph(graph, board, "inplace", stage=stage, blocks=blocks)
     keep: frozenset[int] = frozenset()
     cost = lm.arena_bytes + lm.scratch_bytes
     for layer in reversed([l for l in lm.layers if l.inplace and l.rule.variant]):
-        trial = lower_graph(graph, board, "inplace", keep | {layer.index}, stage=stage)
+        trial = lower_graph(graph, board, "inplace", keep | {layer.index}, stage=stage,
+                            blocks=blocks)
         if trial.arena_bytes + trial.scratch_bytes <= cost:
             keep, lm, cost = keep | {layer.index}, trial, trial.arena_bytes + trial.scratch_bytes
     return lm
@@ -195,7 +229,8 @@ def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> Sc
             break
     if not tried:
         raise ConfigError(f"schedule {requested!r} does not apply to this model (patches need "
-                          f"a first chain of at least two CONV_2D/DEPTHWISE_CONV_2D layers)")
+                          f"a first chain of at least two CONV_2D/DEPTHWISE_CONV_2D layers; "
+                          f"rows needs a residual block that lowers the peak)")
     best, lm = next(((c, lm) for c, lm in tried if c.fits),
                     min(tried, key=lambda t: t[0].ram_total))
     return ScheduleChoice(requested, best.schedule, [c for c, _ in tried], lm)

@@ -159,6 +159,11 @@ def render_model(lm: LoweredModel) -> str:
     if lm.stage is not None:                       # patch-based first layers: patches.py
         from .patches import COPY_HELPER, render_stage
         out += [COPY_HELPER] + render_stage(lm, lm.stage, _struct) + [""]
+    if lm.blocks:                                  # residual blocks row by row: blocks.py
+        from .blocks import render_block, step_type
+        out.append(step_type(lm.arena_bytes))
+        for block in lm.blocks:
+            out += render_block(lm, block, _struct) + [""]
     out += _invoke(lm)
     return "\n".join(out) + "\n"
 
@@ -176,11 +181,17 @@ def _invoke(lm: LoweredModel) -> list[str]:
             "    if (!input) { return CK_ARG_ERROR; }" if streamed else
             f"    if (input) {{ ck_copy(input, TENSOR_{x}, MODEL_INPUT_BYTES); }}"]
     stage = lm.stage
+    block_at = {b.last: b for b in lm.blocks}
+    inside = {i for b in lm.blocks for i in b.ops if i != b.last} | {f.pad for f in lm.folds}
     for layer in lm.layers:
         if stage is not None and layer.index in stage.ops and layer.index != stage.last:
             continue                    # runs inside stage_L<last>(), patch by patch
+        if layer.index in inside:
+            continue                    # runs inside block_L<last>(), row by row, or is a
+                                        # PAD folded into its conv (fold.py)
         call = (f"stage_L{layer.index}({'input' if stage.streamed else ''})"
-                if stage is not None and layer.index == stage.last else _call(layer))
+                if stage is not None and layer.index == stage.last else
+                f"block_L{layer.index}()" if layer.index in block_at else _call(layer))
         r = layer.region
         body.append(f"    /* {r}: {c_comment_text(layer.opcode)} {c_comment_text(layer.name)} -> "
                     f"{c_comment_text(layer.kernel)} */")

@@ -30,6 +30,7 @@ from ..ir import Graph, Op
 from . import emitters, emitters_binary, emitters_float, emitters_inplace
 from .kernel_call import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
+from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
 from .rules import Rule, op_signature, select_rule
 
@@ -73,6 +74,8 @@ class LoweredModel:
     output: int
     schedule: str = "plain"            # how it was lowered (lower_graph's schedule)
     stage: object = None               # lower/patches.PatchStage run patch by patch, or None
+    blocks: list = field(default_factory=list)   # lower/blocks.RowBlock run row by row
+    folds: list = field(default_factory=list)    # lower/fold.PadFold: PADs inside their conv
 
     @property
     def arena_bytes(self) -> int:
@@ -193,11 +196,13 @@ def _emit(ctx: _Context) -> KernelCall:
 
 
 def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
-                keep_plain: frozenset[int] = frozenset(), stage=None) -> LoweredModel:
+                keep_plain: frozenset[int] = frozenset(), stage=None,
+                blocks=()) -> LoweredModel:
     """``schedule`` "plain": one kernel call per op into its own tensor; "inplace": ops whose
     input dies there write over it where their rule allows (lower/inplace.py), except the
     op indices in ``keep_plain``. ``stage``: a lower/patches.PatchStage whose ops run patch
-    by patch (its inner tensors never exist whole)."""
+    by patch (its inner tensors never exist whole); ``blocks``: lower/blocks.RowBlock
+    residual blocks run row by row (their output over their input's bytes)."""
     _check_io(graph)
     has_dsp = board.core.has_dsp
     if schedule not in LOWER_SCHEDULES:
@@ -212,8 +217,14 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
         if rules[op.index].is_alias and not graph.tensor(op.inputs[0]).is_const:
             aliases[op.outputs[0]] = op.inputs[0]
     inplace_outputs: dict[int, int] = {}
+    for block in blocks:
+        aliases[block.output] = block.input
+    folds = []
     if schedule == "inplace":
         skip = frozenset(stage.ops) if stage is not None else frozenset()
+        skip |= frozenset(i for block in blocks for i in block.ops)
+        folds = pad_folds(graph, skip)
+        skip |= frozenset(i for f in folds for i in f.ops)
         choice = choose_inplace(graph, rules, aliases, has_dsp, keep_plain | skip)
         rules.update(choice.rules)
         aliases.update(choice.aliases)
@@ -223,31 +234,63 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
     decls: list[str] = []
     layers: list[Layer] = []
     sources: list[str] = ["shape/ck_copy.c"]       # model_invoke copies the input and output
+    fold_of = {f.conv: f for f in folds}
+    folded = {f.pad: f for f in folds}
     for op in graph.ops:
         rule = rules[op.index]
         ctx = _Context(graph, op, rule, f"L{op.index}", aliases, const_names, consts)
         call = _emit(ctx)
+        if op.index in fold_of:
+            fold_into_call(call, fold_of[op.index], graph, ctx.ptr)
         consts += call.consts
         decls += ctx.extra_decls
         out = op.outputs[0]
-        alias = rule.is_alias and not graph.tensor(op.inputs[0]).is_const
+        alias = (rule.is_alias and not graph.tensor(op.inputs[0]).is_const) or op.index in folded
         kernel = "alias (in place)" if alias else ("ck_copy" if rule.is_alias else rule.kernel)
+        if op.index in folded:
+            kernel = f"folded into L{folded[op.index].conv}"
         if stage is not None and op.index in stage.ops:
             kernel += f" (patches {stage.grid[0]}x{stage.grid[1]})"
+        if any(op.index in block.ops for block in blocks):
+            kernel += " (row by row)"
         layers.append(Layer(op.index, op.opcode, graph.tensor(out).name, kernel, rule, call,
                             out, tuple(graph.tensor(out).shape), alias,
-                            inplace=out in inplace_outputs))
+                            inplace=out in inplace_outputs or any(out == block.output
+                                                               for block in blocks)))
         sources += [s for s in rule.sources if s not in sources]
-    if stage is None:
-        memory = plan_graph(graph, aliases)
-    else:
-        from .patches import stage_buffers
-        span = (stage.first, stage.last)
-        gone = set(stage.inner) | ({stage.input} if stage.streamed else set())
-        spans = {stage.output: span} if stage.streamed else {stage.input: span,
-                                                              stage.output: span}
-        memory = plan_graph(graph, aliases, exclude=frozenset(gone),
-                            extra=stage_buffers(stage), spans=spans)
+    memory = _plan(graph, aliases, stage, blocks, folds)
     return LoweredModel(graph, board, layers, memory, consts, decls,
                         [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
-                        graph.outputs[0], schedule, stage)
+                        graph.outputs[0], schedule, stage, list(blocks), folds)
+
+
+def _plan(graph: Graph, aliases: dict[int, int], stage, blocks, folds=()) -> MemoryPlan:
+    """The arena: a patch stage's and the blocks' inner tensors and folded PADs' outputs never
+    exist whole, the stage's and blocks' buffers are extra pieces, and the tensors they read
+    or write live while they run (a folded PAD's input until its conv)."""
+    from .blocks import block_buffers
+    from .patches import stage_buffers
+    gone: set[int] = set()
+    extra: tuple = ()
+    spans: dict[int, tuple[int, int]] = {}
+    if stage is not None:
+        span = (stage.first, stage.last)
+        gone |= set(stage.inner) | ({stage.input} if stage.streamed else set())
+        for t in ([] if stage.streamed else [stage.input]) + [stage.output]:
+            _cover(spans, t, span)
+        extra += stage_buffers(stage)
+    for block in blocks:
+        gone |= set(block.inner)
+        _cover(spans, block.input, (block.first, block.last))
+        extra += block_buffers(block)
+    for f in folds:
+        gone.add(f.padded)
+        _cover(spans, f.input, (f.pad, f.conv))
+    return plan_graph(graph, aliases, exclude=frozenset(gone), extra=extra, spans=spans)
+
+
+def _cover(spans: dict[int, tuple[int, int]], t: int, span: tuple[int, int]) -> None:
+    """Tensor ``t`` must live over ``span`` too (a tensor may be read by a stage, a block and a
+    fold at once: the union of their spans)."""
+    lo, hi = spans.get(t, span)
+    spans[t] = (min(lo, span[0]), max(hi, span[1]))

@@ -222,10 +222,12 @@ def tensor_lifetimes(graph, aliases: dict[int, int]) -> dict[int, tuple[int, int
     return {t: (lo, hi) for t, (lo, hi) in life.items()}
 
 
-def _group_profiles(graph, aliases: dict[int, int]) -> dict[int, list[tuple[int, int, int]]]:
+def _group_profiles(graph, aliases: dict[int, int], spans=None
+                    ) -> dict[int, list[tuple[int, int, int]]]:
     """Root tensor -> (first, last, bytes) pieces of its alias group, when its members differ
     in size: at each op the group needs its largest member live there (an in-place chain
-    dw 18 KB -> pw 36 KB needs 36 KB only from the pw on)."""
+    dw 18 KB -> pw 36 KB needs 36 KB only from the pw on). ``spans``: tensor -> ops a member
+    is live over besides its uses (a row-by-row block's input, until its ADD)."""
     members: dict[int, list[int]] = {}
     for t in aliases:
         r = t
@@ -233,6 +235,9 @@ def _group_profiles(graph, aliases: dict[int, int]) -> dict[int, list[tuple[int,
             r = aliases[r]
         members.setdefault(r, [r]).append(t)
     own = tensor_lifetimes(graph, {})
+    for t, (lo, hi) in (spans or {}).items():
+        if t in own:
+            own[t] = (min(own[t][0], lo), max(own[t][1], hi))
     out: dict[int, list[tuple[int, int, int]]] = {}
     for r, ts in members.items():
         sizes = {graph.tensor(t).nbytes for t in ts}
@@ -265,9 +270,12 @@ def plan_graph(graph, aliases: dict[int, int] | None = None,
     aliases = dict(aliases or {})
     lifetimes = {t: v for t, v in tensor_lifetimes(graph, aliases).items() if t not in exclude}
     for t, (lo, hi) in (spans or {}).items():      # a stage reads/writes them over its span
-        a, b = lifetimes[t]
-        lifetimes[t] = (min(a, lo), max(b, hi))
-    profiles = _group_profiles(graph, aliases)
+        r = t
+        while r in aliases:
+            r = aliases[r]
+        a, b = lifetimes[r]
+        lifetimes[r] = (min(a, lo), max(b, hi))
+    profiles = _group_profiles(graph, aliases, spans)
     planner = GreedyPlanner(alignment)
     buffer_of: dict[int, int] = {}
     for t, (lo, hi) in sorted(lifetimes.items()):
