@@ -145,7 +145,7 @@ JSON_SCHEMA = {
                                                              "(--schedule, simulator/schedule.py)",
                      "required": ["requested", "chosen", "candidates"],
                      "properties": {
-                         "requested": _text("auto, plain, inplace or patch"), "chosen": _text("the schedule run"),
+                         "requested": _text("auto, plain, inplace, rows or patch"), "chosen": _text("the schedule run"),
                          "summary": _text("one line: what was chosen and its cost against plain", nullable=True),
                          "baseline_cycles": _count("the plain schedule's cycles", nullable=True),
                          "baseline_flash": _count("the plain schedule's flash", nullable=True),
@@ -153,7 +153,11 @@ JSON_SCHEMA = {
                              "schedule": _text("its name"),
                              "timeline": {"type": "array", "items": _count("live arena bytes at each op")},
                              "patches": _text("the patch stage, e.g. 3x3 patch schedule for layers 0-3",
-                                              nullable=True)}, required=["schedule", "timeline"])}}},
+                                              nullable=True),
+                             "row_blocks": {"type": "array", "description": "residual blocks run row by row "
+                                            "(lower/blocks.py): [first op, last op] each",
+                                            "items": {"type": "array", "items": _count("op index")}}},
+                             required=["schedule", "timeline"])}}},
     },
 }
 
