@@ -13,7 +13,6 @@ tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 dif
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from .errors import BitMismatch, ConfigError, FlashOverflow, ModelError, RamOver
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
+from .lower.firmware_io import read_failure, read_output
 from .lower.planner import TensorSlot, align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
@@ -551,7 +551,7 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     for l in result.layers:
         l.share = round(100.0 * (getattr(l, total_key) or 0) / total, 2)
     out_t = lm.graph.tensor(lm.output)
-    result.output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
+    result.output = read_output(run.stdout, out_t.shape, out_t.dtype)
     if mismatch is None and (result.output is None or not np.array_equal(
             as_words(result.output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
         mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
@@ -560,18 +560,17 @@ def _fill_run(lm, fw, run, captured, reference, result: Analysis) -> None:
     result.bit_exact = mismatch is None
 
 
-# main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
+# main.c (lower/firmware_io.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
 # cross_kernels/include/ck_types.h) means a parameter is outside the kernel's documented range:
 # the model's numbers, not a simulation result, so it is a ModelError rather than a mismatch.
-_KERNEL_FAILED = re.compile(r"model_invoke failed: status (-?\d+) at layer (-?\d+)")
 CK_ARG_ERROR = -1
 
 
 def _raise_rejected_layer(lm, stdout: str) -> None:
-    m = _KERNEL_FAILED.search(stdout)
-    if not m or int(m.group(1)) != CK_ARG_ERROR:
+    failed = read_failure(stdout)
+    if failed is None or failed[0] != CK_ARG_ERROR:
         return
-    layer = next((l for l in lm.layers if l.index == int(m.group(2))), None)
+    layer = next((l for l in lm.layers if l.index == failed[1]), None)
     if layer is None:
         return
     raise ModelError(f"layer {layer.index} (output {layer.name!r}): kernel "
@@ -596,21 +595,6 @@ def _stage_inner_layers(lm) -> set[int]:
     output never exists; the stage's last layer (region, cycles, bits) stands for them."""
     st = getattr(lm, "stage", None)
     return set() if st is None else set(st.ops) - {st.last}
-
-
-def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:
-    """The output main.c prints as hex bytes after "output:", as ``dtype`` values."""
-    _, found, rest = stdout.partition("output:")
-    if not found:
-        return None
-    try:
-        data = bytes.fromhex(rest.split("\n", 1)[0].strip())
-    except ValueError:
-        return None
-    words = np.dtype(NP_WORDS[dtype])
-    if len(data) != int(np.prod(shape, dtype=np.int64)) * words.itemsize:
-        return None
-    return np.frombuffer(data, words).reshape(shape).copy()
 
 
 __all__ = ["Analysis", "LayerResult", "analyze", "check_ram", "compare_layer",
