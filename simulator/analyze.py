@@ -29,7 +29,7 @@ from .lower.firmware_io import read_failure, read_output
 from .lower.planner import TensorSlot, align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
-from .npy import load_npy
+from .npy import exact_float32, load_npy
 from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
 from .schedule import ScheduleChoice, measure_baseline, pick_schedule
@@ -179,7 +179,7 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
     if isinstance(x, (str, Path)):
         where = f"{x}: "
         x = load_npy(x, max_bytes=8 * t.num_elements)       # no wider dtype than 8 bytes
-    x = np.asarray(x)
+    x = exact_float32(x, where.rstrip(": ") or "input")     # NumPy's default float64, if lossless
     if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise ConfigError(f"{where}input holds {np.count_nonzero(~np.isfinite(x))} non-finite "
                           "value(s) (inf or NaN): pass finite numbers")

@@ -12,11 +12,12 @@ import warnings
 
 from .. import __version__
 from ..errors import McusimError
-from . import analyze, boards, compare, lib, quantize, report, run
+from ..npy import CastNote
+from . import analyze, boards, compare, lib, quantize, report, run, validate
 from .options import memory_model  # noqa: F401  (public: the --memory/--caches rule)
 
 EXIT_INTERNAL = 70      # EX_SOFTWARE: a bug in mcusim itself
-COMMANDS = (run, lib, boards, analyze, quantize, report, compare)
+COMMANDS = (run, lib, boards, analyze, validate, quantize, report, compare)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"mcusim: warning: {message}", file=sys.stderr)
+    kind = "note" if issubclass(category, CastNote) else "warning"
+    print(f"mcusim: {kind}: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

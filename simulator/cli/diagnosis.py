@@ -40,3 +40,18 @@ def print_analysis_diagnosis(a, brief: bool) -> None:
                     if brief else a.overflow)
     elif a.mismatch:
         print_error("bit mismatch (details above)" if brief else a.mismatch)
+
+
+def terminal_bar(what: str, width: int = 30):
+    """``bar(done, total)``: a self-overwriting progress bar on stderr when it is a terminal;
+    None otherwise. ``bar.done()`` clears it."""
+    line = terminal_progress()
+    if line is None:
+        return None
+
+    def bar(done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        line(f"{what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+
+    bar.done = line.done
+    return bar

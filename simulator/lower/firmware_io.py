@@ -13,7 +13,8 @@
   both runs main() prints one line ``output:<hex>``, every byte of ``g_output`` as it lies in
   memory as two lower-case hex digits (:func:`encode_output` is the same encoding in Python,
   :func:`read_output` the reader), and returns 0.
-- **failure**: a kernel's non-OK status prints ``model_invoke failed: status S at layer L``
+- **failure**: ``g_failed_layer`` (model.c, int32) holds the failing layer's op index, else -1;
+  after a kernel's non-OK status main() prints ``model_invoke failed: status S at layer L``
   (:func:`read_failure`) and main() returns 1.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .c_literals import c_numbers
 
 INPUT_SYMBOL = "g_input"
 OUTPUT_SYMBOL = "g_output"
+FAILED_SYMBOL = "g_failed_layer"     # model.c: int32 op index of the layer that failed, -1 if none
 OUTPUT_MARKER = "output:"
 COLD_REGION, WARM_REGION = "model", "model_warm"
 NP_DTYPES = {"int8": np.int8, "int32": np.int32, "float32": np.float32}
