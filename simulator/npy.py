@@ -82,7 +82,7 @@ def exact_float32(x: np.ndarray, where: str = "input") -> np.ndarray:
     if lost.size:
         i = int(lost[0])
         idx = tuple(int(v) for v in np.unravel_index(i, x.shape)) if x.ndim else ()
-        raise InexactInput(f"{where}: float64 value {x.reshape(-1)[i]!r} at index {list(idx)} "
+        raise InexactInput(f"{where}: float64 value {float(x.reshape(-1)[i])!r} at index {list(idx)} "
                            f"is not exactly a float32 ({lost.size} of {x.size} values are not): "
                            "pass float32 data (x.astype(np.float32)) if the rounding is intended")
     warnings.warn(CastNote(f"{where}: float64 values cast to float32 (every value is exactly "
