@@ -22,6 +22,7 @@ COS = (f . q) / (||f||_2 ||q||_2).
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -225,9 +226,10 @@ def _run_chunk(indices: list[int]) -> list[tuple]:
     job = _JOB
     if "replay" not in job:
         fw = job["fw"]
-        job["replay"] = Replay(fw, io.COLD_REGION, [(fw.symbol_address(io.OUTPUT_SYMBOL), job["out_bytes"]),
-                                                    (fw.symbol_address(io.FAILED_SYMBOL), 4)])
         job["in_addr"] = fw.symbol_address(io.INPUT_SYMBOL)
+        job["replay"] = Replay(fw, io.COLD_REGION, [(fw.symbol_address(io.OUTPUT_SYMBOL), job["out_bytes"]),
+                                                    (fw.symbol_address(io.FAILED_SYMBOL), 4)],
+                               writable=[(job["in_addr"], job["in_bytes"])])
     graph, lm, replay = job["graph"], job["lm"], job["replay"]
     out_t = graph.tensor(lm.output)
     rows = []
@@ -276,7 +278,9 @@ def _run_all(n: int, workers: int, progress) -> list[tuple]:
             rows += _rows(_task(c))
             progress(len(rows), n)
         return rows
-    # fork: the children inherit the built firmware and the samples; each makes its own engine
+    # fork: the children inherit the built firmware and the samples; each makes its own engine.
+    # No engine of an earlier call may live on in them (unicorn is not written to be forked).
+    gc.collect()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for part in pool.imap_unordered(_task, chunks):
             rows += _rows(part)
@@ -300,7 +304,8 @@ def validate(model, board: str = "stm32h743", *, data, labels=None, float_model=
                         max_instructions=max_instructions, max_seconds=max_seconds, max_output=max_output)
     out_t = graph.tensor(lm.output)
     _JOB.clear()
-    _JOB.update(fw=fw, lm=lm, graph=graph, samples=samples, out_bytes=out_t.nbytes)
+    _JOB.update(fw=fw, lm=lm, graph=graph, samples=samples, out_bytes=out_t.nbytes,
+                in_bytes=graph.tensor(lm.input).nbytes)
     workers = min(workers, os.cpu_count() or 1, max(1, len(samples) // CHUNK))
     try:
         rows = sorted(_run_all(len(samples), workers, progress or (lambda done, total: None)))

@@ -60,9 +60,14 @@ def run(args) -> int:
     Path(args.output).write_bytes(blob)
     summary = {"input": str(args.model), "output": str(args.output), "bytes": len(blob),
                "ops": len(q.ops), **q.metadata["quantization"]}
+    summary["metrics"] = int8_vs_float(graph, q, data)
     line = (f"wrote {args.output}: {len(blob)} bytes, {len(q.ops)} ops, "
             f"{summary['calibration']} calibration on {summary['calibration_samples']} samples, "
             f"{'per-channel' if summary['per_channel'] else 'per-tensor'} weights")
+    if summary["metrics"] is not None:
+        m = summary["metrics"]
+        line += (f"; int8 vs float on {m['samples']} calibration samples: RMSE {m['rmse']:.4g}, "
+                 f"MAE {m['mae']:.4g}, L2r {_g(m['l2r'])}, COS {_g(m['cos'], 6)}")
     if args.board is None:
         if args.json:
             print(json.dumps(summary, indent=2))
@@ -70,6 +75,29 @@ def run(args) -> int:
             print(line, file=sys.stderr)
         return 0
     return _analyze(args, summary, line, data)
+
+
+METRIC_SAMPLES = 64        # the int8 reference runs one sample at a time: bound its cost
+
+
+def _g(v, digits: int = 4) -> str:
+    return "-" if v is None else f"{v:.{digits}g}"
+
+
+def int8_vs_float(graph, q, data: list[np.ndarray]) -> dict | None:
+    """``mcusim validate``'s metrics (RMSE, MAE, L2r, COS) of the quantized model's NumPy
+    reference against the float model's, on the first METRIC_SAMPLES calibration samples;
+    None for a model with several inputs."""
+    from ..quantize.runner import quantize_input, run_batch
+    from ..validate import dequantize, error_metrics
+
+    if len(data) != 1:
+        return None
+    x = np.asarray(data[0][:METRIC_SAMPLES], np.float32)
+    (want,) = run_batch(graph, x)[:1]
+    (got,) = run_batch(q, quantize_input(q, x))[:1]
+    return {"samples": len(x), **error_metrics(want.reshape(len(x), -1),
+                                               dequantize(q, got).reshape(len(x), -1))}
 
 
 def _check_board_fits(graph, board_name: str, ram) -> None:

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unicorn import UC_PROT_WRITE
+from unicorn import UC_PROT_ALL, UC_PROT_WRITE
 
 from .. import limits
 from ..errors import SimulationError
-from .emulator import Emulator
+from .emulator import PAGE, Emulator
 from .faults import fault_error
 
 NEVER = 0xFFFF_FFFE          # main() returns to no address: the run ends at an exit or the region
@@ -41,7 +41,13 @@ class Pass:
 class Replay:
     """A firmware booted into one engine, run again from its reset snapshot for each input."""
 
-    def __init__(self, fw, region: str, capture=()):
+    def __init__(self, fw, region: str, capture=(), writable=()):
+        """``writable``: (address, size) ranges in read-only memory the runs will patch (an
+        input buffer in flash): their pages are made writable once, here. unicorn's host write
+        into a read-only region flips the region's protection for the write and back, a memory
+        map change per write (unicorn-engine/unicorn#1111 reports the TLB trouble it causes);
+        once per engine is enough. Firmware writes to those pages then no longer fault: the
+        generated firmware never writes its ``const`` data."""
         self.fw = fw
         self.region = region
         self.capture = list(capture)
@@ -49,6 +55,9 @@ class Replay:
         self.emu = Emulator(fw.board, fw.layout, fw.image, m.make_counter, max_output=m.max_output)
         self.emu.paint_stack()
         self.emu.region_listener = self._on_region
+        for addr, size in writable:
+            start, end = addr // PAGE * PAGE, -(-(addr + size) // PAGE) * PAGE
+            self.emu.uc.mem_protect(start, end - start, UC_PROT_ALL)
         self._entry = fw.symbol_address("Reset_Handler")
         self._context = self.emu.uc.context_save()
         self._memory = [(start, bytes(self.emu.uc.mem_read(start, size)))
@@ -76,7 +85,7 @@ class Replay:
         for start, data in self._memory:
             uc.mem_write(start, data)
         for addr, data in patches:
-            uc.mem_write(addr, bytes(data))    # flash too: the host writes it as a debugger would
+            uc.mem_write(addr, bytes(data))    # flash too (``writable``), as a debugger's load would
         self.emu.counter.reset()
         self.emu.region_totals.clear()
         self.emu.semihost.stdout.clear()

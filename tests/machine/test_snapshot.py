@@ -22,8 +22,10 @@ def _replay(board):
     g = load_model(DIGITS)
     x_t, y_t = g.tensor(g.inputs[0]), g.tensor(g.outputs[0])
     fw = model_firmware(DIGITS, board, input=np.zeros(x_t.shape, np.int8))
-    rp = Replay(fw, io.COLD_REGION, [(fw.symbol_address(io.OUTPUT_SYMBOL), y_t.nbytes)])
-    return rp, fw.symbol_address(io.INPUT_SYMBOL), x_t, y_t
+    addr = fw.symbol_address(io.INPUT_SYMBOL)
+    rp = Replay(fw, io.COLD_REGION, [(fw.symbol_address(io.OUTPUT_SYMBOL), y_t.nbytes)],
+                writable=[(addr, x_t.nbytes)])
+    return rp, addr, x_t, y_t
 
 
 @pytest.mark.parametrize("board", ["stm32h743", "generic-m0plus"])

@@ -75,3 +75,18 @@ def test_analyze_input_float64(digits, tmp_path):
         f"mcusim: error: {tmp_path / 'x64.npy'}: float64 value 0.3333333333333333 at index [0, 0, 0, 0] "
         "is not exactly a float32 (1 of 64 values are not): pass float32 data (x.astype(np.float32)) "
         "if the rounding is intended"]
+
+
+def test_quantize_prints_validate_s_metrics_for_its_int8_model(digits, tmp_path):
+    from simulator.validate import validate
+
+    out = tmp_path / "q.tflite"
+    r = mcusim("quantize", digits["float"], "--calibration", digits["dir"] / "x.npy", "-o", out, "--json")
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)["metrics"]
+    assert m["samples"] == 24
+    v = validate(out, "generic-m4", data=digits["x"], float_model=digits["float"])
+    for k in ("rmse", "mae", "l2r", "cos"):        # the simulated outputs are the reference's bits
+        assert m[k] == v.metrics[k], k
+    r = mcusim("quantize", digits["float"], "--calibration", digits["dir"] / "x.npy", "-o", out)
+    assert "int8 vs float on 24 calibration samples: RMSE" in r.stderr
