@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .analyze import as_words, check_flash, check_ram, prepare_input, ram_need
 from .boards import get_board
+from .budget import check_geometry, check_host
 from .errors import ConfigError, McusimError, ModelError
 from .frontend import load_model
 from .ir import Graph
@@ -41,6 +41,7 @@ from .lower import write_sources
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
 from .npy import exact_float32, load_npy
+from .reference.graph import adapter_for
 from .schedule import pick_schedule
 
 SCHEMA = "mcusim.validation/1"
@@ -67,7 +68,6 @@ class Validation:
     metrics: dict | None = None                # RMSE, MAE, L2r, COS vs the float model
     workers: int = 1
     wall_seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def bit_exact(self) -> bool:
@@ -97,7 +97,7 @@ class Validation:
                 "instructions": {"min": min(self.instructions, default=None),
                                  "max": max(self.instructions, default=None)},
                 "per_sample": {"cycles": list(self.cycles)},
-                "workers": self.workers, "wall_seconds": self.wall_seconds, "notes": self.notes}
+                "workers": self.workers, "wall_seconds": self.wall_seconds}
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -297,7 +297,23 @@ def validate(model, board: str = "stm32h743", *, data, labels=None, float_model=
     t0 = time.perf_counter()
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"--workers {workers!r}: give a whole number of processes, 1 or more")
+    try:
+        return _validate(model, board, data=data, labels=labels, float_model=float_model,
+                         workers=workers, ram=ram, stack=stack, toolchain=toolchain, memory=memory,
+                         max_instructions=max_instructions, max_seconds=max_seconds,
+                         max_output=max_output, progress=progress, t0=t0)
+    except ModelError as err:
+        # lowering and the reference raise far from the file: name it, as analyze does
+        raise err.with_path(model.source if isinstance(model, Graph) else model) from None
+
+
+def _validate(model, board, *, data, labels, float_model, workers, ram, stack, toolchain, memory,
+              max_instructions, max_seconds, max_output, progress, t0) -> Validation:
     graph = _load(model)
+    check_geometry(graph)               # analyze's order: shapes, then "no NumPy reference"
+    for op in graph.ops:
+        adapter_for(op, graph)
+    check_host(graph, None)
     samples = load_samples(graph, data)
     y = load_labels(labels, len(samples)) if labels is not None else None
     fw, lm = build_once(graph, board, ram=ram, stack=stack, toolchain=toolchain, memory=memory,
@@ -306,7 +322,7 @@ def validate(model, board: str = "stm32h743", *, data, labels=None, float_model=
     _JOB.clear()
     _JOB.update(fw=fw, lm=lm, graph=graph, samples=samples, out_bytes=out_t.nbytes,
                 in_bytes=graph.tensor(lm.input).nbytes)
-    workers = min(workers, os.cpu_count() or 1, max(1, len(samples) // CHUNK))
+    workers = min(workers, max(1, len(samples) // CHUNK))
     try:
         rows = sorted(_run_all(len(samples), workers, progress or (lambda done, total: None)))
     finally:

@@ -34,5 +34,4 @@ def render_validation(v) -> str:
         m = v.metrics
         lines.append(f"vs float   RMSE {_g(m['rmse'])}  MAE {_g(m['mae'])}  L2r {_g(m['l2r'])}  "
                      f"COS {_g(m['cos'])}")
-    lines += [f"note       {term_text(n)}" for n in v.notes]
     return "\n".join(lines)
