@@ -14,7 +14,6 @@ from .. import __version__
 from ..errors import McusimError
 from ..npy import CastNote
 from . import analyze, boards, compare, lib, quantize, report, run, validate
-from .options import memory_model  # noqa: F401  (public: the --memory/--caches rule)
 
 EXIT_INTERNAL = 70      # EX_SOFTWARE: a bug in mcusim itself
 COMMANDS = (run, lib, boards, analyze, validate, quantize, report, compare)
