@@ -14,7 +14,6 @@ tensor's own words: int8 bytes, float32 bit patterns (``view(uint32)``: -0.0 dif
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,10 +26,11 @@ from .errors import ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
+from .lower.firmware_io import read_failure, read_output
 from .lower.planner import align_up
 from .machine import Machine
 from .machine.firmware import DEFAULT_STACK
-from .npy import load_npy
+from .npy import exact_float32, load_npy
 from .reference.graph import adapter_for, run_graph
 from .reference.quantize_ops import quantize_f32_s8
 from .report.context import make_context
@@ -67,7 +67,7 @@ def prepare_input(graph: Graph, x=None) -> np.ndarray:
     if isinstance(x, (str, Path)):
         where = f"{x}: "
         x = load_npy(x, max_bytes=8 * t.num_elements)       # no wider dtype than 8 bytes
-    x = np.asarray(x)
+    x = exact_float32(x, where.rstrip(": ") or "input")     # NumPy's default float64, if lossless
     if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise ConfigError(f"{where}input holds {np.count_nonzero(~np.isfinite(x))} non-finite "
                           "value(s) (inf or NaN): pass finite numbers")
@@ -433,7 +433,7 @@ def _with_run(lm, fw, run, captured, reference, base: Analysis) -> Analysis:
     if run.exit_code != 0:
         mismatch = f"firmware exited with status {run.exit_code}: {run.stdout.strip()}"
     out_t = lm.graph.tensor(lm.output)
-    output = _printed_output(run.stdout, out_t.shape, out_t.dtype)
+    output = read_output(run.stdout, out_t.shape, out_t.dtype)
     if mismatch is None and (output is None or not np.array_equal(
             as_words(output, out_t.dtype), as_words(reference[lm.output], out_t.dtype))):
         mismatch = ("the output main() printed (copied out by model_invoke) differs from the "
@@ -505,18 +505,17 @@ def _ram_facts(lay, base: Analysis, weights_bytes: int) -> dict:
             "ram_padding": max(lay.ram_used - held, 0)}
 
 
-# main.c (lower/codegen.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
+# main.c (lower/firmware_io.py) reports a kernel's non-OK status as this line; CK_ARG_ERROR (-1,
 # cross_kernels/include/ck_types.h) means a parameter is outside the kernel's documented range:
 # the model's numbers, not a simulation result, so it is a ModelError rather than a mismatch.
-_KERNEL_FAILED = re.compile(r"model_invoke failed: status (-?\d+) at layer (-?\d+)")
 CK_ARG_ERROR = -1
 
 
 def _raise_rejected_layer(lm, stdout: str) -> None:
-    m = _KERNEL_FAILED.search(stdout)
-    if not m or int(m.group(1)) != CK_ARG_ERROR:
+    failed = read_failure(stdout)
+    if failed is None or failed[0] != CK_ARG_ERROR:
         return
-    layer = next((l for l in lm.layers if l.index == int(m.group(2))), None)
+    layer = next((l for l in lm.layers if l.index == failed[1]), None)
     if layer is None:
         return
     raise ModelError(f"layer {layer.index} (output {layer.name!r}): kernel "
@@ -544,21 +543,6 @@ def _stage_inner_layers(lm) -> dict[int, int]:
     groups = ([getattr(lm, "stage", None)] + list(getattr(lm, "blocks", ()))
               + list(getattr(lm, "folds", ())))
     return {i: g.last for g in groups if g is not None for i in g.ops if i != g.last}
-
-
-def _printed_output(stdout: str, shape, dtype: str = "int8") -> np.ndarray | None:
-    """The output main.c prints as hex bytes after "output:", as ``dtype`` values."""
-    _, found, rest = stdout.partition("output:")
-    if not found:
-        return None
-    try:
-        data = bytes.fromhex(rest.split("\n", 1)[0].strip())
-    except ValueError:
-        return None
-    words = np.dtype(NP_WORDS[dtype])
-    if len(data) != int(np.prod(shape, dtype=np.int64)) * words.itemsize:
-        return None
-    return np.frombuffer(data, words).reshape(shape).copy()
 
 
 __all__ = ["Analysis", "LayerResult", "analyze", "check_ram", "compare_layer",

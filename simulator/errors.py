@@ -23,6 +23,10 @@ class ConfigError(McusimError):
     """Bad arguments: unknown board, malformed size, missing file, wrong input shape."""
 
 
+class InexactInput(ConfigError):
+    """float64 input values that float32 (what the model takes) cannot hold exactly."""
+
+
 class BoardError(ConfigError):
     """A board description is missing or malformed."""
 

@@ -58,3 +58,33 @@ def load_npy(path, *, max_bytes: int = MAX_NPY_BYTES, error=ConfigError) -> np.n
         return np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as err:
         raise error(f"{path}: not a .npy array ({str(err)[:120]})") from None
+
+
+class CastNote(UserWarning):
+    """A user's data was converted without loss (the CLI prints it as a note)."""
+
+
+def exact_float32(x: np.ndarray, where: str = "input") -> np.ndarray:
+    """float64 ``x`` as float32 when every value survives the round trip float64 -> float32 ->
+    float64 bit for bit (NumPy's default dtype for data that was float32 all along), with a
+    :class:`CastNote`; :class:`~simulator.errors.InexactInput` naming the first value that does
+    not. Any other dtype is returned as it is."""
+    import warnings
+
+    from .errors import InexactInput
+
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        return x
+    with np.errstate(over="ignore"):
+        y = x.astype(np.float32)
+    lost = np.flatnonzero(~((y.astype(np.float64) == x) | (np.isnan(x) & np.isnan(y))).reshape(-1))
+    if lost.size:
+        i = int(lost[0])
+        idx = tuple(int(v) for v in np.unravel_index(i, x.shape)) if x.ndim else ()
+        raise InexactInput(f"{where}: float64 value {float(x.reshape(-1)[i])!r} at index {list(idx)} "
+                           f"is not exactly a float32 ({lost.size} of {x.size} values are not): "
+                           "pass float32 data (x.astype(np.float32)) if the rounding is intended")
+    warnings.warn(CastNote(f"{where}: float64 values cast to float32 (every value is exactly "
+                           "representable)"), stacklevel=2)
+    return y

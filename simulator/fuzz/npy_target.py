@@ -1,7 +1,7 @@
 """Fuzz target ``npy``: hostile .npy files as ``analyze --input`` and ``quantize --calibration``.
 
 Contract: :func:`analyze.prepare_input` gives an array of the model input's shape and dtype, or
-a ConfigError naming the file; :func:`quantize.cli.load_calibration` followed by
+a ConfigError naming the file; :func:`quantize.calibration.load_calibration` followed by
 ``quantize_graph`` gives a quantized Graph or a QuantizationError / ConfigError (naming the file
 when the file itself is refused). Never MemoryError, OverflowError or a raw ValueError, and
 never more memory than the bound, whatever the header declares.
@@ -99,7 +99,7 @@ def judge(data: bytes, workdir: Path) -> tuple[str, str]:
 def _judge(data: bytes, workdir: Path) -> tuple[str, str]:
     from ..analyze import prepare_input
     from ..errors import ConfigError, McusimError
-    from ..quantize.cli import load_calibration
+    from ..quantize.calibration import load_calibration
     from ..quantize.ptq import quantize_graph
     path = workdir / "case.npy"
     path.write_bytes(data)

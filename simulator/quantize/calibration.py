@@ -63,3 +63,15 @@ def choose_range(values: np.ndarray, method: str = "minmax") -> tuple[float, flo
     hi = min((hi * f for f in MSE_FACTORS), key=lambda h: err(lo, h))
     lo = min((lo * f for f in MSE_FACTORS), key=lambda m: err(m, hi))
     return lo, hi
+
+
+def load_calibration(graph, path) -> list[np.ndarray]:
+    """The .npy at ``path`` as the graph's calibration batches, in the IR's layout (an ONNX
+    model's NCHW data transposed to NHWC)."""
+    from simulator.frontend.onnx_reader import is_onnx_graph, onnx_inputs_to_ir
+    from simulator.npy import load_npy
+
+    data = load_npy(path, error=QuantizationError)      # header checked against a size bound first
+    if is_onnx_graph(graph):
+        return onnx_inputs_to_ir(graph, data, error=QuantizationError, what="calibration data")
+    return [data]

@@ -1,4 +1,5 @@
-"""``mcusim report`` and ``mcusim compare``: analysis JSON files in, reports and a CI gate out.
+"""``mcusim report`` and ``mcusim compare``: analysis JSON files in, reports and a CI gate out
+(their arguments: simulator/cli/report.py and compare.py).
 
     mcusim report ANALYSIS.json [--html out.html] [--png-dir DIR] [--markdown out.md]
     mcusim compare OLD.json NEW.json [--fail-on cycles:5%,flash:1%,ram:1%] [--markdown] [--strict]
@@ -12,30 +13,6 @@ from pathlib import Path
 
 
 EXIT_REGRESSION = 1
-
-
-def register(sub, handlers: dict) -> None:
-    rep = sub.add_parser("report", help="render an `mcusim analyze --json` file as HTML, PNG charts, Markdown",
-                         description="With no output option, prints the Markdown to stdout.")
-    rep.add_argument("analysis", help="ANALYSIS.json written by `mcusim analyze MODEL --json`")
-    rep.add_argument("--html", metavar="FILE", help="one self-contained page: summary, layers, charts")
-    rep.add_argument("--png-dir", metavar="DIR", help="write layer_cost.png and memory_timeline.png here")
-    rep.add_argument("--markdown", metavar="FILE", help="a PR-comment-sized summary ('-' for stdout)")
-    handlers["report"] = cmd_report
-
-    cmp = sub.add_parser("compare", help="per-layer and total deltas between two analyses; a CI gate",
-                         description="Exit 0: within limits; 1: a total grew past a --fail-on limit; "
-                                     "2: a file is unreadable or the analyses are of different models.")
-    cmp.add_argument("old", help="baseline ANALYSIS.json")
-    cmp.add_argument("new", help="candidate ANALYSIS.json")
-    cmp.add_argument("--fail-on", metavar="SPEC", default=None,
-                     help="limits on growth of the totals, e.g. cycles:5%%,flash:1%%,ram:1%% "
-                          "(cycles fall back to instructions when either analysis has no cycle counts)")
-    cmp.add_argument("--markdown", action="store_true", help="print Markdown (for a PR comment) instead of text")
-    cmp.add_argument("--strict", action="store_true",
-                     help="refuse (exit 2) two analyses measured under different contexts: board, clock, "
-                          "toolchain and flags, C library, memory model, kernel library (default: warn)")
-    handlers["compare"] = cmd_compare
 
 
 def cmd_report(args) -> int:

@@ -14,7 +14,7 @@ from simulator.errors import ConfigError, QuantizationError
 from simulator.frontend import load_model
 from simulator.fuzz.seeds import MODELS_DIR
 from simulator.npy import load_npy
-from simulator.quantize.cli import load_calibration
+from simulator.quantize.calibration import load_calibration
 from simulator.quantize.ptq import quantize_graph
 
 FLOAT_MODEL = MODELS_DIR / "digits_float.tflite"

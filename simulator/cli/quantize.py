@@ -1,9 +1,9 @@
 """``mcusim quantize FLOAT.(tflite|onnx) --calibration data.npy -o out.tflite [--board B]``.
 
 With ``--board`` the written int8 model goes straight through :func:`simulator.analyze.analyze`
-(input: the first calibration sample) and the command prints the analysis and exits with its
-code: quantizing a float model and measuring it is one command.
-"""
+(input: the first calibration sample; every target option of ``analyze`` applies) and the
+command prints the analysis and exits with its code: quantizing a float model and measuring it
+is one command."""
 from __future__ import annotations
 
 import json
@@ -12,15 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.errors import ConfigError, QuantizationError
-from simulator.quantize.calibration import METHODS
+from .diagnosis import print_analysis_diagnosis
+from .options import target_kwargs, target_parser
 
 
 def add_parser(sub) -> None:
+    from ..quantize.calibration import METHODS
+
     p = sub.add_parser("quantize", help="post-training int8 quantization of a float .tflite or "
                        ".onnx; with --board, also analyze the result on that board",
                        description="Exit 0 on success; with --board, analyze's exit code (0: fits "
-                       "and bit-exact, 1: bit mismatch, 2: bad input or does not fit).")
+                       "and bit-exact, 1: bit mismatch, 2: bad input or does not fit). The target "
+                       "options (--ram, --stack, --memory ...) apply to that analysis.",
+                       parents=[target_parser(board_default=None, board_help="then analyze the int8 model on this board (see `mcusim boards`)")])
     p.add_argument("model", help="float32 .tflite or .onnx")
     p.add_argument("--calibration", required=True, metavar="DATA.npy",
                    help="float calibration inputs [N, *input_shape[1:]]: NHWC for a .tflite, the "
@@ -31,32 +35,17 @@ def add_parser(sub) -> None:
     p.add_argument("--calibration-method", default="minmax", choices=METHODS)
     p.add_argument("--int8-io", action="store_true",
                    help="int8 model inputs/outputs (default: float, with QUANTIZE/DEQUANTIZE)")
-    p.add_argument("--board", default=None,
-                   help="then analyze the int8 model on this board (see `mcusim boards`)")
-    p.add_argument("--ram", default=None, help="with --board: RAM limit (32K, 256K, 0x8000)")
-    p.add_argument("--toolchain", default="zig", choices=["zig", "gcc"],
-                   help="with --board: cross compiler (default zig)")
     p.add_argument("--json", action="store_true",
                    help="print JSON: the quantization summary, or with --board "
                    '{"quantization": ..., "analysis": <mcusim.analysis/2>}')
+    p.set_defaults(handler=run)
 
 
-def load_calibration(graph, path) -> list[np.ndarray]:
-    """The .npy at ``path`` as the graph's calibration batches, in the IR's layout (an ONNX
-    model's NCHW data transposed to NHWC)."""
-    from simulator.frontend.onnx_reader import is_onnx_graph, onnx_inputs_to_ir
-
-    from simulator.npy import load_npy
-
-    data = load_npy(path, error=QuantizationError)      # header checked against a size bound first
-    if is_onnx_graph(graph):
-        return onnx_inputs_to_ir(graph, data, error=QuantizationError, what="calibration data")
-    return [data]
-
-
-def cmd_quantize(args) -> int:
-    from simulator.frontend import load_model, save_tflite
-    from simulator.quantize.ptq import quantize_graph
+def run(args) -> int:
+    from ..errors import ConfigError
+    from ..frontend import load_model, save_tflite
+    from ..quantize.calibration import load_calibration
+    from ..quantize.ptq import quantize_graph
 
     for path in (args.model, args.calibration):
         if not Path(path).is_file():
@@ -71,9 +60,14 @@ def cmd_quantize(args) -> int:
     Path(args.output).write_bytes(blob)
     summary = {"input": str(args.model), "output": str(args.output), "bytes": len(blob),
                "ops": len(q.ops), **q.metadata["quantization"]}
+    summary["metrics"] = int8_vs_float(graph, q, data)
     line = (f"wrote {args.output}: {len(blob)} bytes, {len(q.ops)} ops, "
             f"{summary['calibration']} calibration on {summary['calibration_samples']} samples, "
             f"{'per-channel' if summary['per_channel'] else 'per-tensor'} weights")
+    if summary["metrics"] is not None:
+        m = summary["metrics"]
+        line += (f"; int8 vs float on {m['samples']} calibration samples: RMSE {m['rmse']:.4g}, "
+                 f"MAE {m['mae']:.4g}, L2r {_g(m['l2r'])}, COS {_g(m['cos'], 6)}")
     if args.board is None:
         if args.json:
             print(json.dumps(summary, indent=2))
@@ -83,12 +77,35 @@ def cmd_quantize(args) -> int:
     return _analyze(args, summary, line, data)
 
 
+METRIC_SAMPLES = 64        # the int8 reference runs one sample at a time: bound its cost
+
+
+def _g(v, digits: int = 4) -> str:
+    return "-" if v is None else f"{v:.{digits}g}"
+
+
+def int8_vs_float(graph, q, data: list[np.ndarray]) -> dict | None:
+    """``mcusim validate``'s metrics (RMSE, MAE, L2r, COS) of the quantized model's NumPy
+    reference against the float model's, on the first METRIC_SAMPLES calibration samples;
+    None for a model with several inputs."""
+    from ..quantize.runner import quantize_input, run_batch
+    from ..validate import dequantize, error_metrics
+
+    if len(data) != 1:
+        return None
+    x = np.asarray(data[0][:METRIC_SAMPLES], np.float32)
+    (want,) = run_batch(graph, x)[:1]
+    (got,) = run_batch(q, quantize_input(q, x))[:1]
+    return {"samples": len(x), **error_metrics(want.reshape(len(x), -1),
+                                               dequantize(q, got).reshape(len(x), -1))}
+
+
 def _check_board_fits(graph, board_name: str, ram) -> None:
     """RamOverflow before calibration if even the int8 model (1 byte an activation) could not
     hold one op's live tensors in the board's RAM: the answer is known from the shapes."""
-    from simulator.boards import get_board
-    from simulator.budget import check_activations_fit
-    from simulator.sizes import parse_size
+    from ..boards import get_board
+    from ..budget import check_activations_fit
+    from ..sizes import parse_size
 
     board = get_board(board_name)
     limit = parse_size(ram, what="--ram") if ram is not None else board.default_ram.size
@@ -96,18 +113,16 @@ def _check_board_fits(graph, board_name: str, ram) -> None:
 
 
 def _analyze(args, summary: dict, line: str, data: list[np.ndarray]) -> int:
-    from simulator.analyze import analyze
-    from simulator.report.analysis import render_analysis
+    from ..analyze import analyze
+    from ..report.analysis import render_analysis
 
     x = np.asarray(data[0][:1], np.float32) if len(data) == 1 else None
-    a = analyze(args.output, args.board, ram=args.ram, toolchain=args.toolchain, input=x)
+    a = analyze(args.output, args.board, input=x, **target_kwargs(args))
     summary["analysis_input"] = "first calibration sample" if x is not None else "random"
     if args.json:
         print(json.dumps({"quantization": summary, "analysis": a.to_dict()}, indent=2))
     else:
         print(line, file=sys.stderr)
         print(render_analysis(a))
-    problem = a.overflow or a.mismatch
-    if problem:
-        print(f"mcusim: error: {problem}", file=sys.stderr)
+    print_analysis_diagnosis(a, brief=False)
     return a.exit_code
