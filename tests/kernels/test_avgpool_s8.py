@@ -15,7 +15,7 @@ from simulator.reference.padding import activation_range_s8
 
 KIND = "avg"
 FIELDS = ("batches in_h in_w channels out_h out_w filter_h filter_w stride_h stride_w "
-          "pad_h pad_w act_min act_max").split()
+          "pad_top pad_left act_min act_max").split()
 
 
 class Params(ctypes.Structure):
@@ -67,8 +67,8 @@ def bad_args(kind):
     x = np.zeros(64, np.int8)
     out = hostlib.Guarded((64,))
     good = [1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127]
-    for field, value in (("channels", 0), ("stride_h", 0), ("pad_w", -1), ("act_min", -129),
-                         ("act_max", 128), ("pad_h", 2), ("out_w", 9)):
+    for field, value in (("channels", 0), ("stride_h", 0), ("pad_left", -1), ("act_min", -129),
+                         ("act_max", 128), ("pad_top", 2), ("out_w", 9)):
         vals = list(good)
         vals[FIELDS.index(field)] = value
         assert fn(oo.ref(Params(*vals)), hostlib.ptr(x), out.ptr) == -1, field

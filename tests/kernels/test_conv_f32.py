@@ -12,7 +12,7 @@ from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 from simulator.reference.padding import compute_padding
 
-SRC = ["float/ck_conv_f32.c", "float/ck_depthwise_conv_f32.c", "float/ck_fully_connected_f32.c"]
+SRC = ["conv/ck_conv_f32.c", "conv/ck_depthwise_conv_f32.c", "fully_connected/ck_fully_connected_f32.c"]
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 ACTS = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 

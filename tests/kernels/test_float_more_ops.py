@@ -11,9 +11,9 @@ import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 
-SRC = ["float/ck_logistic_f32.c", "float/ck_tanh_f32.c", "float/ck_mean_f32.c",
-       "float/ck_pad_f32.c", "float/ck_concat_f32.c", "float/ck_add_f32_bcast.c",
-       "float/ck_mul_f32_bcast.c"]
+SRC = ["activations/ck_logistic_f32.c", "activations/ck_tanh_f32.c", "reduce/ck_mean_f32.c",
+       "shape/ck_pad_f32.c", "shape/ck_concat_f32.c", "elementwise/ck_add_f32_bcast.c",
+       "elementwise/ck_mul_f32_bcast.c"]
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 ACTS = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 

@@ -1,6 +1,6 @@
 /* float32 CONV_2D (see ck_float.h for the operation order). */
 #include "ck_float.h"
-#include "ck_float_internal.h"
+#include "../common/ck_check.h"
 
 ck_status ck_conv_f32(const ck_conv_f32_params *p, const float *input, const float *filter,
                       const float *bias, float *output)

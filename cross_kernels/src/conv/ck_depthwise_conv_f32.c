@@ -1,12 +1,12 @@
 /* float32 DEPTHWISE_CONV_2D (see ck_float.h for the operation order). */
 #include "ck_float.h"
-#include "ck_float_internal.h"
+#include "../common/ck_check.h"
 
 ck_status ck_depthwise_conv_f32(const ck_conv_f32_params *p, const float *input,
                                 const float *filter, const float *bias, float *output)
 {
-    if (!p || !input || !filter || !output || ck_conv_f32_bad(p) || p->depth_multiplier < 1
-        || p->in_c * p->depth_multiplier != p->out_c) {
+    if (!p || !input || !filter || !output || ck_conv_f32_bad(p)
+        || p->depth_multiplier < 1 || p->in_c * p->depth_multiplier != p->out_c) {
         return CK_ARG_ERROR;
     }
     for (int32_t n = 0; n < p->batches; ++n) {

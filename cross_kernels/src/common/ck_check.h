@@ -1,0 +1,163 @@
+/*
+ * ck_check.h - the argument checks of the kernels (not public API), in one place.
+ *
+ * A kernel runs its check first and returns CK_ARG_ERROR, before writing anything, when the
+ * check rejects. The ranges are ck_types.h's (int8 values and activation ranges,
+ * requantization shifts, fused activation codes). A family's section is compiled when that
+ * family's public header has been included before this one, so a kernel sees only its own
+ * family's checks (and no int8 file picks up ck_float.h's floating-point pragma). The conv and fully-connected checks
+ * are out of line (ck_conv_check_args.c, ck_fc_check_args.c): several variants share them.
+ */
+#ifndef CK_CHECK_H
+#define CK_CHECK_H
+
+#include <stdint.h>
+
+#include "ck_types.h"
+
+/* ---- predicates ------------------------------------------------------------------------ */
+
+/* The checks say what is wrong (true = reject) and splice into the kernel's first `if` as
+ * terms of one || chain, in the very form (macro or inline function, order of comparisons,
+ * no extra grouping) each kernel had before they were gathered here: clang and GCC compile a
+ * regrouped chain or an inlined call differently, and every kernel's object code, so every
+ * cycle count, is the same as before (checked per core and compiler when this file was
+ * made). */
+
+/* not CK_S8_MIN <= act_min <= act_max <= CK_S8_MAX */
+#define CK_ACT_S8_BAD(act_min, act_max)                                                      \
+    ((act_min) < CK_S8_MIN || (act_max) > CK_S8_MAX || (act_min) > (act_max))
+
+/* not a fused activation code (CK_ACT_*) */
+static inline int ck_act_code_bad(int32_t activation)
+{
+    return activation < CK_ACT_NONE || activation > CK_ACT_RELU_N1_TO_1;
+}
+
+/* v in [lo, hi] (the conv check's form) */
+static inline int ck_in(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
+
+/* ---- CONV_2D / DEPTHWISE_CONV_2D (ck_conv.h) --------------------------------------------- */
+#ifdef CK_CONV_H
+/* geometry, offsets, activation range, per-channel shifts in [CK_SHIFT_MIN, CK_SHIFT_MAX];
+ * depthwise: out_c == in_c * depth_multiplier. */
+ck_status ck_conv_check_args(const ck_conv_params *p, int depthwise, const int8_t *input,
+                             const int8_t *filter, const int32_t *multiplier,
+                             const int32_t *shift, const int8_t *output);
+#endif
+
+/* ---- FULLY_CONNECTED (ck_fully_connected.h) --------------------------------------------- */
+#ifdef CK_FULLY_CONNECTED_H
+ck_status ck_fc_check_args(const ck_fc_params *p, const int8_t *input, const int8_t *weights,
+                           const int32_t *multiplier, const int32_t *shift,
+                           const int8_t *output);
+#endif
+
+/* ---- AVERAGE_POOL_2D / MAX_POOL_2D int8 (ck_pooling.h) ---------------------------------- */
+#ifdef CK_POOLING_H
+static inline ck_status ck_pool_s8_check(const ck_pool_s8_params *p, const int8_t *in,
+                                         const int8_t *out)
+{
+    if (!p || !in || !out) {
+        return CK_ARG_ERROR;
+    }
+    if (p->batches < 1 || p->in_h < 1 || p->in_w < 1 || p->channels < 1 || p->out_h < 1
+        || p->out_w < 1 || p->filter_h < 1 || p->filter_w < 1 || p->stride_h < 1
+        || p->stride_w < 1 || p->pad_top < 0 || p->pad_left < 0
+        || CK_ACT_S8_BAD(p->act_min, p->act_max)) {
+        return CK_ARG_ERROR;
+    }
+    /* Every window must touch the image (TFLite returns an error otherwise). */
+    if ((p->out_h - 1) * p->stride_h - p->pad_top >= p->in_h || p->filter_h <= p->pad_top
+        || (p->out_w - 1) * p->stride_w - p->pad_left >= p->in_w
+        || p->filter_w <= p->pad_left) {
+        return CK_ARG_ERROR;
+    }
+    return CK_OK;
+}
+#endif
+
+/* ---- ADD / MUL / RELU int8 (ck_elementwise.h) ------------------------------------------- */
+#ifdef CK_ELEMENTWISE_H
+static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
+{
+    int i;
+    if (!s) {
+        return CK_ARG_ERROR;
+    }
+    for (i = 0; i < 4; ++i) {
+        if (s->out_dims[i] < 1 || s->in1_strides[i] < 0 || s->in2_strides[i] < 0) {
+            return CK_ARG_ERROR;
+        }
+    }
+    return CK_OK;
+}
+
+#define CK_ADD_S8_BAD(p, s, in1, in2, out)                                                    \
+    (!(p) || !(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK                    \
+     || (p)->left_shift < 0 || (p)->left_shift > 23 || (p)->input1_shift > 0                 \
+     || (p)->input1_shift < -31 || (p)->input2_shift > 0 || (p)->input2_shift < -31          \
+     || (p)->output_shift > 30 || (p)->output_shift < -31 || (p)->act_min < CK_S8_MIN        \
+     || (p)->act_max > CK_S8_MAX || (p)->act_min > (p)->act_max)
+
+#define CK_MUL_S8_BAD(p, s, in1, in2, out)                                                    \
+    (!(p) || !(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK                    \
+     || (p)->output_shift > 30 || (p)->output_shift < -31 || (p)->act_min < CK_S8_MIN        \
+     || (p)->act_max > CK_S8_MAX || (p)->act_min > (p)->act_max)
+
+#define CK_RELU_S8_BAD(p, in, out)                                                            \
+    (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->shift > 30 || (p)->shift < -31          \
+     || (p)->act_min < CK_S8_MIN || (p)->act_max > CK_S8_MAX || (p)->act_min > (p)->act_max)
+#endif
+
+/* ---- LOGISTIC / TANH int8 (ck_activations.h) -------------------------------------------- */
+#ifdef CK_ACTIVATIONS_H
+#define CK_SIGMOID_S8_BAD(p, in, out)                                                         \
+    (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->input_range_radius < 0                  \
+     || (p)->input_left_shift < CK_SHIFT_MIN || (p)->input_left_shift > CK_SHIFT_MAX)
+#endif
+
+/* ---- binary (1-bit) conv and FC (ck_binary.h) ------------------------------------------- */
+#ifdef CK_BINARY_H
+static inline int ck_bconv_bad(const ck_bconv_params *p)
+{
+    return p->batches < 1 || p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1
+        || p->out_w < 1 || p->out_c < 1 || p->k_h < 1 || p->k_w < 1 || p->stride_h < 1
+        || p->stride_w < 1 || p->pad_top < 0 || p->pad_left < 0
+        || (int64_t)p->k_h * p->k_w * p->in_c > CK_BINARY_MAX_BITS;
+}
+
+static inline int ck_bfc_bad(const ck_bfc_params *p)
+{
+    return p->batches < 1 || p->in_words < 1 || p->out_features < 1 || p->in_features < 1
+        || p->in_features > p->in_words * CK_BINARY_WORD_BITS
+        || p->in_features > CK_BINARY_MAX_BITS;
+}
+
+/* the _s8 variants' output stage: zero point and activation range */
+static inline int ck_bin_epilogue_bad(int32_t zp, int32_t lo, int32_t hi)
+{
+    return zp < CK_S8_MIN || zp > CK_S8_MAX || lo < CK_S8_MIN || hi > CK_S8_MAX || lo > hi;
+}
+#endif
+
+/* ---- the float32 path (ck_float.h) ------------------------------------------------------ */
+#ifdef CK_FLOAT_H
+static inline int ck_conv_f32_bad(const ck_conv_f32_params *p)
+{
+    return p->batches < 1 || p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1
+        || p->out_w < 1 || p->out_c < 1 || p->k_h < 1 || p->k_w < 1 || p->stride_h < 1
+        || p->stride_w < 1 || p->dilation_h < 1 || p->dilation_w < 1 || p->pad_top < 0
+        || p->pad_left < 0 || ck_act_code_bad(p->activation);
+}
+
+static inline int ck_pool_f32_bad(const ck_pool_f32_params *p)
+{
+    return p->batches < 1 || p->in_h < 1 || p->in_w < 1 || p->channels < 1 || p->out_h < 1
+        || p->out_w < 1 || p->filter_h < 1 || p->filter_w < 1 || p->stride_h < 1
+        || p->stride_w < 1 || p->pad_top < 0 || p->pad_left < 0
+        || ck_act_code_bad(p->activation);
+}
+#endif
+
+#endif /* CK_CHECK_H */
