@@ -14,7 +14,9 @@ test_cstructs.py checks every struct read here against the layout the compiler g
 DWARF of an object compiled from the same headers).
 
     Params = cstructs.struct("ck_relu_s8_params")
-    names = cstructs.fields("ck_conv_params")     # field order, for int32 arrays
+    names = cstructs.fields("ck_conv_params")     # field order
+    p = cstructs.int32_array("ck_fc_f32_params", batches=1, in_features=8, out_features=4,
+                             activation=0)        # an all-int32 struct as the array kernels take
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ import ctypes
 import re
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 import hostlib
 
@@ -76,3 +80,22 @@ def struct(name: str) -> type:
 def fields(name: str) -> tuple[str, ...]:
     """Member names of ``name`` in declaration order (an all-int32 struct is that int32 array)."""
     return tuple(f for f, _ in struct(name)._fields_)
+
+
+def int32_array(name: str, **values) -> np.ndarray:
+    """The all-int32 struct ``name`` as an int32 array in field order (its memory image); every
+    field named once, array fields as sequences of their length."""
+    names = fields(name)
+    if set(values) != set(names):
+        raise KeyError(f"{name}: missing {sorted(set(names) - set(values))}, "
+                       f"unknown {sorted(set(values) - set(names))}")
+    s = struct(name)()
+    for n in names:
+        if isinstance(values[n], (list, tuple, np.ndarray)):
+            getattr(s, n)[:] = [int(v) for v in values[n]]
+        else:
+            setattr(s, n, int(values[n]))
+    if ctypes.sizeof(s) % 4 or any(t._type_ is not ctypes.c_int32 if hasattr(t, "_length_")
+                                   else t is not ctypes.c_int32 for _, t in s._fields_):
+        raise TypeError(f"{name} is not all int32")
+    return np.frombuffer(bytes(s), dtype=np.int32).copy()

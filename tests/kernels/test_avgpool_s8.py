@@ -2,11 +2,10 @@
 cross-compile. (test_maxpool_s8.py reuses these cases for MAX_POOL_2D.)"""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -14,12 +13,8 @@ from simulator.reference import pooling
 from simulator.reference.padding import activation_range_s8
 
 KIND = "avg"
-FIELDS = ("batches in_h in_w channels out_h out_w filter_h filter_w stride_h stride_w "
-          "pad_top pad_left act_min act_max").split()
-
-
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in FIELDS]
+FIELDS = cstructs.fields("ck_pool_s8_params")
+Params = cstructs.struct("ck_pool_s8_params")
 
 
 def cases(n, seed):

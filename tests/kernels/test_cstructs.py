@@ -63,3 +63,13 @@ def test_unreadable_declarations_are_errors():
         cstructs.parse_header("typedef struct { double d; } ck_x;")
     with pytest.raises(KeyError, match="ck_nope"):
         cstructs.struct("ck_nope")
+
+
+def test_int32_array_is_the_struct_image():
+    p = cstructs.int32_array("ck_pad_f32_params", in_dims=(1, 2, 3, 4), pad_before=(0, 1, 0, 1),
+                             pad_after=(2, 0, 2, 0))
+    assert p.tolist() == [1, 2, 3, 4, 0, 1, 0, 1, 2, 0, 2, 0]
+    with pytest.raises(KeyError, match="missing"):
+        cstructs.int32_array("ck_fc_f32_params", batches=1, in_features=2, out_features=3)
+    with pytest.raises(TypeError, match="not all int32"):
+        cstructs.int32_array("ck_affine_f32_params", size=1, scale=1, zero_point=0)

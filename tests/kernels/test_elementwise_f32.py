@@ -7,6 +7,7 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
@@ -25,7 +26,10 @@ def pool_case(kind, seed, hw=(7, 5), c=3, f=(3, 2), stride=(2, 2), padding="SAME
     pl, ow = compute_padding(hw[1], f[1], stride[1], 1, padding)
     want = fo.pool_f32(x, kind, filter_hw=f, stride=stride, pad=(pt, pl), out_hw=(oh, ow),
                        activation=act)
-    p = np.array([2, *hw, c, oh, ow, *f, *stride, pt, pl, ACTS[act]], np.int32)
+    p = cstructs.int32_array("ck_pool_f32_params", batches=2, in_h=hw[0], in_w=hw[1], channels=c,
+                             out_h=oh, out_w=ow, filter_h=f[0], filter_w=f[1],
+                             stride_h=stride[0], stride_w=stride[1], pad_top=pt, pad_left=pl,
+                             activation=ACTS[act])
     return p, x, want
 
 
