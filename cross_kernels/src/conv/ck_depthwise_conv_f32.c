@@ -5,8 +5,7 @@
 ck_status ck_depthwise_conv_f32(const ck_conv_f32_params *p, const float *input,
                                 const float *filter, const float *bias, float *output)
 {
-    if (!p || !input || !filter || !output || ck_conv_f32_bad(p)
-        || p->depth_multiplier < 1 || p->in_c * p->depth_multiplier != p->out_c) {
+    if (CK_DEPTHWISE_CONV_F32_BAD(p, input, filter, output)) {
         return CK_ARG_ERROR;
     }
     for (int32_t n = 0; n < p->batches; ++n) {
