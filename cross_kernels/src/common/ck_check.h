@@ -56,6 +56,25 @@ static inline int ck_in(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v
 ck_status ck_conv_check_args(const ck_conv_params *p, int depthwise, const int8_t *input,
                              const int8_t *filter, const int32_t *multiplier,
                              const int32_t *shift, const int8_t *output);
+
+/* The in-place variants' shape conditions; the wrapper each one calls runs the full check. */
+/* 1x1, stride 1, no padding, same spatial size */
+#define CK_CONV_POINTWISE_INPLACE_BAD(p, buf, scratch)                                        \
+    (!(p) || !(buf) || !(scratch) || (p)->k_h != 1 || (p)->k_w != 1 || (p)->stride_h != 1 ||  \
+     (p)->stride_w != 1 || (p)->pad_top != 0 || (p)->pad_left != 0 ||                         \
+     (p)->in_h != (p)->out_h || (p)->in_w != (p)->out_w || (p)->batches < 1)
+
+/* batch 1; the band's inner scratch need (inner_bytes) known */
+#define CK_RING_INPLACE_BAD(p, buf, scratch, inner_bytes)                                     \
+    (!(p) || !(buf) || !(scratch) || (p)->batches != 1 || (p)->out_h < 1 || (p)->out_w < 1 || \
+     (p)->out_c < 1 || (p)->k_h < 1 || (p)->stride_h < 1 || (p)->dilation_h < 1 ||           \
+     (p)->pad_top < 0 || (inner_bytes) < 0)
+
+/* after ck_conv_check_args: batch 1, multiplier 1, a one-channel temporary, output no larger
+ * than the input */
+#define CK_DEPTHWISE_INPLACE_BAD(p, scratch, scratch_bytes, pixels)                           \
+    ((p)->batches != 1 || (p)->depth_multiplier != 1 || !(scratch) ||                         \
+     (scratch_bytes) < (pixels) || (int64_t)(pixels) > (int64_t)(p)->in_h * (p)->in_w)
 #endif
 
 /* ---- FULLY_CONNECTED (ck_fully_connected.h) --------------------------------------------- */
