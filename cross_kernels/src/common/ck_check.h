@@ -40,9 +40,6 @@ static inline int ck_act_code_bad(int32_t activation)
     return activation < CK_ACT_NONE || activation > CK_ACT_RELU_N1_TO_1;
 }
 
-/* v in [lo, hi] (the conv check's form) */
-static inline int ck_in(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
-
 /* CONCATENATION, int8 and float32 (ck_shape.h, ck_float.h: the same params fields). Each
  * input, non-NULL with axis size >= 0, is checked by the kernel's first loop. */
 #define CK_CONCAT_BAD(p, inputs, axis_sizes, out)                                             \

@@ -2,6 +2,10 @@
  * CK_ARG_ERROR before anything is written. */
 #include "ck_conv_internal.h"
 
+/* static, not inline, as before the checks were gathered: GCC -O1 inlines an inline one and
+ * the code changes */
+static int ck_in(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
+
 static int ck_size_ok(int32_t a, int32_t b, int32_t c, int32_t d)
 {
     return (int64_t)a * b * c * d <= INT32_MAX;
