@@ -59,19 +59,4 @@ typedef struct {
 /* in, out: int8 [size] (may alias). CK_ARG_ERROR on NULL pointers or bad parameters. */
 ck_status ck_relu_s8(const ck_relu_s8_params *p, const int8_t *in, int8_t *out);
 
-/* Shared argument check of the broadcast geometry (CK_OK or CK_ARG_ERROR). */
-static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
-{
-    int i;
-    if (!s) {
-        return CK_ARG_ERROR;
-    }
-    for (i = 0; i < 4; ++i) {
-        if (s->out_dims[i] < 1 || s->in1_strides[i] < 0 || s->in2_strides[i] < 0) {
-            return CK_ARG_ERROR;
-        }
-    }
-    return CK_OK;
-}
-
 #endif /* CK_ELEMENTWISE_H */

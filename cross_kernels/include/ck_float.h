@@ -46,9 +46,6 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-/* Fused activation codes (the IR's fused_activation_function). */
-enum { CK_ACT_NONE = 0, CK_ACT_RELU = 1, CK_ACT_RELU6 = 2, CK_ACT_RELU_N1_TO_1 = 3 };
-
 /* Only int32_t fields: identical layout on host and target, fillable from an int32 array. */
 typedef struct {
     int32_t batches;                 /* >= 1 */
@@ -59,7 +56,7 @@ typedef struct {
     int32_t dilation_h, dilation_w;  /* >= 1 */
     int32_t pad_top, pad_left;       /* >= 0, as reference.padding.compute_padding gives */
     int32_t depth_multiplier;        /* depthwise only, >= 1; ignored by conv */
-    int32_t activation;              /* CK_ACT_* */
+    int32_t activation;              /* CK_ACT_* (ck_types.h) */
 } ck_conv_f32_params;
 
 typedef struct {
@@ -87,7 +84,7 @@ typedef struct {
     int32_t filter_h, filter_w;      /* >= 1 */
     int32_t stride_h, stride_w;      /* >= 1 */
     int32_t pad_top, pad_left;       /* >= 0 */
-    int32_t activation;              /* CK_ACT_* */
+    int32_t activation;              /* CK_ACT_* (ck_types.h) */
 } ck_pool_f32_params;
 
 /* in [batches, in_h, in_w, in_c], filter [out_c, k_h, k_w, in_c], bias [out_c] or NULL,
@@ -102,9 +99,6 @@ ck_status ck_fully_connected_f32(const ck_fc_f32_params *params, const float *in
                                  const float *weights, const float *bias, float *output);
 ck_status ck_maxpool_f32(const ck_pool_f32_params *params, const float *input, float *output);
 ck_status ck_avgpool_f32(const ck_pool_f32_params *params, const float *input, float *output);
-/* size elements, same shapes (broadcasting is the caller's job) */
-ck_status ck_add_f32(int32_t size, int32_t activation, const float *a, const float *b, float *out);
-ck_status ck_mul_f32(int32_t size, int32_t activation, const float *a, const float *b, float *out);
 /* a [outer, inner], b [inner] repeated outer times, out [outer, inner] (may alias a).
  * [1, H, W, C] op [1, 1, 1, C] is outer = H*W, inner = C; same shapes are outer = 1; a scalar
  * b is inner = 1. Both operations are commutative in IEEE arithmetic, so the caller passes
@@ -148,11 +142,6 @@ static inline float ck_activation_f32(float v, int32_t activation)
         v = v > 1.0f ? 1.0f : v;
     }
     return v;
-}
-
-static inline int ck_activation_bad(int32_t activation)
-{
-    return activation < CK_ACT_NONE || activation > CK_ACT_RELU_N1_TO_1;
 }
 
 static inline float ck_expf(float x)

@@ -16,7 +16,7 @@ typedef struct {
     int32_t out_h, out_w;                   /* output [batches, out_h, out_w, channels], >= 1 */
     int32_t filter_h, filter_w;             /* window, >= 1 */
     int32_t stride_h, stride_w;             /* >= 1 */
-    int32_t pad_h, pad_w;                   /* leading padding (SAME/VALID resolved), >= 0 */
+    int32_t pad_top, pad_left;              /* leading padding (SAME/VALID resolved), >= 0 */
     int32_t act_min, act_max;               /* -128 <= act_min <= act_max <= 127 */
 } ck_pool_s8_params;
 
@@ -27,26 +27,5 @@ typedef struct {
  */
 ck_status ck_avgpool_s8(const ck_pool_s8_params *p, const int8_t *in, int8_t *out);
 ck_status ck_maxpool_s8(const ck_pool_s8_params *p, const int8_t *in, int8_t *out);
-
-/* Shared argument check of both pooling kernels (CK_OK or CK_ARG_ERROR). */
-static inline ck_status ck_pool_check(const ck_pool_s8_params *p, const int8_t *in,
-                                      const int8_t *out)
-{
-    if (!p || !in || !out) {
-        return CK_ARG_ERROR;
-    }
-    if (p->batches < 1 || p->in_h < 1 || p->in_w < 1 || p->channels < 1 || p->out_h < 1
-        || p->out_w < 1 || p->filter_h < 1 || p->filter_w < 1 || p->stride_h < 1
-        || p->stride_w < 1 || p->pad_h < 0 || p->pad_w < 0 || p->act_min < -128
-        || p->act_max > 127 || p->act_min > p->act_max) {
-        return CK_ARG_ERROR;
-    }
-    /* Every window must touch the image (TFLite returns an error otherwise). */
-    if ((p->out_h - 1) * p->stride_h - p->pad_h >= p->in_h || p->filter_h <= p->pad_h
-        || (p->out_w - 1) * p->stride_w - p->pad_w >= p->in_w || p->filter_w <= p->pad_w) {
-        return CK_ARG_ERROR;
-    }
-    return CK_OK;
-}
 
 #endif /* CK_POOLING_H */

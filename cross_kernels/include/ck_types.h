@@ -17,4 +17,23 @@ typedef enum {
     CK_NO_SCRATCH = -2,  /* the scratch buffer is missing or smaller than _get_buffer_size() */
 } ck_status;
 
+/* The vocabulary every params struct shares (its header documents each field's range):
+ *
+ * int8 activation range: act_min, act_max, the fused activation folded into a clamp of the
+ *   int8 output, CK_S8_MIN <= act_min <= act_max <= CK_S8_MAX. Zero points are int8 values.
+ * Requantization: x * multiplier * 2^(shift - 31) (TFLite's MultiplyByQuantizedMultiplier,
+ *   ck_quant.h), a Q31 multiplier and a shift (> 0 = left) from
+ *   reference.quant.quantize_multiplier, shift within [CK_SHIFT_MIN, CK_SHIFT_MAX]; kernels
+ *   with a narrower range say so.
+ * Fused activation (float kernels): one of the CK_ACT_* codes below, the IR's
+ *   fused_activation_function.
+ * Padding: pad_top, pad_left, the leading padding of H and W (SAME/VALID resolved by
+ *   reference.padding.compute_padding), >= 0; pad_before / pad_after per dimension for PAD. */
+#define CK_S8_MIN (-128)
+#define CK_S8_MAX 127
+#define CK_SHIFT_MIN (-31)
+#define CK_SHIFT_MAX 31
+
+enum { CK_ACT_NONE = 0, CK_ACT_RELU = 1, CK_ACT_RELU6 = 2, CK_ACT_RELU_N1_TO_1 = 3 };
+
 #endif /* CK_TYPES_H */

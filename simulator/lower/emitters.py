@@ -125,7 +125,7 @@ def _pool(ctx) -> KernelCall:
     fields = dict(batches=n, in_h=h, in_w=w, channels=c, out_h=geo["out_hw"][0],
                   out_w=geo["out_hw"][1], filter_h=geo["filter_hw"][0],
                   filter_w=geo["filter_hw"][1], stride_h=geo["stride"][0],
-                  stride_w=geo["stride"][1], pad_h=geo["pad"][0], pad_w=geo["pad"][1],
+                  stride_w=geo["stride"][1], pad_top=geo["pad"][0], pad_left=geo["pad"][1],
                   act_min=lo, act_max=hi)
     window = geo["filter_hw"][0] * geo["filter_hw"][1]
     return KernelCall("ck_pool_s8_params", fields, [ctx.ptr(x_t.index), ctx.ptr(out_t.index)],

@@ -1,8 +1,8 @@
 """float32 reference ops: the living definition of mcusim's float path, bit for bit.
 
 Every op here computes in float32 in the *same operation order* as its C twin in
-``cross_kernels/src/float/`` (see ``cross_kernels/include/ck_float.h``), so the results are
-bit-identical, not merely close:
+``cross_kernels/src/<family>/ck_*_f32.c`` (see ``cross_kernels/include/ck_float.h``), so the
+results are bit-identical, not merely close:
 
 - CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED: ``acc = bias`` (or +0.0), then one
   ``acc = acc + x * w`` per tap in the order (ky, kx, c_in) [conv], (ky, kx) [depthwise],

@@ -2,11 +2,10 @@
 cross-compile. test_mul_s8.py reuses this machinery for MUL."""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -20,20 +19,9 @@ SHAPES = [((1, 4, 5, 6), (1, 4, 5, 6)), ((1, 4, 5, 6), (1, 1, 1, 6)),
           ((1, 4, 5, 6), (1, 4, 5, 1)), ((1, 3, 1, 2), (1, 1, 4, 1)), ((5,), (1,))]
 
 
-class Broadcast4(ctypes.Structure):
-    _fields_ = [("out_dims", ctypes.c_int32 * 4), ("in1_strides", ctypes.c_int32 * 4),
-                ("in2_strides", ctypes.c_int32 * 4)]
-
-
-class AddParams(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in (
-        "input1_zp input2_zp output_zp left_shift input1_multiplier input1_shift "
-        "input2_multiplier input2_shift output_multiplier output_shift act_min act_max").split()]
-
-
-class MulParams(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in (
-        "input1_zp input2_zp output_zp output_multiplier output_shift act_min act_max").split()]
+Broadcast4 = cstructs.struct("ck_broadcast4")
+AddParams = cstructs.struct("ck_add_s8_params")
+MulParams = cstructs.struct("ck_mul_s8_params")
 
 
 def cases(n, seed):

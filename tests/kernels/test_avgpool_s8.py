@@ -2,11 +2,10 @@
 cross-compile. (test_maxpool_s8.py reuses these cases for MAX_POOL_2D.)"""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -14,12 +13,8 @@ from simulator.reference import pooling
 from simulator.reference.padding import activation_range_s8
 
 KIND = "avg"
-FIELDS = ("batches in_h in_w channels out_h out_w filter_h filter_w stride_h stride_w "
-          "pad_h pad_w act_min act_max").split()
-
-
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in FIELDS]
+FIELDS = cstructs.fields("ck_pool_s8_params")
+Params = cstructs.struct("ck_pool_s8_params")
 
 
 def cases(n, seed):
@@ -67,8 +62,8 @@ def bad_args(kind):
     x = np.zeros(64, np.int8)
     out = hostlib.Guarded((64,))
     good = [1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127]
-    for field, value in (("channels", 0), ("stride_h", 0), ("pad_w", -1), ("act_min", -129),
-                         ("act_max", 128), ("pad_h", 2), ("out_w", 9)):
+    for field, value in (("channels", 0), ("stride_h", 0), ("pad_left", -1), ("act_min", -129),
+                         ("act_max", 128), ("pad_top", 2), ("out_w", 9)):
         vals = list(good)
         vals[FIELDS.index(field)] = value
         assert fn(oo.ref(Params(*vals)), hostlib.ptr(x), out.ptr) == -1, field

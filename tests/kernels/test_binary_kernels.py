@@ -7,6 +7,7 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.errors import QuantizationError
@@ -18,9 +19,6 @@ from simulator.reference.conv import requantize_s8
 SRC = ["binary/ck_bpack_s8.c", "binary/ck_bconv2d_s8.c", "binary/ck_bconv2d_bin.c",
        "binary/ck_bfc_s8.c", "binary/ck_bfc_bin.c"]
 BOARDS = {"cortex-m0plus": "rp2040", "cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
-CONV_FIELDS = ("batches in_h in_w in_c out_h out_w out_c k_h k_w stride_h stride_w pad_top "
-               "pad_left output_offset act_min act_max").split()
-FC_FIELDS = "batches in_words in_features out_features output_offset act_min act_max".split()
 
 
 def signs(rng, shape):
@@ -96,8 +94,12 @@ def conv_args(seed, in_c, out_c, stride=1):
     x, w = bn.pack_bits(xb).view(np.uint32), bn.pack_bits(wb).view(np.uint32)
     bias, mult, shift = epilogue(rng, out_c)
     thr = rng.integers(-9, 9, out_c).astype(np.int32)
-    p = np.array([1, *xb.shape[1:3], in_c, *geo["out_hw"], out_c, 3, 3, *geo["stride"],
-                  *geo["pad"], -5, -100, 120], np.int32)
+    (in_h, in_w), (out_h, out_w) = xb.shape[1:3], geo["out_hw"]
+    p = cstructs.int32_array("ck_bconv_params", batches=1, in_h=in_h, in_w=in_w, in_c=in_c,
+                             out_h=out_h, out_w=out_w, out_c=out_c, k_h=3, k_w=3,
+                             stride_h=geo["stride"][0], stride_w=geo["stride"][1],
+                             pad_top=geo["pad"][0], pad_left=geo["pad"][1], output_offset=-5,
+                             act_min=-100, act_max=120)
     acc = bn.bconv2d_acc(x, w, **geo)
     want_s8 = requantize_s8(acc, bias, mult, shift, -5, -100, 120)
     want_bin = bn.binary_output(acc, thr).view(np.uint32)
@@ -110,7 +112,8 @@ def fc_args(seed, in_f, out_f, rows=2):
     x, w = bn.pack_bits(xb).view(np.uint32), bn.pack_bits(wb).view(np.uint32)
     bias, mult, shift = epilogue(rng, out_f)
     thr = rng.integers(-9, 9, out_f).astype(np.int32)
-    p = np.array([rows, x.shape[1], in_f, out_f, 3, -128, 127], np.int32)
+    p = cstructs.int32_array("ck_bfc_params", batches=rows, in_words=x.shape[1], in_features=in_f,
+                             out_features=out_f, output_offset=3, act_min=-128, act_max=127)
     acc = bn.bfc_acc(x, w, in_features=in_f)
     return (p, x, w, bias, mult, shift, thr, requantize_s8(acc, bias, mult, shift, 3, -128, 127),
             bn.binary_output(acc, thr).view(np.uint32))

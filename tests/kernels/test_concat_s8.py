@@ -7,6 +7,7 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -15,8 +16,7 @@ from simulator.reference.shape_ops import concat_geometry
 SRC = ["shape/ck_concat_s8.c"]
 
 
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in ("num_inputs", "outer_size", "inner_size")]
+Params = cstructs.struct("ck_concat_s8_params")
 
 
 def cases(n, seed):

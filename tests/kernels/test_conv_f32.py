@@ -7,12 +7,13 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 from simulator.reference.padding import compute_padding
 
-SRC = ["float/ck_conv_f32.c", "float/ck_depthwise_conv_f32.c", "float/ck_fully_connected_f32.c"]
+SRC = ["conv/ck_conv_f32.c", "conv/ck_depthwise_conv_f32.c", "fully_connected/ck_fully_connected_f32.c"]
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 ACTS = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 
@@ -31,8 +32,11 @@ def conv_case(seed, depthwise=False, hw=(7, 6), cin=5, cout=6, k=(3, 2), stride=
     geo = dict(stride=stride, dilation=dilation, pad=(pt, pl), out_hw=(oh, ow), activation=act)
     want = (fo.depthwise_conv2d_f32(x, w, b, depth_multiplier=dm, **geo) if depthwise
             else fo.conv2d_f32(x, w, b, **geo))
-    p = np.array([2, *hw, cin, oh, ow, cout, *k, *stride, *dilation, pt, pl, dm, ACTS[act]],
-                 np.int32)
+    p = cstructs.int32_array("ck_conv_f32_params", batches=2, in_h=hw[0], in_w=hw[1], in_c=cin,
+                             out_h=oh, out_w=ow, out_c=cout, k_h=k[0], k_w=k[1],
+                             stride_h=stride[0], stride_w=stride[1], dilation_h=dilation[0],
+                             dilation_w=dilation[1], pad_top=pt, pad_left=pl,
+                             depth_multiplier=dm, activation=ACTS[act])
     return p, x, w, b, want
 
 
@@ -47,7 +51,9 @@ def fc_case(seed, rows=3, n_in=300, n_out=7, act="RELU"):
     x = rng.normal(size=(rows, n_in)).astype(np.float32)
     w = rng.normal(size=(n_out, n_in)).astype(np.float32)
     b = rng.normal(size=n_out).astype(np.float32)
-    return np.array([rows, n_in, n_out, ACTS[act]], np.int32), x, w, b, fo.fully_connected_f32(x, w, b, act)
+    p = cstructs.int32_array("ck_fc_f32_params", batches=rows, in_features=n_in,
+                             out_features=n_out, activation=ACTS[act])
+    return p, x, w, b, fo.fully_connected_f32(x, w, b, act)
 
 
 def host(name, *arrays):

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 from simulator.reference import quant
 from simulator.reference.conv import conv2d_s8
@@ -21,9 +22,7 @@ CK_OK, CK_ARG_ERROR, CK_NO_SCRATCH = 0, -1, -2
 CONV_SOURCES = ["conv/ck_conv_s8.c", "conv/ck_conv_s8_dsp.c", "conv/ck_conv_s8_wrapper.c",
                 "conv/ck_depthwise_conv_s8.c", "conv/ck_depthwise_conv_s8_dsp.c",
                 "conv/ck_depthwise_conv_s8_wrapper.c", "conv/ck_conv_check_args.c"]
-PARAM_FIELDS = ("batches in_h in_w in_c out_h out_w out_c k_h k_w stride_h stride_w "
-                "dilation_h dilation_w pad_top pad_left input_offset output_offset act_min "
-                "act_max per_channel depth_multiplier").split()
+PARAM_FIELDS = cstructs.fields("ck_conv_params")
 
 
 def conv_lib(dsp: bool) -> ctypes.CDLL:

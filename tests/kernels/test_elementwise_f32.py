@@ -7,13 +7,14 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 from simulator.reference.padding import compute_padding
 
-SRC = ["float/ck_maxpool_f32.c", "float/ck_avgpool_f32.c", "float/ck_add_f32.c",
-       "float/ck_mul_f32.c", "float/ck_relu_f32.c"]
+SRC = ["pooling/ck_maxpool_f32.c", "pooling/ck_avgpool_f32.c", "elementwise/ck_add_f32_bcast.c",
+       "elementwise/ck_mul_f32_bcast.c", "elementwise/ck_relu_f32.c"]
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 ACTS = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 
@@ -25,7 +26,10 @@ def pool_case(kind, seed, hw=(7, 5), c=3, f=(3, 2), stride=(2, 2), padding="SAME
     pl, ow = compute_padding(hw[1], f[1], stride[1], 1, padding)
     want = fo.pool_f32(x, kind, filter_hw=f, stride=stride, pad=(pt, pl), out_hw=(oh, ow),
                        activation=act)
-    p = np.array([2, *hw, c, oh, ow, *f, *stride, pt, pl, ACTS[act]], np.int32)
+    p = cstructs.int32_array("ck_pool_f32_params", batches=2, in_h=hw[0], in_w=hw[1], channels=c,
+                             out_h=oh, out_w=ow, filter_h=f[0], filter_w=f[1],
+                             stride_h=stride[0], stride_w=stride[1], pad_top=pt, pad_left=pl,
+                             activation=ACTS[act])
     return p, x, want
 
 
@@ -63,9 +67,10 @@ def test_pool_bit_identical_on_host(kind, case):
 def test_add_mul_relu_bit_identical_on_host(act):
     a, b = ew_case(5, act)
     out = np.zeros_like(a)
-    assert host("ck_add_f32", a.size, ACTS[act], a, b, out) == 0
+    # same shapes are one broadcast row (outer = 1), as the lowering calls them
+    assert host("ck_add_f32_bcast", 1, a.size, ACTS[act], a, b, out) == 0
     assert same_bits(out, fo.add_f32(a, b, act))
-    assert host("ck_mul_f32", a.size, ACTS[act], a, b, out) == 0
+    assert host("ck_mul_f32_bcast", 1, a.size, ACTS[act], a, b, out) == 0
     assert same_bits(out, fo.mul_f32(a, b, act))
     if act in ("RELU", "RELU6"):
         assert host("ck_relu_f32", a.size, ACTS[act], a, out) == 0
@@ -82,8 +87,8 @@ def test_bit_identical_under_emulation(board):
         r = fw.call(f"ck_{kind}pool_f32", p, x, np.zeros(want.shape, np.float32))
         assert r.value == 0 and same_bits(r.arrays[-1], want)
     a, b = ew_case(6, "RELU6")
-    for name, fn in (("ck_add_f32", fo.add_f32), ("ck_mul_f32", fo.mul_f32)):
-        r = fw.call(name, a.size, 2, a, b, np.zeros_like(a))
+    for name, fn in (("ck_add_f32_bcast", fo.add_f32), ("ck_mul_f32_bcast", fo.mul_f32)):
+        r = fw.call(name, 1, a.size, 2, a, b, np.zeros_like(a))
         assert r.value == 0 and same_bits(r.arrays[-1], fn(a, b, "RELU6"))
     r = fw.call("ck_relu_f32", a.size, 1, a, np.zeros_like(a))
     assert r.value == 0 and same_bits(r.arrays[-1], fo.apply_activation(a, "RELU"))

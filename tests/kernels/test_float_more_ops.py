@@ -7,13 +7,14 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 
-SRC = ["float/ck_logistic_f32.c", "float/ck_tanh_f32.c", "float/ck_mean_f32.c",
-       "float/ck_pad_f32.c", "float/ck_concat_f32.c", "float/ck_add_f32_bcast.c",
-       "float/ck_mul_f32_bcast.c"]
+SRC = ["activations/ck_logistic_f32.c", "activations/ck_tanh_f32.c", "reduce/ck_mean_f32.c",
+       "shape/ck_pad_f32.c", "shape/ck_concat_f32.c", "elementwise/ck_add_f32_bcast.c",
+       "elementwise/ck_mul_f32_bcast.c"]
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 ACTS = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 
@@ -41,7 +42,8 @@ def mean_case(seed=1):
 def pad_case(seed=2, value=0.0):
     x = np.random.default_rng(seed).normal(size=(1, 3, 4, 2)).astype(np.float32)
     pads = np.array([[0, 0], [1, 2], [0, 3], [1, 0]], np.int32)
-    p = np.concatenate([x.shape, pads[:, 0], pads[:, 1]]).astype(np.int32)
+    p = cstructs.int32_array("ck_pad_f32_params", in_dims=x.shape, pad_before=pads[:, 0],
+                             pad_after=pads[:, 1])
     return p, x, fo.pad_f32(x, pads, value)
 
 
@@ -52,7 +54,9 @@ def concat_case(seed=3, axis=2):
     outer = int(np.prod(xs[0].shape[:axis]))
     inner = int(np.prod(xs[0].shape[axis + 1:]))
     sizes = np.array([x.shape[axis] for x in xs], np.int32)
-    return np.array([len(xs), outer, inner], np.int32), xs, sizes, want
+    p = cstructs.int32_array("ck_concat_f32_params", num_inputs=len(xs), outer_size=outer,
+                             inner_size=inner)
+    return p, xs, sizes, want
 
 
 def bcast_case(seed=4, b_shape=(1, 1, 1, 5)):

@@ -7,6 +7,7 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 from simulator.reference import quant
 from simulator.reference.fully_connected import fully_connected_s8
@@ -17,8 +18,7 @@ FC_SOURCES = ["fully_connected/ck_fully_connected_s8.c",
               "fully_connected/ck_fully_connected_s8_dsp.c",
               "fully_connected/ck_fully_connected_s8_wrapper.c",
               "fully_connected/ck_fc_check_args.c"]
-PARAM_FIELDS = ("batches in_features out_features input_offset output_offset act_min act_max "
-                "per_channel").split()
+PARAM_FIELDS = cstructs.fields("ck_fc_params")
 VARIANTS = [(False, "ck_fully_connected_s8"), (False, "ck_fully_connected_s8_wrapper"),
             (True, "ck_fully_connected_s8_dsp"), (True, "ck_fully_connected_s8_wrapper")]
 

@@ -2,11 +2,10 @@
 C kernel (host) vs reference, cross-compile."""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -17,9 +16,7 @@ KINDS = {"logistic": (["activations/ck_logistic_s8.c"], "ck_logistic_s8", logist
 ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
 
 
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in ("size", "input_zp", "input_multiplier",
-                                              "input_left_shift", "input_range_radius")]
+Params = cstructs.struct("ck_sigmoid_s8_params")
 
 
 def _cases(n):

@@ -2,11 +2,10 @@
 reference vs tflite-micro, C (host) vs reference, cross-compile."""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -17,9 +16,7 @@ AXES = [((1, 2), True), ((1, 2), False), ((3,), True), ((1,), False), ((2, 3), T
         ((0, 1, 2, 3), False)]
 
 
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in
-                "outer reduce inner input_zp output_zp multiplier shift".split()]
+Params = cstructs.struct("ck_mean_s8_params")
 
 
 def cases(n, seed):

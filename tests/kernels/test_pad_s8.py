@@ -7,6 +7,7 @@ import ctypes
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -15,9 +16,7 @@ from simulator.reference.shape_ops import pad4
 SRC = ["shape/ck_pad_s8.c"]
 
 
-class Params(ctypes.Structure):
-    _fields_ = [("in_dims", ctypes.c_int32 * 4), ("pad_before", ctypes.c_int32 * 4),
-                ("pad_after", ctypes.c_int32 * 4), ("pad_value", ctypes.c_int32)]
+Params = cstructs.struct("ck_pad_s8_params")
 
 
 def cases(n, seed):

@@ -2,11 +2,10 @@
 reference vs tflite-micro, C (host) vs reference, cross-compile."""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -17,13 +16,8 @@ SOURCES = {"f32": "quantize/ck_quantize_f32_s8.c", "s8": "quantize/ck_requantize
 ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
 
 
-class Affine(ctypes.Structure):
-    _fields_ = [("size", ctypes.c_int32), ("scale", ctypes.c_float),
-                ("zero_point", ctypes.c_int32)]
-
-
-class Requant(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in "size input_zp output_zp multiplier shift".split()]
+Affine = cstructs.struct("ck_affine_f32_params")
+Requant = cstructs.struct("ck_requantize_s8_params")
 
 
 def floats(scale, seed, n=2048, extremes=False):

@@ -2,11 +2,10 @@
 cross-compile."""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -16,9 +15,7 @@ SRC = ["elementwise/ck_relu_s8.c"]
 ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 16, 16)
 
 
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in
-                "size input_zp output_zp multiplier shift act_min act_max".split()]
+Params = cstructs.struct("ck_relu_s8_params")
 
 
 def cases(n):

@@ -11,7 +11,7 @@ import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 
-SRC = ["float/ck_softmax_f32.c"]
+SRC = ["softmax/ck_softmax_f32.c"]
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 
 

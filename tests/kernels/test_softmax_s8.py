@@ -1,11 +1,10 @@
 """SOFTMAX int8: reference vs tflite-micro, C kernel (host) vs reference, cross-compile."""
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
@@ -14,9 +13,7 @@ from simulator.reference.softmax import softmax_params, softmax_s8
 SRC = ["softmax/ck_softmax_s8.c"]
 
 
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in
-                ("rows", "depth", "input_multiplier", "input_left_shift", "diff_min")]
+Params = cstructs.struct("ck_softmax_s8_params")
 
 
 def _cases(n=12):

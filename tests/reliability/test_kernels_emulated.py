@@ -248,7 +248,7 @@ def pool_cases(draw):
                        draw(st.integers(1, 3)))
     pad_h, out_h = _geometry(draw, h, fh, sh, 1)
     pad_w, out_w = _geometry(draw, w, fw_, sw, 1)
-    # ck_pool_check: every window must touch the image (TFLite errors otherwise)
+    # ck_pool_s8_check: every window must touch the image (TFLite errors otherwise)
     assume((out_h - 1) * sh - pad_h < h and fh > pad_h and (out_w - 1) * sw - pad_w < w and fw_ > pad_w)
     act = draw(clamps())
     return dict(shape=(n, h, w, ch), f=(fh, fw_), s=(sh, sw), pad=(pad_h, pad_w), out=(out_h, out_w),

@@ -1,5 +1,6 @@
 /* int8 TANH: TFLite reference_integer_ops::Tanh semantics (see ck_activations.h). */
 #include "ck_activations.h"
+#include "../common/ck_check.h"
 
 static int32_t tanh_q4(int32_t a)
 {
@@ -15,8 +16,7 @@ static int32_t tanh_q4(int32_t a)
 ck_status ck_tanh_s8(const ck_sigmoid_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0 || p->input_range_radius < 0
-        || p->input_left_shift < -31 || p->input_left_shift > 31) {
+    if (CK_SIGMOID_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (i = 0; i < p->size; ++i) {

@@ -7,7 +7,7 @@ ck_status ck_bconv2d_s8(const ck_bconv_params *p, const uint32_t *input,
                         const int32_t *shift, int8_t *output)
 {
     if (!p || !input || !filter || !multiplier || !shift || !output || ck_bconv_bad(p)
-        || ck_epilogue_bad(p->output_offset, p->act_min, p->act_max)) {
+        || ck_bin_epilogue_bad(p->output_offset, p->act_min, p->act_max)) {
         return CK_ARG_ERROR;
     }
     for (int32_t c = 0; c < p->out_c; ++c) {

@@ -7,7 +7,7 @@ ck_status ck_bfc_s8(const ck_bfc_params *p, const uint32_t *input, const uint32_
                     int8_t *output)
 {
     if (!p || !input || !weights || !multiplier || !shift || !output || ck_bfc_bad(p)
-        || ck_epilogue_bad(p->output_offset, p->act_min, p->act_max)) {
+        || ck_bin_epilogue_bad(p->output_offset, p->act_min, p->act_max)) {
         return CK_ARG_ERROR;
     }
     for (int32_t o = 0; o < p->out_features; ++o) {

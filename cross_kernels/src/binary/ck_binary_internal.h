@@ -1,8 +1,9 @@
-/* Shared by the binary kernels: popcount, argument checks, one conv output's accumulator. */
+/* Shared by the binary kernels: popcount, one conv output's accumulator. */
 #ifndef CK_BINARY_INTERNAL_H
 #define CK_BINARY_INTERNAL_H
 
 #include "ck_binary.h"
+#include "../common/ck_check.h"
 
 /* SWAR popcount (see ck_binary.h for why not an instruction). */
 static inline int32_t ck_popcount32(uint32_t x)
@@ -11,26 +12,6 @@ static inline int32_t ck_popcount32(uint32_t x)
     x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
     x = (x + (x >> 4)) & 0x0F0F0F0Fu;
     return (int32_t)((x * 0x01010101u) >> 24);
-}
-
-static inline int ck_bconv_bad(const ck_bconv_params *p)
-{
-    return p->batches < 1 || p->in_h < 1 || p->in_w < 1 || p->in_c < 1 || p->out_h < 1
-        || p->out_w < 1 || p->out_c < 1 || p->k_h < 1 || p->k_w < 1 || p->stride_h < 1
-        || p->stride_w < 1 || p->pad_top < 0 || p->pad_left < 0
-        || (int64_t)p->k_h * p->k_w * p->in_c > CK_BINARY_MAX_BITS;
-}
-
-static inline int ck_bfc_bad(const ck_bfc_params *p)
-{
-    return p->batches < 1 || p->in_words < 1 || p->out_features < 1 || p->in_features < 1
-        || p->in_features > p->in_words * CK_BINARY_WORD_BITS
-        || p->in_features > CK_BINARY_MAX_BITS;
-}
-
-static inline int ck_epilogue_bad(int32_t zp, int32_t lo, int32_t hi)
-{
-    return zp < -128 || zp > 127 || lo < -128 || hi > 127 || lo > hi;
 }
 
 /* k_h * k_w * in_c - 2 * popcount over the window of output (n, oy, ox), channel oc. */

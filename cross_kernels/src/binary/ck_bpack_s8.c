@@ -1,10 +1,11 @@
 /* int8 -> packed sign bits (see ck_binary.h). */
 #include "ck_binary.h"
+#include "../common/ck_check.h"
 
 ck_status ck_bpack_s8(int32_t pixels, int32_t channels, int32_t zero_point,
                       const int8_t *in, uint32_t *out)
 {
-    if (!in || !out || pixels < 1 || channels < 1 || zero_point < -128 || zero_point > 127) {
+    if (CK_BPACK_S8_BAD(in, out, pixels, channels, zero_point)) {
         return CK_ARG_ERROR;
     }
     for (int32_t p = 0; p < pixels; ++p) {

@@ -1,6 +1,9 @@
-/* Argument check shared by every conv-family variant: CK_ARG_ERROR before anything is written. */
+/* Argument check shared by every conv-family variant (declared in common/ck_check.h):
+ * CK_ARG_ERROR before anything is written. */
 #include "ck_conv_internal.h"
 
+/* static, not inline, as before the checks were gathered: GCC -O1 inlines an inline one and
+ * the code changes */
 static int ck_in(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= hi; }
 
 static int ck_size_ok(int32_t a, int32_t b, int32_t c, int32_t d)
@@ -25,7 +28,7 @@ ck_status ck_conv_check_args(const ck_conv_params *p, int depthwise, const int8_
         return CK_ARG_ERROR;
     }
     if (!ck_in(p->input_offset, -127, 128) || !ck_in(p->output_offset, -128, 127) ||
-        !ck_in(p->act_min, -128, 127) || !ck_in(p->act_max, p->act_min, 127) ||
+        !ck_in(p->act_min, CK_S8_MIN, CK_S8_MAX) || !ck_in(p->act_max, p->act_min, CK_S8_MAX) ||
         !ck_in(p->per_channel, 0, 1)) {
         return CK_ARG_ERROR;
     }
@@ -47,7 +50,7 @@ ck_status ck_conv_check_args(const ck_conv_params *p, int depthwise, const int8_
     }
     const int32_t n = p->per_channel ? p->out_c : 1;
     for (int32_t i = 0; i < n; ++i) {
-        if (!ck_in(shift[i], -31, 31)) {
+        if (!ck_in(shift[i], CK_SHIFT_MIN, CK_SHIFT_MAX)) {
             return CK_ARG_ERROR;
         }
     }

@@ -19,12 +19,12 @@
  * but loads, extends and the loop bookkeeping pair with them: 10 cycles per 16 MACs under
  * the published pipeline rules (schedule and rules at the function). It is kept out of line
  * so a profile shows the inner loop on its own. Outputs are requantized by ck_requant_fast
- * (SMMULR, shift, SSAT: the same bits, see ck_conv_internal.h) when ck_fast_requant_ok holds
+ * (SMMULR, shift, SSAT: the same bits, see common/ck_requant.h) when ck_fast_requant_ok holds
  * for the layer, as in the depthwise and FC kernels; else by ck_requant_s8. Weight rows start at c * K bytes: with
  * K % 4 != 0 half the rows are not word aligned, and their weight loads are unaligned.
  */
 #include "ck_conv_internal.h"
-#include "ck_simd.h"
+#include "../common/ck_simd.h"
 
 int32_t ck_conv_s8_dsp_get_buffer_size(const ck_conv_params *p)
 {
@@ -233,7 +233,7 @@ __attribute__((noinline)) static int8_t ck_conv_out_slow(int32_t acc, int32_t m,
     return ck_requant_s8(acc, m, s, oo, lo, hi);
 }
 
-/* one output: ck_requant_fast (same bits, see ck_conv_internal.h) when the layer allows */
+/* one output: ck_requant_fast (same bits, see common/ck_requant.h) when the layer allows */
 static inline int8_t ck_conv_out(int32_t acc, int32_t m, int32_t s, int fast, int32_t oo,
                                  int32_t oo2p1, int32_t lo, int32_t hi)
 {

@@ -13,6 +13,7 @@
  * buf needs max(input, output) bytes. scratch: chunk * Co bytes (rounded up to 4), then what
  * ck_conv_s8_wrapper_get_buffer_size asks for one chunk. */
 #include "ck_conv.h"
+#include "../common/ck_check.h"
 #include "ck_shape.h"
 
 static int32_t chunk_pixels(const ck_conv_params *p)
@@ -53,9 +54,7 @@ ck_status ck_conv_s8_pointwise_inplace(const ck_conv_params *p, int8_t *buf,
                                        const int32_t *multiplier, const int32_t *shift,
                                        void *scratch, int32_t scratch_bytes)
 {
-    if (!p || !buf || !scratch || p->k_h != 1 || p->k_w != 1 || p->stride_h != 1 ||
-        p->stride_w != 1 || p->pad_top != 0 || p->pad_left != 0 || p->in_h != p->out_h ||
-        p->in_w != p->out_w || p->batches < 1) {
+    if (CK_CONV_POINTWISE_INPLACE_BAD(p, buf, scratch)) {
         return CK_ARG_ERROR;
     }
     const int32_t need = ck_conv_s8_pointwise_inplace_get_buffer_size(p);

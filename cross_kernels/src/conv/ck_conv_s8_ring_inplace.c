@@ -12,6 +12,7 @@
  * CK_ARG_ERROR before anything is written. Same bits as the whole-layer kernel: each value
  * is computed by that kernel from the same taps (the window only cuts rows no tap uses). */
 #include "ck_conv.h"
+#include "../common/ck_check.h"
 #include "ck_shape.h"
 
 typedef ck_status (*row_kernel)(const ck_conv_params *p, const int8_t *in, const int8_t *filter,
@@ -83,9 +84,7 @@ static ck_status ring_inplace(const ck_conv_params *p, int8_t *buf, const int8_t
                               const int32_t *shift, void *scratch, int32_t scratch_bytes,
                               int32_t inner_bytes, row_kernel kernel)
 {
-    if (!p || !buf || !scratch || p->batches != 1 || p->out_h < 1 || p->out_w < 1 ||
-        p->out_c < 1 || p->k_h < 1 || p->stride_h < 1 || p->dilation_h < 1 ||
-        p->pad_top < 0 || inner_bytes < 0) {
+    if (CK_RING_INPLACE_BAD(p, buf, scratch, inner_bytes)) {
         return CK_ARG_ERROR;
     }
     const int32_t rows = ring_need(p);

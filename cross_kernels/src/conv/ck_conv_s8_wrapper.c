@@ -1,6 +1,6 @@
 /* CONV_2D int8: the fastest variant this build supports (see ck_conv.h). */
 #include "ck_conv.h"
-#include "ck_simd.h"
+#include "../common/ck_simd.h"
 
 int32_t ck_conv_s8_wrapper_get_buffer_size(const ck_conv_params *p)
 {

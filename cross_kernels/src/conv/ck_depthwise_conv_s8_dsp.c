@@ -22,7 +22,7 @@
  * multipliers use the portable kernel.
  */
 #include "ck_conv_internal.h"
-#include "ck_simd.h"
+#include "../common/ck_simd.h"
 
 #if defined(CK_HAVE_DSP)
 

@@ -59,8 +59,7 @@ ck_status ck_depthwise_conv_s8_inplace(const ck_conv_params *p, int8_t *buf,
         return st;
     }
     const int32_t pixels = p->out_h * p->out_w;
-    if (p->batches != 1 || p->depth_multiplier != 1 || !scratch || scratch_bytes < pixels ||
-        (int64_t)pixels > (int64_t)p->in_h * p->in_w) {
+    if (CK_DEPTHWISE_INPLACE_BAD(p, scratch, scratch_bytes, pixels)) {
         return CK_ARG_ERROR;
     }
     int8_t *tmp = (int8_t *)scratch;

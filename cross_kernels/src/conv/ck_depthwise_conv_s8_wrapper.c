@@ -1,6 +1,6 @@
 /* DEPTHWISE_CONV_2D int8: the fastest variant this build supports (see ck_conv.h). */
 #include "ck_conv.h"
-#include "ck_simd.h"
+#include "../common/ck_simd.h"
 
 ck_status ck_depthwise_conv_s8_wrapper(const ck_conv_params *p, const int8_t *input,
                                        const int8_t *filter, const int32_t *bias,

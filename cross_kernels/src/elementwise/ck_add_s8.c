@@ -13,6 +13,7 @@
  * input is two 32-bit multiplies: x m + 2^10 = x (m >> 16) 2^16 + (x (m & 0xffff) + 2^10).
  */
 #include "ck_elementwise.h"
+#include "../common/ck_check.h"
 #include "ck_elementwise_internal.h"
 #include "ck_quant.h"
 
@@ -254,11 +255,7 @@ ck_status ck_add_s8(const ck_add_s8_params *p, const ck_broadcast4 *s, const int
 {
     ck_ew_nest nest;
     add_fast f;
-    if (!p || !in1 || !in2 || !out || ck_broadcast4_check(s) != CK_OK || p->left_shift < 0
-        || p->left_shift > 23 || p->input1_shift > 0 || p->input1_shift < -31
-        || p->input2_shift > 0 || p->input2_shift < -31 || p->output_shift > 30
-        || p->output_shift < -31 || p->act_min < -128 || p->act_max > 127
-        || p->act_min > p->act_max) {
+    if (CK_ADD_S8_BAD(p, s, in1, in2, out)) {
         return CK_ARG_ERROR;
     }
     ck_ew_collapse(s->out_dims, s->in1_strides, s->in2_strides, &nest);

@@ -4,7 +4,7 @@
  * fast requantization paths.
  *
  * Fast requantization (both kernels), for shift < 0 and a multiplier m >= 0, after
- * ck_conv_internal.h's identities:
+ * common/ck_requant.h's identities:
  *   ck_srdhm(y, m) == SMMULR(2y, m) = (2ym + 2^31) >> 32        whenever 2y fits in int32;
  *   ck_rounding_divide_by_pot(s, r) == (s - [s < 0] + 2^(r-1)) >> r                for r >= 1.
  * [s < 0] may be replaced by [y < 0]: with m >= 0 the two differ only when s == 0 and y < 0,

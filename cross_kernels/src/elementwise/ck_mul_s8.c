@@ -8,6 +8,7 @@
  * constant factor.
  */
 #include "ck_elementwise.h"
+#include "../common/ck_check.h"
 #include "ck_elementwise_internal.h"
 #include "ck_quant.h"
 
@@ -129,9 +130,7 @@ ck_status ck_mul_s8(const ck_mul_s8_params *p, const ck_broadcast4 *s, const int
 {
     ck_ew_nest nest;
     mul_fast f;
-    if (!p || !in1 || !in2 || !out || ck_broadcast4_check(s) != CK_OK
-        || p->output_shift > 30 || p->output_shift < -31 || p->act_min < -128
-        || p->act_max > 127 || p->act_min > p->act_max) {
+    if (CK_MUL_S8_BAD(p, s, in1, in2, out)) {
         return CK_ARG_ERROR;
     }
     ck_ew_collapse(s->out_dims, s->in1_strides, s->in2_strides, &nest);

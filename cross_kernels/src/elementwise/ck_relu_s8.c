@@ -1,12 +1,12 @@
 /* int8 RELU / RELU6 (see ck_elementwise.h). */
 #include "ck_elementwise.h"
+#include "../common/ck_check.h"
 #include "ck_quant.h"
 
 ck_status ck_relu_s8(const ck_relu_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0 || p->shift > 30 || p->shift < -31
-        || p->act_min < -128 || p->act_max > 127 || p->act_min > p->act_max) {
+    if (CK_RELU_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     if (p->multiplier == (1 << 30) && p->shift == 1 && p->input_zp == p->output_zp) {

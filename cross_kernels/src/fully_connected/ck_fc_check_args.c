@@ -1,4 +1,5 @@
-/* Argument check shared by the fully-connected variants: CK_ARG_ERROR before any write. */
+/* Argument check shared by the fully-connected variants (declared in common/ck_check.h):
+ * CK_ARG_ERROR before any write. */
 #include "ck_fc_internal.h"
 
 ck_status ck_fc_check_args(const ck_fc_params *p, const int8_t *input, const int8_t *weights,
@@ -15,13 +16,13 @@ ck_status ck_fc_check_args(const ck_fc_params *p, const int8_t *input, const int
         return CK_ARG_ERROR;
     }
     if (p->input_offset < -127 || p->input_offset > 128 || p->output_offset < -128 ||
-        p->output_offset > 127 || p->act_min < -128 || p->act_max > 127 ||
-        p->act_min > p->act_max || (p->per_channel != 0 && p->per_channel != 1)) {
+        p->output_offset > 127 || CK_ACT_S8_BAD(p->act_min, p->act_max) ||
+        (p->per_channel != 0 && p->per_channel != 1)) {
         return CK_ARG_ERROR;
     }
     const int32_t n = p->per_channel ? p->out_features : 1;
     for (int32_t i = 0; i < n; ++i) {
-        if (shift[i] < -31 || shift[i] > 31) {
+        if (shift[i] < CK_SHIFT_MIN || shift[i] > CK_SHIFT_MAX) {
             return CK_ARG_ERROR;
         }
     }

@@ -15,7 +15,7 @@
  * this code is our own.
  */
 #include "ck_fc_internal.h"
-#include "../conv/ck_simd.h"
+#include "../common/ck_simd.h"
 
 #if defined(CK_HAVE_DSP)
 /* acc[r] += sum_i w[r * n + i] * (x[i] + off) for r < rows (1 or 2; a missing second row

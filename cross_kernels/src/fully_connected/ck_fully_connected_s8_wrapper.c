@@ -1,6 +1,6 @@
 /* FULLY_CONNECTED int8: the fastest variant this build supports (see ck_fully_connected.h). */
 #include "ck_fully_connected.h"
-#include "../conv/ck_simd.h"
+#include "../common/ck_simd.h"
 
 ck_status ck_fully_connected_s8_wrapper(const ck_fc_params *p, const int8_t *input,
                                         const int8_t *weights, const int32_t *bias,

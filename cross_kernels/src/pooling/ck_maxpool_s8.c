@@ -99,16 +99,16 @@ ck_status ck_maxpool_s8(const ck_pool_s8_params *p, const int8_t *in, int8_t *ou
 {
     int32_t b, oy, ox, ys, ye, xs, xe;
     ck_pool_window w;
-    if (ck_pool_check(p, in, out) != CK_OK) {
+    if (ck_pool_s8_check(p, in, out) != CK_OK) {
         return CK_ARG_ERROR;
     }
     w.channels = p->channels;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->out_h; ++oy) {
-            ck_pool_clip(oy, p->stride_h, p->pad_h, p->filter_h, p->in_h, &ys, &ye);
+            ck_pool_clip(oy, p->stride_h, p->pad_top, p->filter_h, p->in_h, &ys, &ye);
             w.rows = ye - ys;
             for (ox = 0; ox < p->out_w; ++ox) {
-                ck_pool_clip(ox, p->stride_w, p->pad_w, p->filter_w, p->in_w, &xs, &xe);
+                ck_pool_clip(ox, p->stride_w, p->pad_left, p->filter_w, p->in_w, &xs, &xe);
                 w.cols = xe - xs;
                 w.row_skip = (p->in_w - w.cols) * p->channels;
                 w.first = in + (((size_t)b * p->in_h + ys) * p->in_w + xs) * p->channels;

@@ -33,8 +33,9 @@
 #include <stdint.h>
 
 #include "ck_pooling.h"
+#include "../common/ck_check.h"
 #include "ck_quant.h"
-#include "../conv/ck_simd.h"
+#include "../common/ck_simd.h"
 
 #if defined(__GNUC__)
 #define CK_POOL_INLINE static inline __attribute__((always_inline))

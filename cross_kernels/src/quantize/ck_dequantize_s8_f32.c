@@ -1,10 +1,11 @@
 /* DEQUANTIZE int8 -> float32 (see ck_quantize.h). */
 #include "ck_quantize.h"
+#include "../common/ck_check.h"
 
 ck_status ck_dequantize_s8_f32(const ck_affine_f32_params *p, const int8_t *in, float *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0) {
+    if (CK_DEQUANTIZE_S8_F32_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (i = 0; i < p->size; ++i) {

@@ -1,5 +1,6 @@
 /* QUANTIZE float32 -> int8 (see ck_quantize.h). */
 #include "ck_quantize.h"
+#include "../common/ck_check.h"
 #include "ck_quant.h"
 
 /* std::round on a float already limited to [-512, 512]. */
@@ -19,7 +20,7 @@ static int32_t round_half_away(float x)
 ck_status ck_quantize_f32_s8(const ck_affine_f32_params *p, const float *in, int8_t *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0 || !(p->scale > 0.0f)) {
+    if (CK_QUANTIZE_F32_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (i = 0; i < p->size; ++i) {

@@ -1,11 +1,12 @@
 /* QUANTIZE int8 -> int8 (see ck_quantize.h). */
 #include "ck_quantize.h"
+#include "../common/ck_check.h"
 #include "ck_quant.h"
 
 ck_status ck_requantize_s8(const ck_requantize_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0 || p->shift > 30 || p->shift < -31) {
+    if (CK_REQUANTIZE_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (i = 0; i < p->size; ++i) {

@@ -1,12 +1,12 @@
 /* int8 MEAN (see ck_reduce.h). */
 #include "ck_reduce.h"
+#include "../common/ck_check.h"
 #include "ck_quant.h"
 
 ck_status ck_mean_s8(const ck_mean_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t o, r, i;
-    if (!p || !in || !out || p->outer < 1 || p->reduce < 1 || p->reduce >= (1 << 23)
-        || p->inner < 1 || p->shift > 30 || p->shift < -31) {
+    if (CK_MEAN_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (o = 0; o < p->outer; ++o) {

@@ -1,12 +1,12 @@
 /* int8 CONCATENATION along any axis (see ck_shape.h). */
 #include "ck_shape.h"
+#include "../common/ck_check.h"
 
 ck_status ck_concat_s8(const ck_concat_s8_params *p, const int8_t *const *inputs,
                        const int32_t *axis_sizes, int8_t *out)
 {
     int32_t o, k;
-    if (!p || !inputs || !axis_sizes || !out || p->num_inputs < 1 || p->num_inputs > 10
-        || p->outer_size < 1 || p->inner_size < 1) {
+    if (CK_CONCAT_BAD(p, inputs, axis_sizes, out)) {
         return CK_ARG_ERROR;
     }
     for (k = 0; k < p->num_inputs; ++k) {

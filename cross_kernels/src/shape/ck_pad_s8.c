@@ -1,11 +1,12 @@
 /* int8 PAD / PADV2 (see ck_shape.h). */
 #include "ck_shape.h"
+#include "../common/ck_check.h"
 
 ck_status ck_pad_s8(const ck_pad_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t od[4], i0, i1, i2, i3;
     int d;
-    if (!p || !in || !out || p->pad_value < -128 || p->pad_value > 127) {
+    if (CK_PAD_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (d = 0; d < 4; ++d) {

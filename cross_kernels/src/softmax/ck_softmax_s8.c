@@ -1,5 +1,6 @@
 /* int8 SOFTMAX: TFLite reference_ops::Softmax semantics (see ck_softmax.h). */
 #include "ck_softmax.h"
+#include "../common/ck_check.h"
 #include "ck_activations.h"
 
 static int32_t exp_of_diff(const ck_softmax_s8_params *p, int32_t diff)
@@ -59,9 +60,7 @@ static ck_status softmax_row(const ck_softmax_s8_params *p, const int8_t *in, in
 ck_status ck_softmax_s8(const ck_softmax_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t r;
-    if (!p || !in || !out || p->rows < 0 || p->depth < 1 || p->depth > 4095
-        || p->input_multiplier <= 0 || p->input_left_shift < 0 || p->input_left_shift > 31
-        || p->diff_min > 0) {
+    if (CK_SOFTMAX_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (r = 0; r < p->rows; ++r) {

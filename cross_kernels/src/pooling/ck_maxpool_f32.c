@@ -1,8 +1,8 @@
-/* float32 AVERAGE_POOL_2D (see ck_float.h for the operation order). */
+/* float32 MAX_POOL_2D (see ck_float.h for the operation order). */
 #include "ck_float.h"
-#include "ck_float_internal.h"
+#include "../common/ck_check.h"
 
-ck_status ck_avgpool_f32(const ck_pool_f32_params *p, const float *input, float *output)
+ck_status ck_maxpool_f32(const ck_pool_f32_params *p, const float *input, float *output)
 {
     if (!p || !input || !output || ck_pool_f32_bad(p)) {
         return CK_ARG_ERROR;
@@ -11,8 +11,7 @@ ck_status ck_avgpool_f32(const ck_pool_f32_params *p, const float *input, float 
         for (int32_t oy = 0; oy < p->out_h; ++oy) {
             for (int32_t ox = 0; ox < p->out_w; ++ox) {
                 for (int32_t c = 0; c < p->channels; ++c) {
-                    float acc = 0.0f;
-                    int32_t count = 0;
+                    float acc = -__builtin_inff();
                     for (int32_t ky = 0; ky < p->filter_h; ++ky) {
                         const int32_t iy = oy * p->stride_h - p->pad_top + ky;
                         for (int32_t kx = 0; kx < p->filter_w; ++kx) {
@@ -21,11 +20,10 @@ ck_status ck_avgpool_f32(const ck_pool_f32_params *p, const float *input, float 
                                 continue;
                             }
                             const float v = input[(((size_t)n * p->in_h + iy) * p->in_w + ix) * p->channels + c];
-                            acc = acc + v;
-                            ++count;
+                            acc = v > acc ? v : acc;
                         }
                     }
-                    acc = acc / (float)count;
+
                     *output++ = ck_activation_f32(acc, p->activation);
                 }
             }

@@ -1,10 +1,10 @@
 /* float32 RELU / RELU6 (see ck_float.h). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_relu_f32(int32_t size, int32_t activation, const float *input, float *output)
 {
-    if (!input || !output || size < 0
-        || (activation != CK_ACT_RELU && activation != CK_ACT_RELU6)) {
+    if (CK_RELU_F32_BAD(size, activation, input, output)) {
         return CK_ARG_ERROR;
     }
     for (int32_t i = 0; i < size; ++i) {

@@ -1,9 +1,10 @@
 /* float32 TANH: sign(x) * (1 - t) / (1 + t), t = ck_expf(-2|x|) (see ck_float.h). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_tanh_f32(int32_t size, const float *input, float *output)
 {
-    if (!input || !output || size < 0) {
+    if (CK_UNARY_F32_BAD(size, input, output)) {
         return CK_ARG_ERROR;
     }
     for (int32_t i = 0; i < size; ++i) {

@@ -1,10 +1,11 @@
 /* float32 SOFTMAX over the last axis, with ck_expf (see ck_float.h). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_softmax_f32(int32_t rows, int32_t depth, float beta, const float *input,
                          float *output)
 {
-    if (!input || !output || rows < 1 || depth < 1 || !(beta > 0.0f)) {
+    if (CK_SOFTMAX_F32_BAD(rows, depth, beta, input, output)) {
         return CK_ARG_ERROR;
     }
     for (int32_t r = 0; r < rows; ++r) {

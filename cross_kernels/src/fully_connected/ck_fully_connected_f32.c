@@ -1,11 +1,11 @@
 /* float32 FULLY_CONNECTED (see ck_float.h for the operation order). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_fully_connected_f32(const ck_fc_f32_params *p, const float *input,
                                  const float *weights, const float *bias, float *output)
 {
-    if (!p || !input || !weights || !output || p->batches < 1 || p->in_features < 1
-        || p->out_features < 1 || ck_activation_bad(p->activation)) {
+    if (CK_FC_F32_BAD(p, input, weights, output)) {
         return CK_ARG_ERROR;
     }
     for (int32_t b = 0; b < p->batches; ++b) {

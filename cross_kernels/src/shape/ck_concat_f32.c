@@ -1,11 +1,11 @@
 /* float32 CONCATENATION along any axis, viewed as [outer, axis, inner] (see ck_float.h). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_concat_f32(const ck_concat_f32_params *p, const float *const *inputs,
                         const int32_t *axis_sizes, float *output)
 {
-    if (!p || !inputs || !axis_sizes || !output || p->num_inputs < 1 || p->num_inputs > 10
-        || p->outer_size < 1 || p->inner_size < 1) {
+    if (CK_CONCAT_BAD(p, inputs, axis_sizes, output)) {
         return CK_ARG_ERROR;
     }
     for (int32_t k = 0; k < p->num_inputs; ++k) {

@@ -1,10 +1,11 @@
 /* float32 MEAN over the middle axis of [outer, reduce, inner] (see ck_float.h). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_mean_f32(int32_t outer, int32_t reduce, int32_t inner, const float *input,
                       float *output)
 {
-    if (!input || !output || outer < 1 || reduce < 1 || inner < 1) {
+    if (CK_MEAN_F32_BAD(outer, reduce, inner, input, output)) {
         return CK_ARG_ERROR;
     }
     const float count = (float)reduce;

@@ -1,11 +1,12 @@
 /* float32 PAD / PADV2 over 4-D [d0, d1, d2, d3] (see ck_float.h). */
 #include "ck_float.h"
+#include "../common/ck_check.h"
 
 ck_status ck_pad_f32(const ck_pad_f32_params *p, float pad_value, const float *input,
                      float *output)
 {
     int32_t od[4];
-    if (!p || !input || !output) {
+    if (CK_PAD_F32_BAD(p, input, output)) {
         return CK_ARG_ERROR;
     }
     for (int d = 0; d < 4; ++d) {

@@ -1,0 +1,133 @@
+/*
+ * ck_requant.h - the int8 output stage shared by the conv-family and fully-connected kernels
+ * (not public API): bias, requantize (ck_types.h's multiplier / shift convention), output
+ * offset and the activation-range clamp, with the DSP kernels' fast path.
+ */
+#ifndef CK_REQUANT_H
+#define CK_REQUANT_H
+
+#include <stdint.h>
+
+#include "ck_quant.h"
+
+/* bias, requantize, offset and clamp one accumulator of channel c.
+ * The requantized value is limited to +-512 before the offset so the add cannot overflow;
+ * that does not change the clamped result (|offset| <= 128). */
+static inline int8_t ck_finish_s8(int32_t acc, int32_t c, const int32_t *bias,
+                                  const int32_t *multiplier, const int32_t *shift,
+                                  int32_t per_channel, int32_t output_offset, int32_t act_min,
+                                  int32_t act_max)
+{
+    if (bias) {
+        acc = (int32_t)((uint32_t)acc + (uint32_t)bias[c]);
+    }
+    const int32_t q = per_channel ? c : 0;
+    int32_t r = ck_requantize(acc, multiplier[q], shift[q]);
+    r = r < -512 ? -512 : (r > 512 ? 512 : r);
+    return ck_clamp_s8(r + output_offset, act_min, act_max);
+}
+
+/* The same bits as ck_finish_s8 without the bias (the DSP kernels start their accumulators at
+ * bias[c]), in about half the instructions; the reasoning, step by step:
+ *  - ck_srdhm's "(ab + nudge) / 2^31" with nudge = 2^30 or 1 - 2^30 by sign and division
+ *    truncating toward zero equals floor((ab + 2^30) / 2^31) for both signs (for ab < 0,
+ *    ceil((ab + 1 - 2^30) / 2^31) = floor((ab + 2^30) / 2^31)), i.e. one 64-bit add and shift;
+ *    the single saturating case (both operands INT32_MIN) is kept;
+ *  - ck_rounding_divide_by_pot's "remainder > threshold" becomes the sign bit of
+ *    threshold - remainder (both in [0, 2^31), so the subtraction cannot overflow);
+ *  - clamping to [-512, 511] instead of [-512, 512] before the offset is the same after the
+ *    final clamp (511 + offset >= 383 > act_max), and is one SSAT on Armv7E-M. */
+static inline int8_t ck_requant_s8(int32_t acc, int32_t multiplier, int32_t shift,
+                                   int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t x = (int32_t)((uint32_t)acc << left);
+    int32_t s;
+    if (x == INT32_MIN && multiplier == INT32_MIN) {
+        s = INT32_MAX;
+    } else {
+        s = (int32_t)(((int64_t)x * multiplier + (1LL << 30)) >> 31);
+    }
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)s >> 31);
+    int32_t r = (s >> right) - ((threshold - (s & mask)) >> 31);
+    r = r < -512 ? -512 : (r > 511 ? 511 : r);
+    r += output_offset;
+    r = r < act_min ? act_min : r;
+    return (int8_t)(r > act_max ? act_max : r);
+}
+
+/* --- Requantization fast path of the DSP kernels (shift < 0, small accumulators) ----------
+ * Conv, depthwise and FC layers almost always requantize with a right shift (shift < 0), and
+ * their accumulators stay far below 2^30. Under exactly those two conditions, checked once per
+ * layer by ck_fast_requant_ok, ck_requant_s8 gives the same bits as (r = -shift >= 1):
+ *   s = SMMULR(2 * acc, multiplier)      (2acc m + 2^31) >> 32 == (acc m + 2^30) >> 31 as
+ *                                        long as 2 * acc fits; acc = INT32_MIN cannot occur,
+ *                                        so neither can the saturating doubling-high case;
+ *   t = s + (s >> 31)                    s - 1 for s < 0 (no overflow: |s| <= 2^30);
+ *   v = ((t >> (r - 1)) + 1) >> 1        = floor((s + 2^(r-1) - [s < 0]) / 2^r), which is the
+ *                                        round-half-away-from-zero of ck_rounding_divide_by_pot
+ *                                        (for r >= 1; r = 0 is excluded by shift < 0);
+ *   out = clamp(v + output_offset, act_min, act_max)
+ * where the +output_offset is folded in before the final halving ((u + 1 + 2 oo) >> 1 =
+ * ((u + 1) >> 1) + oo), and the clamp to [-512, 511] of ck_requant_s8 is replaced by
+ * SSAT #8, which gives the same value after the [act_min, act_max] clamp (|oo| <= 128).
+ * r - 1 = -shift - 1 = ~shift. */
+static inline int ck_fast_requant_ok(const int32_t *bias, int32_t n_bias, const int32_t *shift,
+                                     int32_t n_shift, int64_t taps)
+{
+    const int64_t limit = (1LL << 30) - 1 - taps * 128 * 255;   /* |w (x + off)| <= 32640 */
+    if (limit < 0) {
+        return 0;
+    }
+    for (int32_t i = 0; i < n_shift; ++i) {
+        if (shift[i] >= 0) {
+            return 0;
+        }
+    }
+    for (int32_t i = 0; bias && i < n_bias; ++i) {
+        const int64_t b = bias[i];
+        if (b > limit || -b > limit) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+static inline int32_t ck_smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+/* ssat(u >> 1, 8): one SSAT with its shift operand */
+static inline int32_t ck_ssat8_half(int32_t u)
+{
+    int32_t r;
+    __asm__("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(u) : "cc");
+    return r;
+}
+#else
+static inline int32_t ck_smmulr(int32_t a, int32_t b)
+{
+    return (int32_t)(((int64_t)a * b + 0x80000000LL) >> 32);
+}
+static inline int32_t ck_ssat8_half(int32_t u)
+{
+    const int32_t v = u >> 1;
+    return v < -128 ? -128 : (v > 127 ? 127 : v);
+}
+#endif
+
+/* the fast path up to the act clamp: a value in [-128, 127]; oo2p1 = 2 * output_offset + 1 */
+static inline int32_t ck_requant_fast(int32_t acc, int32_t multiplier, int32_t shift,
+                                      int32_t oo2p1)
+{
+    const int32_t s = ck_smmulr(acc * 2, multiplier);
+    const int32_t t = s + (s >> 31);
+    return ck_ssat8_half((t >> ~shift) + oo2p1);
+}
+
+#endif /* CK_REQUANT_H */
