@@ -5,13 +5,13 @@ reach 2000x the input's, so the output exponent passes 16, where TFLM's int16
 RoundingDivideByPOT truncates its mask."""
 from __future__ import annotations
 
-import ctypes
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.analyze import analyze
@@ -21,13 +21,10 @@ from simulator.reference.activations import hard_swish_params, hard_swish_s8
 
 SRC, NAME = "activations/ck_hard_swish_s8.c", "ck_hard_swish_s8"
 ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
-FIELDS = ("size", "input_zp", "output_zp", "reluish_multiplier", "reluish_exponent",
-          "output_multiplier", "output_exponent")
+FIELDS = cstructs.fields("ck_hard_swish_s8_params")
 BOARDS = ["rp2040", "nrf52840", "stm32h743"]          # Cortex-M0+, M4, M7
 
-
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in FIELDS]
+Params = cstructs.struct("ck_hard_swish_s8_params")
 
 
 def _cases(n, seed=21):

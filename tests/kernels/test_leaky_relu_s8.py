@@ -3,13 +3,13 @@ C kernel (host) vs reference, bad arguments, and under emulation on Cortex-M0+, 
 kernel alone, then a model through the whole pipeline: rule row, emitter, codegen)."""
 from __future__ import annotations
 
-import ctypes
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import cstructs
 import hostlib
 import ops_oracle as oo
 from simulator.analyze import analyze
@@ -18,13 +18,10 @@ from simulator.reference.activations import leaky_relu_params, leaky_relu_s8
 
 SRC, NAME = "activations/ck_leaky_relu_s8.c", "ck_leaky_relu_s8"
 ALL_S8 = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
-FIELDS = ("size", "input_zp", "output_zp", "identity_multiplier", "identity_shift",
-          "alpha_multiplier", "alpha_shift")
+FIELDS = cstructs.fields("ck_leaky_relu_s8_params")
 BOARDS = ["rp2040", "nrf52840", "stm32h743"]          # Cortex-M0+, M4, M7
 
-
-class Params(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_int32) for n in FIELDS]
+Params = cstructs.struct("ck_leaky_relu_s8_params")
 
 
 def _cases(n, seed=11):

@@ -2,6 +2,7 @@
  * Values are int16 in TFLite; here they are int32 holding int16 values, with every place
  * where TFLite stores into an int16 made explicit by wrap16 (defined C, same bits). */
 #include "ck_activations.h"
+#include "../common/ck_check.h"
 
 static int32_t wrap16(int32_t x)
 {
@@ -65,11 +66,7 @@ static int8_t hard_swish_one(const ck_hard_swish_s8_params *p, int32_t q)
 ck_status ck_hard_swish_s8(const ck_hard_swish_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0 || p->reluish_multiplier < 0
-        || p->reluish_multiplier > 32767 || p->output_multiplier < 0
-        || p->output_multiplier > 32767 || p->reluish_exponent < -31
-        || p->reluish_exponent > 31 || p->output_exponent < -31 || p->output_exponent > 0
-        || p->input_zp < -128 || p->input_zp > 127) {
+    if (CK_HARD_SWISH_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (i = 0; i < p->size; ++i) {

@@ -1,16 +1,11 @@
 /* int8 LEAKY_RELU: TFLite reference_ops::QuantizeLeakyRelu semantics (see ck_activations.h). */
 #include "ck_activations.h"
-
-static int shift_ok(int32_t shift)
-{
-    return shift >= -31 && shift <= 31;
-}
+#include "../common/ck_check.h"
 
 ck_status ck_leaky_relu_s8(const ck_leaky_relu_s8_params *p, const int8_t *in, int8_t *out)
 {
     int32_t i;
-    if (!p || !in || !out || p->size < 0 || p->identity_multiplier < 0
-        || p->alpha_multiplier < 0 || !shift_ok(p->identity_shift) || !shift_ok(p->alpha_shift)) {
+    if (CK_LEAKY_RELU_S8_BAD(p, in, out)) {
         return CK_ARG_ERROR;
     }
     for (i = 0; i < p->size; ++i) {

@@ -143,6 +143,20 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
 #define CK_SIGMOID_S8_BAD(p, in, out)                                                         \
     (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->input_range_radius < 0                  \
      || (p)->input_left_shift < CK_SHIFT_MIN || (p)->input_left_shift > CK_SHIFT_MAX)
+
+/* LEAKY_RELU: both multipliers non-negative, both shifts within ck_requantize's range */
+#define CK_LEAKY_RELU_S8_BAD(p, in, out)                                                      \
+    (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->identity_multiplier < 0                 \
+     || (p)->alpha_multiplier < 0 || (p)->identity_shift < -31 || (p)->identity_shift > 31    \
+     || (p)->alpha_shift < -31 || (p)->alpha_shift > 31)
+
+/* HARD_SWISH: 16-bit multipliers, the exponents TFLM's Prepare can produce */
+#define CK_HARD_SWISH_S8_BAD(p, in, out)                                                      \
+    (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->reluish_multiplier < 0                  \
+     || (p)->reluish_multiplier > 32767 || (p)->output_multiplier < 0                         \
+     || (p)->output_multiplier > 32767 || (p)->reluish_exponent < -31                         \
+     || (p)->reluish_exponent > 31 || (p)->output_exponent < -31 || (p)->output_exponent > 0  \
+     || (p)->input_zp < CK_S8_MIN || (p)->input_zp > CK_S8_MAX)
 #endif
 
 /* ---- SOFTMAX int8 (ck_softmax.h) ------------------------------------------------------- */
