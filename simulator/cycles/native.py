@@ -38,12 +38,17 @@ def sources() -> list[Path]:
 u64, u32, i32 = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int32
 
 
+class Successor(ctypes.Structure):
+    """accounting.c mc_succ: a block seen right after another (its table index, edge correction)."""
+    _fields_ = [("addr", u64), ("idx", ctypes.c_int64), ("corr", i32), ("flags", u32)]
+
+
 class Block(ctypes.Structure):
-    _fields_ = [("addr", u64), ("branch_pc", u64), ("branch_target", u64), ("succ_addr", u64),
+    _fields_ = [("addr", u64), ("branch_pc", u64), ("branch_target", u64),
                 ("execs", u64), ("insns", u64), ("cycles_acc", u64),
                 ("size", u32), ("ninsn", u32), ("cycles", i32), ("taken_pen", i32), ("nottaken_pen", i32),
-                ("entry_pen", i32), ("mispredict_pen", i32), ("succ_corr", i32), ("kind", u32), ("used", u32),
-                ("succ_valid", u32)]
+                ("entry_pen", i32), ("mispredict_pen", i32), ("kind", u32), ("used", u32),
+                ("btac_base", u32), ("succ", Successor * 2)]
 
 
 class Counters(ctypes.Structure):
@@ -197,6 +202,11 @@ def _prototypes(lib: ctypes.CDLL) -> None:
     lib.mc_blocks.restype = u64
     lib.mc_block_count.argtypes = [vp]
     lib.mc_block_count.restype = u64
+    lib.mc_block_size.argtypes = []
+    lib.mc_block_size.restype = u64
+    if lib.mc_block_size() != ctypes.sizeof(Block):     # accounting.c and Block out of step
+        raise ToolchainError(f"native accounting: mc_block is {lib.mc_block_size()} bytes, "
+                             f"native.py Block {ctypes.sizeof(Block)}")
 
 
 def _check_prototypes(lib: ctypes.CDLL) -> None:
