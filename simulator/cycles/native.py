@@ -40,15 +40,16 @@ u64, u32, i32 = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int32
 
 class Successor(ctypes.Structure):
     """accounting.c mc_succ: a block seen right after another (its table index, edge correction)."""
-    _fields_ = [("addr", u64), ("idx", ctypes.c_int64), ("corr", i32), ("flags", u32)]
+    _fields_ = [("addr", u32), ("idx", u32), ("corr", i32), ("flags", u32)]
 
 
 class Block(ctypes.Structure):
-    _fields_ = [("addr", u64), ("branch_pc", u64), ("branch_target", u64),
-                ("execs", u64), ("insns", u64), ("cycles_acc", u64),
-                ("size", u32), ("ninsn", u32), ("cycles", i32), ("taken_pen", i32), ("nottaken_pen", i32),
-                ("entry_pen", i32), ("mispredict_pen", i32), ("kind", u32), ("used", u32),
-                ("btac_base", u32), ("succ", Successor * 2)]
+    """accounting.c mc_block (128 bytes, checked at load)."""
+    _fields_ = [("addr", u64), ("size", u32), ("ninsn", u32), ("cycles", i32), ("kind", u32),
+                ("succ", Successor * 2), ("btac_base", u32), ("used", u32),
+                ("execs", u64), ("insns", u64), ("cycles_acc", u64), ("branch_pc", u64), ("branch_target", u64),
+                ("taken_pen", i32), ("nottaken_pen", i32), ("entry_pen", i32), ("mispredict_pen", i32),
+                ("reserved", u64)]
 
 
 class Counters(ctypes.Structure):

@@ -29,30 +29,34 @@
 #define SUCC_CORR 2           /* the edge correction is known (needed only when no flush intervened) */
 
 typedef struct {              /* a block seen right after this one: where its entry is, its edge correction */
-    uint64_t addr;
-    int64_t idx;              /* table index (entries move only in grow(), which forgets every successor) */
+    uint32_t addr;            /* low 32 bits (the entry found is checked against the full address) */
+    uint32_t idx;             /* table index (entries move only in grow(), which forgets every successor) */
     int32_t corr;
     uint32_t flags;           /* SUCC_*; 0 = empty (a zeroed entry is empty) */
 } mc_succ;
 
-typedef struct {              /* mirrored by native.py Block */
+/* Mirrored by native.py Block. 128 bytes in a 64-byte aligned table: the first cache line holds
+ * what finding and charging a block reads (and its successors), the second its totals and what
+ * a branch ending it needs. */
+typedef struct {
     uint64_t addr;
-    uint64_t branch_pc;
-    uint64_t branch_target;   /* a direct branch's target, 0 if none */
-    uint64_t execs;           /* times executed */
-    uint64_t insns;           /* instructions counted for it */
-    uint64_t cycles_acc;      /* cycles attributed to it (static + penalties + data waits) */
     uint32_t size;
     uint32_t ninsn;
     int32_t cycles;
+    uint32_t kind;
+    mc_succ succ[NSUCC];      /* most recent first: the block lookup without hashing */
+    uint32_t btac_base;       /* first BTAC slot of branch_pc's set (btac_base_of) */
+    uint32_t used;
+    uint64_t execs;           /* times executed */
+    uint64_t insns;           /* instructions counted for it */
+    uint64_t cycles_acc;      /* cycles attributed to it (static + penalties + data waits) */
+    uint64_t branch_pc;
+    uint64_t branch_target;   /* a direct branch's target, 0 if none */
     int32_t taken_pen;
     int32_t nottaken_pen;
     int32_t entry_pen;
     int32_t mispredict_pen;
-    uint32_t kind;
-    uint32_t used;
-    uint32_t btac_base;       /* first BTAC slot of branch_pc's set (set_btac_base) */
-    mc_succ succ[NSUCC];      /* most recent first: the block lookup without hashing */
+    uint64_t reserved;
 } mc_block;
 
 typedef struct {              /* one (previous block, next block) edge correction */
@@ -60,6 +64,14 @@ typedef struct {              /* one (previous block, next block) edge correctio
     int32_t corr;
     uint32_t used;
 } mc_edge;
+
+typedef struct {              /* one BTAC way: a set's ways share one or two cache lines */
+    uint64_t tag;             /* branch pc + 1, 0 = empty */
+    uint64_t target;
+    uint64_t used;            /* clock of last use (LRU) */
+    uint32_t ctr;             /* 2-bit counter */
+    uint32_t pad;
+} mc_way;
 
 typedef struct {              /* mirrored by native.py Counters; first member of mc_state */
     uint64_t cycles;
@@ -96,14 +108,11 @@ typedef struct {
     int32_t allocate_not_taken;
     uint32_t btac_sets, btac_ways;
     uint64_t clock;
-    uint64_t btac_tag[MAX_BTAC];      /* branch pc + 1, 0 = empty; set s holds ways [s*ways, (s+1)*ways) */
-    uint64_t btac_target[MAX_BTAC];
-    uint64_t btac_used[MAX_BTAC];     /* clock of last use (LRU) */
-    uint8_t btac_ctr[MAX_BTAC];
+    void *mem;                /* memsys.c state, NULL = no memory system (see mc_set_memsys) */
     uint32_t nregions;
     uint64_t rstart[MAX_REGIONS], rend[MAX_REGIONS];
     int32_t rwait[MAX_REGIONS], wwait[MAX_REGIONS];
-    void *mem;                /* memsys.c state, NULL = no memory system (see mc_set_memsys) */
+    mc_way way[MAX_BTAC];     /* the BTAC: set s holds ways [s*ways, (s+1)*ways) */
 } mc_state;
 
 static uint64_t slot_of(uint64_t addr, uint64_t cap) {
@@ -127,6 +136,14 @@ static int64_t place(mc_state *st, const mc_block *b) {
     return (int64_t)i;
 }
 
+/* A zeroed table of n entries, each on its own two cache lines. */
+static mc_block *new_table(uint64_t n) {
+    void *t = NULL;
+    if (posix_memalign(&t, 64, n * sizeof(mc_block)) != 0) return NULL;
+    memset(t, 0, n * sizeof(mc_block));
+    return t;
+}
+
 static void forget_successors(mc_state *st) {
     for (uint64_t j = 0; j < st->cap; j++) memset(st->table[j].succ, 0, sizeof(st->table[j].succ));
 }
@@ -136,7 +153,7 @@ static int grow(mc_state *st) {
     uint64_t oldcap = st->cap;
     uint64_t prev_addr = st->prev >= 0 ? old[st->prev].addr : 0;
     uint64_t cur_addr = st->cur >= 0 ? old[st->cur].addr : 0;
-    mc_block *fresh = calloc(oldcap * 2, sizeof(mc_block));
+    mc_block *fresh = new_table(oldcap * 2);
     if (!fresh) return -1;
     st->table = fresh;
     st->cap = oldcap * 2;
@@ -153,7 +170,7 @@ mc_state *mc_new(void) {
     mc_state *st = calloc(1, sizeof(mc_state));
     if (!st) return NULL;
     st->cap = 1024;
-    st->table = calloc(st->cap, sizeof(mc_block));
+    st->table = new_table(st->cap);
     st->edge_cap = 1024;
     st->edges = calloc(st->edge_cap, sizeof(mc_edge));
     st->prev = st->cur = -1;
@@ -213,9 +230,7 @@ void mc_reset(mc_state *st, int32_t drop_blocks) {
     memset(&st->c, 0, sizeof(st->c));
     st->c.budget = budget;
     st->prev = st->cur = -1;
-    memset(st->btac_tag, 0, sizeof(st->btac_tag));
-    memset(st->btac_ctr, 0, sizeof(st->btac_ctr));
-    memset(st->btac_used, 0, sizeof(st->btac_used));
+    memset(st->way, 0, sizeof(st->way));
     st->clock = 0;
     for (uint64_t i = 0; i < st->cap; i++) {
         if (drop_blocks) st->table[i].used = 0;
@@ -248,17 +263,17 @@ static int predict(mc_state *st, const mc_block *br, int taken, uint64_t target)
     int outcome;
     st->clock++;
     for (uint32_t k = base; k < base + ways; k++)
-        if (st->btac_tag[k] == pc + 1) { hit = k; break; }
+        if (st->way[k].tag == pc + 1) { hit = k; break; }
     if (hit >= 0) {
-        int pred_taken = st->btac_ctr[hit] >= 2;
-        int correct = taken ? (pred_taken && st->btac_target[hit] == target) : !pred_taken;
+        int pred_taken = st->way[hit].ctr >= 2;
+        int correct = taken ? (pred_taken && st->way[hit].target == target) : !pred_taken;
         outcome = correct ? CORRECT : MISPREDICT;
-        st->btac_used[hit] = st->clock;
+        st->way[hit].used = st->clock;
         if (taken) {
-            if (st->btac_ctr[hit] < 3) st->btac_ctr[hit]++;
-            st->btac_target[hit] = target;
-        } else if (st->btac_ctr[hit] > 0) {
-            st->btac_ctr[hit]--;
+            if (st->way[hit].ctr < 3) st->way[hit].ctr++;
+            st->way[hit].target = target;
+        } else if (st->way[hit].ctr > 0) {
+            st->way[hit].ctr--;
         }
     } else {
         if (br->kind == KIND_DIRECT) outcome = STATIC_TAKEN;
@@ -269,12 +284,12 @@ static int predict(mc_state *st, const mc_block *br, int taken, uint64_t target)
         if (taken || st->allocate_not_taken) {
             uint32_t victim = base;           /* an empty way, else the least recently used */
             for (uint32_t k = base; k < base + ways; k++)
-                if (st->btac_tag[victim] != 0 && (st->btac_tag[k] == 0 || st->btac_used[k] < st->btac_used[victim]))
+                if (st->way[victim].tag != 0 && (st->way[k].tag == 0 || st->way[k].used < st->way[victim].used))
                     victim = k;
-            st->btac_tag[victim] = pc + 1;
-            st->btac_ctr[victim] = taken ? 2 : 1;
-            st->btac_target[victim] = taken ? target : br->branch_target;
-            st->btac_used[victim] = st->clock;
+            st->way[victim].tag = pc + 1;
+            st->way[victim].ctr = taken ? 2 : 1;
+            st->way[victim].target = taken ? target : br->branch_target;
+            st->way[victim].used = st->clock;
         }
     }
     st->c.branches++;
@@ -392,8 +407,9 @@ static int64_t next_block(mc_state *st, void *uc, uint64_t addr, uint32_t size, 
     if (p) {
         for (int k = 0; k < NSUCC; k++) {
             mc_succ *e = &p->succ[k];
-            if (!(e->flags & SUCC_VALID) || e->addr != addr) continue;
-            if (st->table[e->idx].size != size) break;      /* retranslated: decoded again below */
+            if (!(e->flags & SUCC_VALID) || e->addr != (uint32_t)addr) continue;
+            const mc_block *b = &st->table[e->idx];
+            if (b->addr != addr || b->size != size) break;  /* retranslated: decoded again below */
             if (k) {
                 mc_succ hit = *e;
                 memmove(&p->succ[1], &p->succ[0], (size_t)k * sizeof(mc_succ));
@@ -407,7 +423,7 @@ static int64_t next_block(mc_state *st, void *uc, uint64_t addr, uint32_t size, 
     if (i < 0 || st->prev < 0) return i;
     p = &st->table[st->prev];
     memmove(&p->succ[1], &p->succ[0], (NSUCC - 1) * sizeof(mc_succ));
-    p->succ[0] = (mc_succ){addr, i, 0, SUCC_VALID};
+    p->succ[0] = (mc_succ){(uint32_t)addr, (uint32_t)i, 0, SUCC_VALID};
     *s = &p->succ[0];
     return i;
 }
@@ -487,4 +503,5 @@ void mc_add_cycles(void *state, int64_t n) {
 }
 
 /* sizeof(mc_block), checked against native.py's Block at load (the two must stay in step). */
+_Static_assert(sizeof(mc_block) == 128, "mc_block: two cache lines");
 uint64_t mc_block_size(void) { return sizeof(mc_block); }
