@@ -63,20 +63,23 @@ class _AccountingBase:
         self._fresh: dict = {}
         self._stored_edges: dict = {}           # edge corrections kept with the cached blocks
         self._from_cache: set = set()           # (address, size) of blocks served by the cache
+        self._insns: dict = {}                  # address -> (bytes, Insn): see _disasm
+        self._new_insns = False
 
     # -- decoded blocks kept between runs ----------------------------------------------------
     def use_block_cache(self, image_digest: str) -> None:
         """Reuse the block costs decoded by earlier runs of the image with this digest
         (blockcache.py), and keep this run's for the next."""
         self._cache_key = blockcache.cache_key(image_digest, self.table.name, self._options, self.regions)
-        self._cached, self._stored_edges = blockcache.load(self._cache_key)
+        self._cached, self._stored_edges, self._insns = blockcache.load(self._cache_key)
 
     def save_block_cache(self) -> None:
-        if self._cache_key is not None and (self._fresh or self._new_edges()):
+        if self._cache_key is not None and (self._fresh or self._new_insns or self._new_edges()):
             self._stored_edges.update(self._new_edges())
             self._cached.update(self._fresh)
             self._fresh = {}
-            blockcache.save(self._cache_key, self._cached, self._stored_edges)
+            self._new_insns = False
+            blockcache.save(self._cache_key, self._cached, self._stored_edges, self._insns)
 
     def _new_edges(self) -> dict:
         """This run's edge corrections between blocks the cache holds (or will hold)."""
@@ -110,7 +113,7 @@ class _AccountingBase:
             if hit is not None:
                 return hit
         code = bytes(self.uc.mem_read(address, size)) if size else b""
-        insns = [classify(i) for i in self._md.disasm(code, address)]
+        insns = self._disasm(code, address)
         cost = self._split_block_cost(insns, address, size)
         split = cost is not None
         if cost is None:
@@ -146,8 +149,32 @@ class _AccountingBase:
         keeps none, so they are decoded again from its code here (only for a new edge)."""
         if not cost.run and cost.ninsn:
             code = bytes(self.uc.mem_read(cost.address, cost.size))
-            cost.run = [classify(i) for i in self._md.disasm(code, cost.address)]
+            cost.run = self._disasm(code, cost.address)
         return cost.run
+
+    def _disasm(self, code: bytes, address: int) -> list:
+        """The classified instructions of ``code`` at ``address`` (capstone's linear sweep, which
+        stops at the first undecodable bytes). Served from the instructions decoded before (this
+        run or, through the block cache, earlier ones) when each is known with the same bytes;
+        otherwise capstone decodes the whole range and its instructions are remembered."""
+        out, off, known = [], 0, self._insns
+        while off < len(code):
+            hit = known.get(address + off)
+            if hit is None or code[off:off + hit[1].size] != hit[0]:
+                break
+            out.append(hit[1])
+            off += hit[1].size
+        else:
+            return out
+        out = [classify(i) for i in self._md.disasm(code, address)]
+        for ins in out:
+            self._remember(code[ins.address - address:ins.address - address + ins.size], ins)
+        return out
+
+    def _remember(self, code: bytes, ins) -> None:
+        if self._cache_key is not None:
+            self._insns[ins.address] = (code, ins)
+            self._new_insns = True
 
     def _split_block_cost(self, insns, address: int, size: int) -> BlockCost | None:
         """Cost of a translated block that is part of a longer straight-line run.
@@ -202,10 +229,15 @@ class _AccountingBase:
                 code = bytes(self.uc.mem_read(address, 4))
             except Exception:            # noqa: BLE001 - end of mapped code
                 break
-            decoded = list(self._md.disasm(code, address, count=1))
-            if not decoded:
-                break
-            ins = classify(decoded[0])
+            hit = self._insns.get(address)
+            if hit is not None and code[:hit[1].size] == hit[0]:
+                ins = hit[1]
+            else:
+                decoded = list(self._md.disasm(code, address, count=1))
+                if not decoded:
+                    break
+                ins = classify(decoded[0])
+                self._remember(code[:ins.size], ins)
             out.append(ins)
             address += ins.size
             if not self._cut(ins):
