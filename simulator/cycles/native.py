@@ -203,6 +203,12 @@ def _prototypes(lib: ctypes.CDLL) -> None:
     lib.mc_blocks.restype = u64
     lib.mc_block_count.argtypes = [vp]
     lib.mc_block_count.restype = u64
+    lib.mc_preload.argtypes = [vp, ctypes.POINTER(Block)]
+    lib.mc_preload.restype = ctypes.c_int
+    lib.mc_preload_edge.argtypes = [vp, u64, u64, i32]
+    lib.mc_preload_edge.restype = ctypes.c_int
+    lib.mc_preloaded_unrun.argtypes = [vp, u64, i32]
+    lib.mc_preloaded_unrun.restype = ctypes.c_int
     lib.mc_block_size.argtypes = []
     lib.mc_block_size.restype = u64
     if lib.mc_block_size() != ctypes.sizeof(Block):     # accounting.c and Block out of step

@@ -85,6 +85,14 @@ class NativeChecks:
         running it. If the block holds sites without a hook yet, hook them and return True:
         the block is then stopped before it runs, and :meth:`resume_point` has it translated
         again, now with the hooks (Emulator.run). Otherwise False: run it."""
+        if not self.hook_sites(address, size):
+            return False
+        self._restart = (address, size)
+        return True
+
+    def hook_sites(self, address: int, size: int) -> bool:
+        """Hook the sites in ``size`` bytes at ``address`` that have none yet; True if any. Before
+        emulation (the accounting's preload) no translation exists yet to drop."""
         lo = bisect.bisect_left(self._unhooked, address)
         hi = bisect.bisect_left(self._unhooked, address + size)
         if lo == hi:
@@ -93,7 +101,6 @@ class NativeChecks:
         for addr in self._unhooked[lo:hi]:
             self._hooks.append(_native_hook(self.uc, UC_HOOK_CODE, self._lib.ck_code_hook, self._st, addr, addr))
         del self._unhooked[lo:hi]
-        self._restart = (address, size)
         return True
 
     def resume_point(self) -> int | None:

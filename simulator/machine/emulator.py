@@ -159,6 +159,7 @@ class Emulator:
             # LDRD/LDM/... alignment faults and CCR.DIV_0_TRP, which unicorn does not raise on
             # v7-M, and the data-dependent divide timing: one native hook on those sites only.
             self.checks = checks.install(self)
+            self.counter.preload(self.checks)   # stored blocks in read-only memory: no callback for them
             hints.install(self)           # WFI ends the run (named); WFE/YIELD run as NOPs
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 

@@ -24,6 +24,9 @@
 #define STATIC_TAKEN 1
 #define MISPREDICT 2
 
+#define STALE UINT32_MAX       /* the size of a preloaded block forgotten before it ran */
+#define USED 1
+#define PRELOADED 2
 #define NSUCC 2               /* successors remembered per block: 2 catch 99.97% of VWW/ResNet-8 executions */
 #define SUCC_VALID 1
 #define SUCC_CORR 2           /* the edge correction is known (needed only when no flush intervened) */
@@ -46,7 +49,7 @@ typedef struct {
     uint32_t kind;
     mc_succ succ[NSUCC];      /* most recent first: the block lookup without hashing */
     uint32_t btac_base;       /* first BTAC slot of branch_pc's set (btac_base_of) */
-    uint32_t used;
+    uint32_t used;            /* 0 empty, USED, or PRELOADED: entered by mc_preload, not run yet */
     uint64_t execs;           /* times executed */
     uint64_t insns;           /* instructions counted for it */
     uint64_t cycles_acc;      /* cycles attributed to it (static + penalties + data waits) */
@@ -313,21 +316,29 @@ static uint64_t edge_slot(uint64_t from, uint64_t to, uint64_t cap) {
     return (((from >> 1) * 0x9E3779B97F4A7C15ull) ^ ((to >> 1) * 0xC2B2AE3D27D4EB4Full)) >> 20 & (cap - 1);
 }
 
-static int edge_grow(mc_state *st) {
+/* Rebuild the edge table with cap entries, leaving out the edges from or to drop (when
+ * dropping). Returns -1 when out of memory (the table is then unchanged). */
+static int edge_rehash(mc_state *st, uint64_t cap, int dropping, uint64_t drop) {
     mc_edge *old = st->edges;
     uint64_t oldcap = st->edge_cap;
-    mc_edge *fresh = calloc(oldcap * 2, sizeof(mc_edge));
+    mc_edge *fresh = calloc(cap, sizeof(mc_edge));
     if (!fresh) return -1;
     st->edges = fresh;
-    st->edge_cap = oldcap * 2;
+    st->edge_cap = cap;
+    st->edge_count = 0;
     for (uint64_t i = 0; i < oldcap; i++) {
-        if (!old[i].used) continue;
+        if (!old[i].used || (dropping && (old[i].from == drop || old[i].to == drop))) continue;
         uint64_t k = edge_slot(old[i].from, old[i].to, st->edge_cap);
         while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
         st->edges[k] = old[i];
+        st->edge_count++;
     }
     free(old);
     return 0;
+}
+
+static int edge_grow(mc_state *st) {
+    return edge_rehash(st, st->edge_cap * 2, 0, 0);
 }
 
 /* The correction for running block b right after block p, from the edge table or else
@@ -355,6 +366,54 @@ static int edge_correction(mc_state *st, void *uc, const mc_block *p, const mc_b
     *out = st->edges[k].corr;
     return 0;
 }
+/* --- blocks decoded by an earlier run (engine.Accounting.preload) --------------------------- */
+
+/* Enter block b before emulation meets it, as a miss would have (its counts zero). An address
+ * already present is kept. Returns -1 when out of memory. */
+int mc_preload(mc_state *st, const mc_block *b) {
+    if (find(st, b->addr) >= 0) return 0;
+    if ((st->count + 1) * 4 > st->cap * 3 && grow(st) != 0) return -1;
+    mc_block nb = *b;
+    nb.btac_base = btac_base_of(st, nb.branch_pc);
+    memset(nb.succ, 0, sizeof(nb.succ));
+    nb.execs = nb.insns = nb.cycles_acc = 0;
+    st->count++;
+    place(st, &nb);
+    st->table[find(st, b->addr)].used = PRELOADED;
+    return 0;
+}
+
+/* Enter the edge correction of a preloaded pair. Returns -1 when out of memory. */
+int mc_preload_edge(mc_state *st, uint64_t from, uint64_t to, int32_t corr) {
+    uint64_t k = edge_slot(from, to, st->edge_cap);
+    while (st->edges[k].used) {
+        if (st->edges[k].from == from && st->edges[k].to == to) return 0;
+        k = (k + 1) & (st->edge_cap - 1);
+    }
+    if ((st->edge_count + 1) * 4 > st->edge_cap * 3) {
+        if (edge_grow(st) != 0) return -1;
+        k = edge_slot(from, to, st->edge_cap);
+        while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
+    }
+    st->edges[k] = (mc_edge){from, to, corr, 1};
+    st->edge_count++;
+    return 0;
+}
+
+/* 1 if the block at addr is a preloaded one that has not run, 0 otherwise. With forget set,
+ * such a block is marked STALE (a size no translation has) and its preloaded edges dropped,
+ * so that its next execution decodes it again, as if it had never been preloaded (no
+ * successor list holds it: only a block that ran is entered in one). -1: out of memory. */
+int mc_preloaded_unrun(mc_state *st, uint64_t addr, int32_t forget) {
+    int64_t i = find(st, addr);
+    if (i < 0 || st->table[i].used != PRELOADED) return 0;
+    if (forget) {
+        if (edge_rehash(st, st->edge_cap, 1, addr) != 0) return -1;
+        st->table[i].size = STALE;
+    }
+    return 1;
+}
+
 /* --- the memory system (memsys.c): the only coupling between the two files --------------- */
 uint64_t ms_fetch(void *ms, uint64_t addr, uint32_t size);
 
@@ -386,9 +445,11 @@ static int64_t lookup_or_decode(mc_state *st, void *uc, uint64_t addr, uint32_t 
     memset(nb.succ, 0, sizeof(nb.succ));
     if (i >= 0) {             /* retranslated with another size: keep its totals, forget its edges */
         mc_block *old = &st->table[i];
-        forget_successors(st);
-        memset(st->edges, 0, st->edge_cap * sizeof(mc_edge));
-        st->edge_count = 0;
+        if (old->size != STALE) {   /* (a stale preloaded block's edges went in mc_preloaded_unrun) */
+            forget_successors(st);
+            memset(st->edges, 0, st->edge_cap * sizeof(mc_edge));
+            st->edge_count = 0;
+        }
         nb.execs = old->execs; nb.insns = old->insns; nb.cycles_acc = old->cycles_acc;
         nb.used = 1;
         *old = nb;
@@ -467,6 +528,7 @@ void mc_block_hook(void *uc, uint64_t addr, uint32_t size, void *user) {
     st->c.instructions += b->ninsn;
     st->c.blocks++;
     st->c.cur_addr = addr;
+    if (b->used != USED) b->used = USED;
     b->execs++;
     b->insns += b->ninsn;
     b->cycles_acc += (uint64_t)(int64_t)b->cycles;
