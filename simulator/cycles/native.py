@@ -79,7 +79,7 @@ def cache_dir() -> Path:
 
 def _tag() -> str:
     h = hashlib.sha256(sys.platform.encode())
-    for src in sources():
+    for src in sources() + sorted(NATIVE_DIR.glob("*.h")):     # headers too (oahash.h)
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 

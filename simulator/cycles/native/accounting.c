@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oahash.h"
+
 #define KIND_NONE 0
 #define KIND_COND 1
 #define KIND_DIRECT 2
@@ -118,22 +120,18 @@ typedef struct {
     mc_way way[MAX_BTAC];     /* the BTAC: set s holds ways [s*ways, (s+1)*ways) */
 } mc_state;
 
-static uint64_t slot_of(uint64_t addr, uint64_t cap) {
-    return ((addr >> 1) * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
-}
-
 static int64_t find(const mc_state *st, uint64_t addr) {
-    uint64_t i = slot_of(addr, st->cap);
+    uint64_t i = oa_slot(addr, st->cap);
     while (st->table[i].used) {
         if (st->table[i].addr == addr) return (int64_t)i;
-        i = (i + 1) & (st->cap - 1);
+        i = oa_next(i, st->cap);
     }
     return -1;
 }
 
 static int64_t place(mc_state *st, const mc_block *b) {
-    uint64_t i = slot_of(b->addr, st->cap);
-    while (st->table[i].used) i = (i + 1) & (st->cap - 1);
+    uint64_t i = oa_slot(b->addr, st->cap);
+    while (st->table[i].used) i = oa_next(i, st->cap);
     st->table[i] = *b;
     st->table[i].used = 1;
     return (int64_t)i;
@@ -151,6 +149,9 @@ static void forget_successors(mc_state *st) {
     for (uint64_t j = 0; j < st->cap; j++) memset(st->table[j].succ, 0, sizeof(st->table[j].succ));
 }
 
+static int block_used(const void *e) { return ((const mc_block *)e)->used != 0; }
+static uint64_t block_slot(const void *e, uint64_t cap) { return oa_slot(((const mc_block *)e)->addr, cap); }
+
 static int grow(mc_state *st) {
     mc_block *old = st->table;
     uint64_t oldcap = st->cap;
@@ -158,10 +159,9 @@ static int grow(mc_state *st) {
     uint64_t cur_addr = st->cur >= 0 ? old[st->cur].addr : 0;
     mc_block *fresh = new_table(oldcap * 2);
     if (!fresh) return -1;
+    oa_rehash(fresh, oldcap * 2, old, oldcap, sizeof(mc_block), block_used, NULL, NULL, block_slot);
     st->table = fresh;
     st->cap = oldcap * 2;
-    for (uint64_t i = 0; i < oldcap; i++)
-        if (old[i].used) place(st, &old[i]);
     free(old);
     forget_successors(st);    /* they hold the old indices */
     if (st->prev >= 0) st->prev = find(st, prev_addr);
@@ -313,27 +313,28 @@ static int fail(mc_state *st, void *uc) {
 }
 
 static uint64_t edge_slot(uint64_t from, uint64_t to, uint64_t cap) {
-    return (((from >> 1) * 0x9E3779B97F4A7C15ull) ^ ((to >> 1) * 0xC2B2AE3D27D4EB4Full)) >> 20 & (cap - 1);
+    return oa_slot2(from, to, cap);
+}
+
+static int edge_used(const void *e) { return ((const mc_edge *)e)->used != 0; }
+static uint64_t edge_slot_of(const void *e, uint64_t cap) {
+    return edge_slot(((const mc_edge *)e)->from, ((const mc_edge *)e)->to, cap);
+}
+static int edge_not_touching(const void *e, const void *addr) {
+    const mc_edge *x = e;
+    return x->from != *(const uint64_t *)addr && x->to != *(const uint64_t *)addr;
 }
 
 /* Rebuild the edge table with cap entries, leaving out the edges from or to drop (when
  * dropping). Returns -1 when out of memory (the table is then unchanged). */
 static int edge_rehash(mc_state *st, uint64_t cap, int dropping, uint64_t drop) {
-    mc_edge *old = st->edges;
-    uint64_t oldcap = st->edge_cap;
     mc_edge *fresh = calloc(cap, sizeof(mc_edge));
     if (!fresh) return -1;
+    st->edge_count = oa_rehash(fresh, cap, st->edges, st->edge_cap, sizeof(mc_edge), edge_used,
+                               dropping ? edge_not_touching : NULL, &drop, edge_slot_of);
+    free(st->edges);
     st->edges = fresh;
     st->edge_cap = cap;
-    st->edge_count = 0;
-    for (uint64_t i = 0; i < oldcap; i++) {
-        if (!old[i].used || (dropping && (old[i].from == drop || old[i].to == drop))) continue;
-        uint64_t k = edge_slot(old[i].from, old[i].to, st->edge_cap);
-        while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
-        st->edges[k] = old[i];
-        st->edge_count++;
-    }
-    free(old);
     return 0;
 }
 
@@ -347,7 +348,7 @@ static int edge_correction(mc_state *st, void *uc, const mc_block *p, const mc_b
     uint64_t k = edge_slot(p->addr, b->addr, st->edge_cap);
     while (st->edges[k].used) {
         if (st->edges[k].from == p->addr && st->edges[k].to == b->addr) break;
-        k = (k + 1) & (st->edge_cap - 1);
+        k = oa_next(k, st->edge_cap);
     }
     if (!st->edges[k].used) {
         int32_t corr = 0;
@@ -355,7 +356,7 @@ static int edge_correction(mc_state *st, void *uc, const mc_block *p, const mc_b
         if ((st->edge_count + 1) * 4 > st->edge_cap * 3) {
             if (edge_grow(st) != 0) return fail(st, uc);
             k = edge_slot(p->addr, b->addr, st->edge_cap);
-            while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
+            while (st->edges[k].used) k = oa_next(k, st->edge_cap);
         }
         st->edges[k].from = p->addr;
         st->edges[k].to = b->addr;
@@ -388,12 +389,12 @@ int mc_preload_edge(mc_state *st, uint64_t from, uint64_t to, int32_t corr) {
     uint64_t k = edge_slot(from, to, st->edge_cap);
     while (st->edges[k].used) {
         if (st->edges[k].from == from && st->edges[k].to == to) return 0;
-        k = (k + 1) & (st->edge_cap - 1);
+        k = oa_next(k, st->edge_cap);
     }
     if ((st->edge_count + 1) * 4 > st->edge_cap * 3) {
         if (edge_grow(st) != 0) return -1;
         k = edge_slot(from, to, st->edge_cap);
-        while (st->edges[k].used) k = (k + 1) & (st->edge_cap - 1);
+        while (st->edges[k].used) k = oa_next(k, st->edge_cap);
     }
     st->edges[k] = (mc_edge){from, to, corr, 1};
     st->edge_count++;

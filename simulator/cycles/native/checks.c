@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "oahash.h"
+
 #define SITE_ALIGN 1
 #define SITE_DIVIDE 2
 #define FAULT_UNALIGNED 1
@@ -57,15 +59,11 @@ typedef struct {
     uint64_t cap, count;
 } ck_state;
 
-static uint64_t slot_of(uint64_t addr, uint64_t cap) {
-    return ((addr >> 1) * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
-}
-
 static ck_site *find_site(const ck_state *st, uint64_t addr) {
-    uint64_t i = slot_of(addr, st->cap);
+    uint64_t i = oa_slot(addr, st->cap);
     while (st->sites[i].addr) {
         if (st->sites[i].addr == addr) return &st->sites[i];
-        i = (i + 1) & (st->cap - 1);
+        i = oa_next(i, st->cap);
     }
     return NULL;
 }
@@ -89,20 +87,16 @@ void ck_free(ck_state *st) {
     free(st);
 }
 
+static int site_used(const void *e) { return ((const ck_site *)e)->addr != 0; }
+static uint64_t site_slot(const void *e, uint64_t cap) { return oa_slot(((const ck_site *)e)->addr, cap); }
+
 static int grow(ck_state *st) {
-    ck_site *old = st->sites;
-    uint64_t oldcap = st->cap;
-    ck_site *fresh = calloc(oldcap * 2, sizeof(ck_site));
+    ck_site *fresh = calloc(st->cap * 2, sizeof(ck_site));
     if (!fresh) return -1;
+    oa_rehash(fresh, st->cap * 2, st->sites, st->cap, sizeof(ck_site), site_used, NULL, NULL, site_slot);
+    free(st->sites);
     st->sites = fresh;
-    st->cap = oldcap * 2;
-    for (uint64_t k = 0; k < oldcap; k++) {
-        if (!old[k].addr) continue;
-        uint64_t i = slot_of(old[k].addr, st->cap);
-        while (st->sites[i].addr) i = (i + 1) & (st->cap - 1);
-        st->sites[i] = old[k];
-    }
-    free(old);
+    st->cap *= 2;
     return 0;
 }
 
@@ -110,8 +104,8 @@ static int grow(ck_state *st) {
 int ck_add_site(ck_state *st, uint64_t addr, int32_t kind, int32_t base_reg, int32_t disp, uint32_t align) {
     if (!addr || find_site(st, addr)) return addr ? 0 : -1;
     if ((st->count + 1) * 2 > st->cap && grow(st) != 0) return -1;
-    uint64_t i = slot_of(addr, st->cap);
-    while (st->sites[i].addr) i = (i + 1) & (st->cap - 1);
+    uint64_t i = oa_slot(addr, st->cap);
+    while (st->sites[i].addr) i = oa_next(i, st->cap);
     st->sites[i] = (ck_site){addr, kind, base_reg, disp, align};
     st->count++;
     return 0;
