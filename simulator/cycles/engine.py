@@ -335,6 +335,7 @@ class Accounting(_AccountingBase):
                 self._lib.mc_add_region(self._st, r.start, r.size, r.read_wait, r.write_wait)
         self._hooks: list[int] = []
         self._preloaded: dict[int, tuple] = {}    # address -> missing classes, see preload
+        self._entry_checks = None                   # see use_entry_checks
         # The C state must outlive every hook that points at it: free it when the engine dies,
         # and keep this object (its ctypes callbacks) alive as long as the engine.
         self._finalizer = weakref.finalize(uc, self._lib.mc_free, self._st)
@@ -396,13 +397,14 @@ class Accounting(_AccountingBase):
             b.branch_pc, b.branch_target, b.taken_pen, b.nottaken_pen = (cost.branch_pc, cost.branch_target,
                                                                         cost.taken_pen, cost.nottaken_pen)
             b.entry_pen, b.mispredict_pen = cost.entry_pen, cost.mispredict_pen
+            if checks is not None:
+                checks.hook_sites(address, size)
+            b.entry_checks = int(self._entry_checks is not None and self._entry_checks.has_entry_checks(address))
             if self._lib.mc_preload(self._st, ctypes.byref(b)) != 0:
                 raise MemoryError("cycle accounting: cannot preload the stored blocks")
             self._costs[address] = cost
             self._from_cache.add((address, size))
             self._preloaded[address] = missing
-            if checks is not None:
-                checks.hook_sites(address, size)
         for (pa, ps, ca, cs, _taken), corr in self._stored_edges.items():
             if (pa, ps) in self._from_cache and (ca, cs) in self._from_cache and pa in self._preloaded \
                     and ca in self._preloaded and self._lib.mc_preload_edge(self._st, pa, ca, corr) != 0:
@@ -441,6 +443,7 @@ class Accounting(_AccountingBase):
             self._error = err
             return 1
         b = out.contents
+        b.entry_checks = int(self._entry_checks is not None and self._entry_checks.has_entry_checks(address))
         b.ninsn, b.cycles, b.kind, b.branch_pc = cost.ninsn, cost.cycles, cost.kind, cost.branch_pc
         b.branch_target = cost.branch_target
         b.taken_pen, b.nottaken_pen = cost.taken_pen, cost.nottaken_pen
@@ -481,6 +484,12 @@ class Accounting(_AccountingBase):
             self.memory.reset()
         if self.debug:
             self.debug.reset()
+
+    def use_entry_checks(self, checks) -> None:
+        """Let ``checks`` (simulator.machine.checks.NativeChecks) check alignment sites when
+        their block starts, from this block hook (checks.c ck_block_entry)."""
+        self._entry_checks = checks
+        self._lib.mc_set_checks(self._st, checks.state)
 
     def time_divides(self, checks) -> None:
         """Apply the core's data-dependent divide rule from the native checks hook, which

@@ -49,7 +49,7 @@ class Block(ctypes.Structure):
                 ("succ", Successor * 2), ("btac_base", u32), ("used", u32),
                 ("execs", u64), ("insns", u64), ("cycles_acc", u64), ("branch_pc", u64), ("branch_target", u64),
                 ("taken_pen", i32), ("nottaken_pen", i32), ("entry_pen", i32), ("mispredict_pen", i32),
-                ("reserved", u64)]
+                ("entry_checks", u32), ("pad", u32)]
 
 
 class Counters(ctypes.Structure):
@@ -61,7 +61,8 @@ class Counters(ctypes.Structure):
 class CheckRecord(ctypes.Structure):
     """checks.c ck_record: the first member of its state."""
     _fields_ = [("fault", i32), ("div_trap", i32), ("fault_pc", u64), ("fault_addr", u64),
-                ("align_checks", u64), ("divides", u64)]
+                ("align_checks", u64), ("divides", u64), ("entry_checks", u64), ("entry_block", u64),
+                ("entry_site", u64)]
 
 
 MISS_FN = ctypes.CFUNCTYPE(ctypes.c_int, u64, u32, ctypes.POINTER(Block))
@@ -228,3 +229,7 @@ def _check_prototypes(lib: ctypes.CDLL) -> None:
     lib.ck_divide_cycles.argtypes = [u32, u32, i32, i32, i32]
     lib.ck_divide_cycles.restype = i32
     lib.mc_add_cycles.argtypes = [vp, ctypes.c_int64]
+    lib.ck_add_entry.argtypes = [vp, u64, u64]
+    lib.ck_add_entry.restype = ctypes.c_int
+    lib.ck_mark_hooked.argtypes = [vp, u64]
+    lib.mc_set_checks.argtypes = [vp, vp]

@@ -97,14 +97,14 @@ def _proves(prev, ins, site, targets) -> bool:
     _, base, disp, need, _ = site
     return (a_ins.address + a_ins.size == ins.address and ins.address not in targets
             and a[1] == base and a[3] % need == 0 and (disp - a[2]) % need == 0
-            and not _predicated(a_ins) and not _predicated(ins) and not _writes_base(a_ins, base))
+            and not _predicated(a_ins) and not _predicated(ins) and not writes_base(a_ins, base))
 
 
 def _predicated(ins) -> bool:
     return ins.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID)
 
 
-def _writes_base(ins, uc_base: int) -> bool:
+def writes_base(ins, uc_base: int) -> bool:
     _, written = ins.regs_access()
     return ins.writeback or any(_CS_TO_UC.get(r) == uc_base for r in written)
 

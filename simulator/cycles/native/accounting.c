@@ -61,7 +61,8 @@ typedef struct {
     int32_t nottaken_pen;
     int32_t entry_pen;
     int32_t mispredict_pen;
-    uint64_t reserved;
+    uint32_t entry_checks;    /* checks.c has alignment sites to check when it starts */
+    uint32_t pad;
 } mc_block;
 
 typedef struct {              /* one (previous block, next block) edge correction */
@@ -114,6 +115,7 @@ typedef struct {
     uint32_t btac_sets, btac_ways;
     uint64_t clock;
     void *mem;                /* memsys.c state, NULL = no memory system (see mc_set_memsys) */
+    void *checks;             /* checks.c state for block-entry checks, NULL = none */
     uint32_t nregions;
     uint64_t rstart[MAX_REGIONS], rend[MAX_REGIONS];
     int32_t rwait[MAX_REGIONS], wwait[MAX_REGIONS];
@@ -490,12 +492,20 @@ static int64_t next_block(mc_state *st, void *uc, uint64_t addr, uint32_t size, 
     return i;
 }
 
+int ck_block_entry(void *checks, void *uc, uint64_t block);     /* checks.c */
+
+void mc_set_checks(mc_state *st, void *checks) { st->checks = checks; }
+
 void mc_block_hook(void *uc, uint64_t addr, uint32_t size, void *user) {
     mc_state *st = (mc_state *)user;
     mc_succ *s;
     int64_t i = next_block(st, uc, addr, size, &s);
     if (i < 0) return;
     mc_block *b = &st->table[i];
+    if (b->entry_checks && st->checks && ck_block_entry(st->checks, uc, addr)) {
+        if (st->stop) st->stop(uc);             /* before it runs, uncounted: checks.py resumes it */
+        return;
+    }
     if (st->prev >= 0) {
         mc_block *p = &st->table[st->prev];
         if (p->kind != KIND_NONE) {

@@ -36,7 +36,14 @@ typedef struct {
     int32_t base_reg;         /* unicorn register id of the base (SITE_ALIGN) */
     int32_t disp;
     uint32_t align;
+    uint32_t hooked;          /* has its own code hook (then no block-entry check) */
+    uint32_t pad;
 } ck_site;
+
+typedef struct {              /* an alignment site checked when the block holding it starts */
+    uint64_t block, site;
+    uint64_t used;
+} ck_entry;
 
 typedef struct {              /* mirrored by native.py CheckRecord; first member of ck_state */
     int32_t fault;            /* 0 or FAULT_* */
@@ -45,6 +52,9 @@ typedef struct {              /* mirrored by native.py CheckRecord; first member
     uint64_t fault_addr;
     uint64_t align_checks;    /* executions of alignment sites */
     uint64_t divides;         /* executions of divide sites */
+    uint64_t entry_checks;    /* alignment sites checked at block entry */
+    uint64_t entry_block;     /* the block stopped before it ran: a site in it would fault (0: none) */
+    uint64_t entry_site;
 } ck_record;
 
 typedef struct {
@@ -57,6 +67,8 @@ typedef struct {
     int32_t gpr[16];          /* unicorn register ids of r0..r15 */
     ck_site *sites;
     uint64_t cap, count;
+    ck_entry *entries;        /* keyed by block; several per block */
+    uint64_t ecap, ecount;
 } ck_state;
 
 static ck_site *find_site(const ck_state *st, uint64_t addr) {
@@ -73,7 +85,9 @@ ck_state *ck_new(reg_read_fn reg_read, mem_read_fn mem_read, stop_fn stop, const
     if (!st) return NULL;
     st->cap = 64;
     st->sites = calloc(st->cap, sizeof(ck_site));
-    if (!st->sites) { free(st); return NULL; }
+    st->ecap = 64;
+    st->entries = calloc(st->ecap, sizeof(ck_entry));
+    if (!st->sites || !st->entries) { free(st->sites); free(st->entries); free(st); return NULL; }
     st->reg_read = reg_read;
     st->mem_read = mem_read;
     st->stop = stop;
@@ -84,6 +98,7 @@ ck_state *ck_new(reg_read_fn reg_read, mem_read_fn mem_read, stop_fn stop, const
 void ck_free(ck_state *st) {
     if (!st) return;
     free(st->sites);
+    free(st->entries);
     free(st);
 }
 
@@ -108,6 +123,68 @@ int ck_add_site(ck_state *st, uint64_t addr, int32_t kind, int32_t base_reg, int
     while (st->sites[i].addr) i = oa_next(i, st->cap);
     st->sites[i] = (ck_site){addr, kind, base_reg, disp, align};
     st->count++;
+    return 0;
+}
+
+static uint32_t reg(ck_state *st, void *uc, int32_t id) {
+    uint32_t v = 0;
+    st->reg_read(uc, id, &v);
+    return v;
+}
+
+/* --- block-entry alignment checks -------------------------------------------------------------
+ * A code hook costs every execution of its instruction a walk of Unicorn's whole code-hook list
+ * (checks.py). An alignment site whose base register no earlier instruction of its block
+ * writes has, when the block starts, the base it will use: the accounting's block hook checks
+ * it there (ck_block_entry). Aligned, the block runs unhooked; misaligned, the block is stopped
+ * before it runs and Python gives the site its own code hook (checks.py resume_point), which
+ * then faults at the instruction itself, exactly as before. */
+
+static int entry_used(const void *e) { return ((const ck_entry *)e)->used != 0; }
+static uint64_t entry_slot(const void *e, uint64_t cap) { return oa_slot(((const ck_entry *)e)->block, cap); }
+
+/* Check site at the start of block (a site already registered for it is kept). -1: no memory. */
+int ck_add_entry(ck_state *st, uint64_t block, uint64_t site) {
+    uint64_t i = oa_slot(block, st->ecap);
+    for (; st->entries[i].used; i = oa_next(i, st->ecap))
+        if (st->entries[i].block == block && st->entries[i].site == site) return 0;
+    if ((st->ecount + 1) * 2 > st->ecap) {
+        ck_entry *fresh = calloc(st->ecap * 2, sizeof(ck_entry));
+        if (!fresh) return -1;
+        oa_rehash(fresh, st->ecap * 2, st->entries, st->ecap, sizeof(ck_entry), entry_used, NULL, NULL, entry_slot);
+        free(st->entries);
+        st->entries = fresh;
+        st->ecap *= 2;
+        for (i = oa_slot(block, st->ecap); st->entries[i].used; i = oa_next(i, st->ecap)) {}
+    }
+    st->entries[i] = (ck_entry){block, site, 1};
+    st->ecount++;
+    return 0;
+}
+
+/* The site got its own code hook: block-entry checks leave it to that. */
+void ck_mark_hooked(ck_state *st, uint64_t site) {
+    ck_site *s = find_site(st, site);
+    if (s) s->hooked = 1;
+}
+
+/* Called by accounting.c when a block with entry checks starts (before it runs or is counted).
+ * 1: a site of it would fault; the block and site are recorded, the caller stops emulation. */
+int ck_block_entry(void *state, void *uc, uint64_t block) {
+    ck_state *st = (ck_state *)state;
+    if (st->r.fault) return 0;
+    for (uint64_t i = oa_slot(block, st->ecap); st->entries[i].used; i = oa_next(i, st->ecap)) {
+        if (st->entries[i].block != block) continue;
+        const ck_site *s = find_site(st, st->entries[i].site);
+        if (!s || s->hooked || s->kind != SITE_ALIGN) continue;
+        st->r.entry_checks++;
+        uint32_t ea = reg(st, uc, s->base_reg) + (uint32_t)s->disp;
+        if (ea % s->align) {
+            st->r.entry_block = block;
+            st->r.entry_site = s->addr;
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -144,11 +221,6 @@ static void fault(ck_state *st, void *uc, int32_t kind, uint64_t pc, uint64_t ad
     st->stop(uc);
 }
 
-static uint32_t reg(ck_state *st, void *uc, int32_t id) {
-    uint32_t v = 0;
-    st->reg_read(uc, id, &v);
-    return v;
-}
 
 static void check_alignment(ck_state *st, void *uc, const ck_site *s, uint64_t pc) {
     st->r.align_checks++;
