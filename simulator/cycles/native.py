@@ -229,7 +229,7 @@ def _check_prototypes(lib: ctypes.CDLL) -> None:
     lib.ck_divide_cycles.argtypes = [u32, u32, i32, i32, i32]
     lib.ck_divide_cycles.restype = i32
     lib.mc_add_cycles.argtypes = [vp, ctypes.c_int64]
-    lib.ck_add_entry.argtypes = [vp, u64, u64]
+    lib.ck_add_entry.argtypes = [vp, u64, u64, i32, i32]
     lib.ck_add_entry.restype = ctypes.c_int
     lib.ck_mark_hooked.argtypes = [vp, u64]
     lib.mc_set_checks.argtypes = [vp, vp]

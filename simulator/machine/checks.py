@@ -16,13 +16,14 @@ hook when the accounting first meets a block holding it (:meth:`NativeChecks.on_
 the block is stopped before it runs (a stop in the block hook leaves the PC on the block and
 runs none of it), its translation dropped, and emulation resumed there with the hook in place.
 
-An alignment site whose base register no earlier instruction of its block writes gets no
-hook at all: the accounting's block hook checks it when the block starts (checks.c
-ck_block_entry), where the base already holds the value the site will use, so only the rare
-block that would fault pays for a hook. Such a block is stopped before it runs, the site gets
-its code hook and the block runs again (:meth:`resume_point`): the fault is then raised at the
-instruction, exactly as with the hook from the start. (ResNet-8: 129,024 of 176,190 checks
-were at three sites in two such blocks.)
+An alignment site whose base the state at its block's start determines gets no hook at all:
+the accounting's block hook checks it when the block starts (checks.c ck_block_entry). The
+base is a register no earlier instruction of the block writes, or is set from sp by ``add Rb,
+sp, #imm`` or ``ldr Rb, [sp, #imm]`` (kernels reload their pointers from the stack) with sp
+moved only by constants and no store but pushes before it (:func:`_track`). Only a block that
+would fault pays for a hook: it is stopped before it runs, the site gets its code hook and the
+block runs again (:meth:`resume_point`), so the fault is raised at the instruction exactly as
+with the hook from the start. (ResNet-8: 176,124 of 176,190 checks at block entry, 13 hooks.)
 
 The C hook records a violation (kind, pc, address) and stops emulation; :meth:`stop` turns
 the record into the :class:`Stop` that faults.py reports as UnalignedAccess / DivideByZero.
@@ -33,12 +34,14 @@ import bisect
 import ctypes
 import weakref
 
+from capstone import arm
 from unicorn import UC_HOOK_CODE
 from unicorn import arm_const as A
 
 from . import alignment, divzero
 
 SITE_ALIGN, SITE_DIVIDE = 1, 2
+BASE_AT_ENTRY, BASE_SP_PLUS, BASE_LOADED = 0, 1, 2      # checks.c ck_entry.how
 FAULT_UNALIGNED, FAULT_DIVZERO = 1, 2
 _FAULT_DETAIL = {FAULT_UNALIGNED: "unaligned", FAULT_DIVZERO: "divzero"}
 _GPR = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR,
@@ -117,12 +120,12 @@ class NativeChecks:
         if lo == hi:
             return False
         sites = self._unhooked[lo:hi]
-        at_entry = self._entry_checkable(address, size, sites) if self._entry_ok else set()
+        at_entry = self._entry_checkable(address, size, sites) if self._entry_ok else {}
         known = self._entry.setdefault(address, set())
-        for site in at_entry - known:
-            if self._lib.ck_add_entry(self._st, address, site) != 0:
+        for site in at_entry.keys() - known:
+            if self._lib.ck_add_entry(self._st, address, site, *at_entry[site]) != 0:
                 raise MemoryError(f"checks: cannot add the block-entry check at 0x{site:08x}")
-        known |= at_entry
+        known.update(at_entry)
         hooked = [site for site in sites if site not in at_entry]
         for site in hooked:
             self._hook(site)
@@ -146,20 +149,24 @@ class NativeChecks:
     def has_entry_checks(self, block: int) -> bool:
         return bool(self._entry.get(block))
 
-    def _entry_checkable(self, address: int, size: int, sites) -> set:
-        """The alignment sites among ``sites`` whose base register no instruction of the block
-        before them writes (capstone decodes the block; anything it cannot decode is hooked)."""
+    def _entry_checkable(self, address: int, size: int, sites) -> dict:
+        """``{site: (how, off)}`` for the alignment sites among ``sites`` whose base register
+        is known from the state when the block starts (checks.c BASE_*): unchanged, or set by
+        ``add Rb, sp, #imm`` / ``ldr Rb, [sp, #imm]`` (no store but pushes before it, which
+        write below the entry sp) with sp moved only by push and ``sub``/``add sp, #imm``.
+        Anything else, or anything capstone cannot decode, is hooked."""
         if self._md is None:
             import capstone
             self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
             self._md.detail = True
-        out, before = set(), []
+        out, known, delta, stored = {}, {}, 0, False   # known: unicorn reg -> (how, off); delta: sp moved
         for ins in self._md.disasm(bytes(self.uc.mem_read(address, size)), address):
             base = self._base.get(ins.address)
-            if ins.address in sites and base is not None and \
-                    not any(alignment.writes_base(b, base) for b in before):
-                out.add(ins.address)
-            before.append(ins)
+            if ins.address in sites and base is not None and known.get(base, (BASE_AT_ENTRY, 0)) is not None:
+                out[ins.address] = known.get(base, (BASE_AT_ENTRY, 0))
+            delta, stored = _track(ins, known, delta, stored)
+            if delta is None:
+                break
         return out
 
     def resume_point(self) -> int | None:
@@ -194,6 +201,39 @@ class NativeChecks:
         if not r.fault:
             return None
         return _FAULT_DETAIL[r.fault], r.fault_pc, r.fault_addr
+
+
+def _track(ins, known: dict, delta, stored: bool):
+    """Follow one instruction of a block for :meth:`NativeChecks._entry_checkable`: what it
+    makes of the registers ``known`` tracks (None: not known from the entry state), of sp's
+    offset from its entry value ``delta`` (None: lost) and whether a store other than a push
+    came. Returns the new ``(delta, stored)``."""
+    name = ins.insn_name()
+    _, written = ins.regs_access()
+    ops = ins.operands
+    if alignment.predicated(ins) or (ins.writeback and name != "push"):
+        return None, stored                      # conditional or written-back state: stop here
+    if name == "push":
+        return delta - 4 * len(ops), stored
+    if arm.ARM_REG_SP in written:
+        if name in ("add", "sub") and len(ops) >= 2 and ops[-1].type == arm.ARM_OP_IMM and \
+                all(o.type == arm.ARM_OP_REG and o.reg == arm.ARM_REG_SP for o in ops[:-1]):
+            return delta + (ops[-1].imm if name == "add" else -ops[-1].imm), stored
+        return None, stored
+    rule = None
+    if name == "ldr" and len(ops) == 2 and ops[1].type == arm.ARM_OP_MEM and ops[1].mem.base == arm.ARM_REG_SP \
+            and not ops[1].mem.index and not stored and delta + ops[1].mem.disp >= 0:
+        rule = (BASE_LOADED, delta + ops[1].mem.disp)
+    elif name == "add" and len(ops) == 3 and ops[1].type == arm.ARM_OP_REG and ops[1].reg == arm.ARM_REG_SP \
+            and ops[2].type == arm.ARM_OP_IMM:
+        rule = (BASE_SP_PLUS, delta + ops[2].imm)
+    for r in written:
+        uc = alignment.CS_TO_UC.get(r)
+        if uc is not None:
+            known[uc] = rule if ops and ops[0].type == arm.ARM_OP_REG and ops[0].reg == r else None
+    if name.startswith(("st", "vst", "vpush")):
+        stored = True
+    return delta, stored
 
 
 def install(emu) -> NativeChecks:

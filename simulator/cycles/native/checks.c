@@ -40,9 +40,14 @@ typedef struct {
     uint32_t pad;
 } ck_site;
 
+#define BASE_AT_ENTRY 0       /* how a block-entry check finds the site's base (ck_entry.how) */
+#define BASE_SP_PLUS 1        /* sp at block entry + off */
+#define BASE_LOADED 2         /* the word at sp at block entry + off */
+
 typedef struct {              /* an alignment site checked when the block holding it starts */
     uint64_t block, site;
-    uint64_t used;
+    int32_t how, off;         /* BASE_*: the base register the site will use, from the entry state */
+    uint32_t used, pad;
 } ck_entry;
 
 typedef struct {              /* mirrored by native.py CheckRecord; first member of ck_state */
@@ -143,8 +148,9 @@ static uint32_t reg(ck_state *st, void *uc, int32_t id) {
 static int entry_used(const void *e) { return ((const ck_entry *)e)->used != 0; }
 static uint64_t entry_slot(const void *e, uint64_t cap) { return oa_slot(((const ck_entry *)e)->block, cap); }
 
-/* Check site at the start of block (a site already registered for it is kept). -1: no memory. */
-int ck_add_entry(ck_state *st, uint64_t block, uint64_t site) {
+/* Check site at the start of block, its base found as how/off say (a site already registered
+ * for the block is kept). -1: no memory. */
+int ck_add_entry(ck_state *st, uint64_t block, uint64_t site, int32_t how, int32_t off) {
     uint64_t i = oa_slot(block, st->ecap);
     for (; st->entries[i].used; i = oa_next(i, st->ecap))
         if (st->entries[i].block == block && st->entries[i].site == site) return 0;
@@ -157,7 +163,7 @@ int ck_add_entry(ck_state *st, uint64_t block, uint64_t site) {
         st->ecap *= 2;
         for (i = oa_slot(block, st->ecap); st->entries[i].used; i = oa_next(i, st->ecap)) {}
     }
-    st->entries[i] = (ck_entry){block, site, 1};
+    st->entries[i] = (ck_entry){block, site, how, off, 1, 0};
     st->ecount++;
     return 0;
 }
@@ -178,7 +184,14 @@ int ck_block_entry(void *state, void *uc, uint64_t block) {
         const ck_site *s = find_site(st, st->entries[i].site);
         if (!s || s->hooked || s->kind != SITE_ALIGN) continue;
         st->r.entry_checks++;
-        uint32_t ea = reg(st, uc, s->base_reg) + (uint32_t)s->disp;
+        uint32_t base = 0;
+        if (st->entries[i].how == BASE_AT_ENTRY) base = reg(st, uc, s->base_reg);
+        else {
+            uint32_t at = reg(st, uc, st->gpr[13]) + (uint32_t)st->entries[i].off;
+            if (st->entries[i].how == BASE_SP_PLUS) base = at;
+            else if (st->mem_read(uc, at, &base, 4) != 0) base = 1;     /* unreadable: let the hook see */
+        }
+        uint32_t ea = base + (uint32_t)s->disp;
         if (ea % s->align) {
             st->r.entry_block = block;
             st->r.entry_site = s->addr;
