@@ -213,8 +213,8 @@ def _track(ins, known: dict, delta, stored: bool):
     ops = ins.operands
     if alignment.predicated(ins) or (ins.writeback and name != "push"):
         return None, stored                      # conditional or written-back state: stop here
-    if name == "push":
-        return delta - 4 * len(ops), stored
+    if name == "push":                           # writes below sp: below the entry sp unless sp rose
+        return delta - 4 * len(ops), stored or delta > 0
     if arm.ARM_REG_SP in written:
         if name in ("add", "sub") and len(ops) >= 2 and ops[-1].type == arm.ARM_OP_IMM and \
                 all(o.type == arm.ARM_OP_REG and o.reg == arm.ARM_REG_SP for o in ops[:-1]):
