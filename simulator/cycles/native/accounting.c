@@ -71,13 +71,15 @@ typedef struct {              /* one (previous block, next block) edge correctio
     uint32_t used;
 } mc_edge;
 
-typedef struct {              /* one BTAC way: a set's ways share one or two cache lines */
-    uint64_t tag;             /* branch pc + 1, 0 = empty */
-    uint64_t target;
-    uint64_t used;            /* clock of last use (LRU) */
-    uint32_t ctr;             /* 2-bit counter */
-    uint32_t pad;
+typedef struct {              /* one BTAC way, 16 bytes: a 4-way set is one cache line */
+    uint32_t tag;             /* branch pc + 1, 0 = empty (Cortex-M addresses are 32-bit) */
+    uint32_t target;
+    uint64_t stamp;           /* clock of last use << 2 | the 2-bit counter: clocks are unique, so
+                                 stamps order as the clocks do (LRU) */
 } mc_way;
+
+static inline uint32_t ctr_of(const mc_way *w) { return (uint32_t)(w->stamp & 3); }
+static inline void set_way(mc_way *w, uint64_t clock, uint32_t ctr) { w->stamp = clock << 2 | ctr; }
 
 typedef struct {              /* mirrored by native.py Counters; first member of mc_state */
     uint64_t cycles;
@@ -119,7 +121,7 @@ typedef struct {
     uint32_t nregions;
     uint64_t rstart[MAX_REGIONS], rend[MAX_REGIONS];
     int32_t rwait[MAX_REGIONS], wwait[MAX_REGIONS];
-    mc_way way[MAX_BTAC];     /* the BTAC: set s holds ways [s*ways, (s+1)*ways) */
+    _Alignas(64) mc_way way[MAX_BTAC];   /* the BTAC: set s holds ways [s*ways, (s+1)*ways) */
 } mc_state;
 
 static int64_t find(const mc_state *st, uint64_t addr) {
@@ -172,8 +174,9 @@ static int grow(mc_state *st) {
 }
 
 mc_state *mc_new(void) {
-    mc_state *st = calloc(1, sizeof(mc_state));
-    if (!st) return NULL;
+    mc_state *st = NULL;
+    if (posix_memalign((void **)&st, 64, sizeof(mc_state)) != 0) return NULL;
+    memset(st, 0, sizeof(mc_state));
     st->cap = 1024;
     st->table = new_table(st->cap);
     st->edge_cap = 1024;
@@ -268,18 +271,20 @@ static int predict(mc_state *st, const mc_block *br, int taken, uint64_t target)
     int outcome;
     st->clock++;
     for (uint32_t k = base; k < base + ways; k++)
-        if (st->way[k].tag == pc + 1) { hit = k; break; }
+        if (st->way[k].tag == (uint32_t)(pc + 1)) { hit = k; break; }
     if (hit >= 0) {
-        int pred_taken = st->way[hit].ctr >= 2;
-        int correct = taken ? (pred_taken && st->way[hit].target == target) : !pred_taken;
+        mc_way *w = &st->way[hit];
+        uint32_t ctr = ctr_of(w);
+        int pred_taken = ctr >= 2;
+        int correct = taken ? (pred_taken && w->target == (uint32_t)target) : !pred_taken;
         outcome = correct ? CORRECT : MISPREDICT;
-        st->way[hit].used = st->clock;
         if (taken) {
-            if (st->way[hit].ctr < 3) st->way[hit].ctr++;
-            st->way[hit].target = target;
-        } else if (st->way[hit].ctr > 0) {
-            st->way[hit].ctr--;
+            if (ctr < 3) ctr++;
+            w->target = (uint32_t)target;
+        } else if (ctr > 0) {
+            ctr--;
         }
+        set_way(w, st->clock, ctr);
     } else {
         if (br->kind == KIND_DIRECT) outcome = STATIC_TAKEN;
         else if (br->kind == KIND_COND) {
@@ -289,12 +294,11 @@ static int predict(mc_state *st, const mc_block *br, int taken, uint64_t target)
         if (taken || st->allocate_not_taken) {
             uint32_t victim = base;           /* an empty way, else the least recently used */
             for (uint32_t k = base; k < base + ways; k++)
-                if (st->way[victim].tag != 0 && (st->way[k].tag == 0 || st->way[k].used < st->way[victim].used))
+                if (st->way[victim].tag != 0 && (st->way[k].tag == 0 || st->way[k].stamp < st->way[victim].stamp))
                     victim = k;
-            st->way[victim].tag = pc + 1;
-            st->way[victim].ctr = taken ? 2 : 1;
-            st->way[victim].target = taken ? target : br->branch_target;
-            st->way[victim].used = st->clock;
+            st->way[victim].tag = (uint32_t)(pc + 1);
+            st->way[victim].target = (uint32_t)(taken ? target : br->branch_target);
+            set_way(&st->way[victim], st->clock, taken ? 2 : 1);
         }
     }
     st->c.branches++;
