@@ -53,7 +53,9 @@ def _run(r0: int, loaded: int, fp_off: int, entry_checks: bool):
     uc.emu_start(FLASH | 1, until)
     while not checks.record.fault and (resume := checks.resume_point()) is not None:
         uc.emu_start(resume | 1, until)
-    return (acc.cycles, acc.instructions, checks.fault()), checks.record.entry_checks
+    r = checks.record
+    fault = (r.fault, r.fault_pc, r.fault_addr) if r.fault else None
+    return (acc.cycles, acc.instructions, fault), r.entry_checks
 
 
 @pytest.mark.parametrize("r0, loaded, fp_off", [
