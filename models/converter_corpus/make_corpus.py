@@ -103,6 +103,8 @@ def build_models() -> dict:
     add("zero_padding", x, y)
     x = _image((4, 4, 3)); y = L.UpSampling2D(2)(L.Conv2D(4, 1)(x))
     add("upsampling_nearest", x, L.Conv2D(2, 3)(y))
+    x = keras.Input((4, 4, 3), batch_size=1); y = L.UpSampling2D(2)(L.Conv2D(4, 1)(x))
+    add("upsampling_nearest_batch1", x, L.Conv2D(2, 3)(y))
     x = keras.Input((16, 3)); y = L.Conv1D(4, 3, activation="relu")(x)
     add("conv1d_gap", x, L.Dense(3)(L.GlobalAveragePooling1D()(y)))
     # Big enough for dynamic-range quantization: the converter leaves weights of fewer than

@@ -153,4 +153,33 @@ def fold_shape_ops(graph: Graph) -> Graph:
             op.index = i
         graph.ops = kept
         graph.metadata["folded_ops"] = folded
+        for op in kept:
+            _check_reshape(graph, op)
     return graph
+
+
+def _check_reshape(graph: Graph, op: Op) -> None:
+    """A RESHAPE whose shape folded must agree with its declared output shape. Where the
+    converter could not infer a dimension (a dynamic batch that reached H or W, e.g. through
+    UpSampling2D's TILE), the file stores 1 in its place; the folded shape then says the
+    truth, and every shape after it in the file is wrong too: refuse by name rather than
+    lower a model whose declared shapes are not the ones it computes."""
+    if op.opcode != "RESHAPE" or len(op.inputs) < 2 or op.inputs[1] < 0:
+        return
+    shape_t = graph.tensor(op.inputs[1])
+    if not shape_t.is_const:
+        return
+    want = [int(d) for d in np.asarray(shape_t.data).ravel()]
+    n = graph.tensor(op.inputs[0]).num_elements
+    known = int(np.prod([d for d in want if d != -1], dtype=np.int64))
+    if want.count(-1) == 1 and known > 0 and n % known == 0:
+        want[want.index(-1)] = n // known
+    y = graph.tensor(op.outputs[0])
+    if list(y.shape) != want:
+        raise ModelError(f"the new shape computed at import is {want}, but the file declares "
+                         f"{list(y.shape)} for the output: the converter left dimensions "
+                         "unknown (dynamic) and the shapes the file declares after this op "
+                         "are not the ones the model computes; re-export with a fixed input "
+                         "shape (keras.Input(..., batch_size=1)) and check that the converter "
+                         "infers every shape", op_index=op.index, opcode=op.opcode,
+                         tensor_index=y.index)

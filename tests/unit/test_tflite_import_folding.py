@@ -162,3 +162,19 @@ def test_per_channel_activations_are_refused():
     with pytest.raises(ModelError, match=r"op #1 \(RELU\): .*per-channel quantization of an "
                                          r"activation"):
         load_tflite(_conv(0, activation_per_channel=True))
+
+
+def test_a_folded_shape_that_contradicts_the_declared_one_is_refused():
+    """The converter stores 1 for a dimension it cannot infer; the folded RESHAPE shape then
+    disagrees with the file, and everything after it would be lowered with wrong shapes."""
+    b = ModelBuilder()
+    x = b.input([1, 2, 2, 2], scale=0.1)
+    shape = b.tensor([4], "int32")
+    b.op("SHAPE", [x], [shape])
+    y = b.tensor([1, 1, 2, 2], "int8", scale=0.1)             # truly [1, 2, 2, 2]
+    b.op("RESHAPE", [x, shape], [y])
+    b.output(b.relu(y))
+    with pytest.raises(ModelError, match=r"op #0 \(RESHAPE\): tensor #2: the new shape computed "
+                                         r"at import is \[1, 2, 2, 2\], but the file declares "
+                                         r"\[1, 1, 2, 2\]"):
+        load_tflite(save_tflite(b.build()))
