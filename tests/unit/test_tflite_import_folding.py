@@ -178,3 +178,16 @@ def test_a_folded_shape_that_contradicts_the_declared_one_is_refused():
                                          r"at import is \[1, 2, 2, 2\], but the file declares "
                                          r"\[1, 1, 2, 2\]"):
         load_tflite(save_tflite(b.build()))
+
+
+def test_a_hybrid_graph_built_in_python_is_refused_by_analyze_too():
+    from simulator.analyze import analyze
+
+    b = ModelBuilder()
+    x = b.input([1, 8], dtype="float32")
+    w = b.const(np.ones((4, 8)), "int8", scale=0.02)
+    y = b.tensor([1, 4], "float32")
+    b.op("FULLY_CONNECTED", [x, w, -1], [y])
+    b.output(y)
+    with pytest.raises(ModelError, match=r"op #0 \(FULLY_CONNECTED\): dynamic-range"):
+        analyze(b.build(), "stm32h743")
