@@ -138,3 +138,19 @@ def test_the_cli_refuses_with_one_line_and_exit_2(stem, capsys):
     assert _fragment(stem) in err and "Traceback" not in err
     if "hybrid" in stem:
         assert "representative_dataset" in err and "TFLITE_BUILTINS_INT8" in err
+
+
+@pytest.mark.parametrize("stem", ["conv_relu_flatten_f32", "multiply_squeeze_excite_f32"])
+def test_our_quantization_of_the_converters_float_model_matches_tflm(stem):
+    """The folded graph (no SHAPE/STRIDED_SLICE/PACK left) goes through mcusim's PTQ and our
+    writer, and TFLM runs the result as our reference does."""
+    from simulator.frontend import save_tflite
+    from simulator.quantize import quantize_graph
+
+    g = load_tflite(_path(stem))
+    shape = g.tensor(g.inputs[0]).shape
+    calib = np.random.default_rng(0).normal(0.0, 1.0, (32,) + shape[1:]).astype(np.float32)
+    q = quantize_graph(g, calib, int8_io=True)
+    data = save_tflite(q)
+    x = np.random.default_rng(1).integers(-128, 128, shape).astype(np.int8)
+    assert np.array_equal(run_graph(q, [x])[q.outputs[0]], run_tflm(data, x)[0])
