@@ -66,8 +66,8 @@ def _concatenation(op, graph, xs):
 
 
 def _gather(op, graph, xs):
-    if op.options.get("batch_dims", 0):
-        raise _NotFoldable
+    if op.options.get("batch_dims", 0) or (xs[1] < 0).any():
+        raise _NotFoldable                    # TFLM rejects negative indices; NumPy wraps them
     return np.take(xs[0], xs[1], axis=int(op.options.get("axis", 0)))
 
 
