@@ -24,6 +24,7 @@ from .boards import get_board
 from .budget import HostBudget, check_geometry, check_host
 from .errors import ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
+from .frontend.quant_schemes import check_quant_schemes
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
 from .lower.firmware_io import read_failure, read_output
@@ -216,6 +217,7 @@ def compare_layer(layer, got: np.ndarray, want: np.ndarray, dtype: str = "int8")
 
 def _load(model) -> Graph:
     if isinstance(model, Graph):
+        check_quant_schemes(model)      # load_tflite checks files; a Graph built in Python too
         return model
     path = Path(model)
     if not path.is_file():

@@ -17,7 +17,9 @@ from ..errors import ModelError
 from ..ir import DTYPE_BYTES, Graph, Op, QuantParams, Tensor
 from . import schema
 from .flatbuf import Buffer, FlatBufferError, Table
+from .quant_schemes import check_quant_schemes
 from .schema import F
+from .shape_fold import fold_shape_ops
 
 MAX_RANK = 8
 MAX_TENSOR_BYTES = 1 << 31          # nothing larger can be addressed on a Cortex-M
@@ -47,6 +49,10 @@ def load_tflite(path_or_bytes, name: str | None = None) -> Graph:
         default_name = Path(source).stem
     try:
         graph = _read_model(Buffer(data))
+        fold_shape_ops(graph)            # the dynamic batch's shape arithmetic: constants now
+        check_quant_schemes(graph)       # hybrid, uint8 ...: refused here, never a wrong answer
+    except ModelError as err:
+        raise err.with_path(source) from None
     except FlatBufferError as err:
         raise ModelError(f"malformed flatbuffer at {err}", path=source) from None
     except _Fail as err:

@@ -32,7 +32,7 @@ from .kernel_call import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
-from .rules import Rule, op_signature, select_rule
+from .rules import SUPPORTED_OPS_DOC, Rule, op_signature, select_rule
 
 
 @dataclass
@@ -173,11 +173,18 @@ def _check_io(graph: Graph) -> None:
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise ModelError(f"code generation handles one input and one output; the model has "
                          f"{len(graph.inputs)} and {len(graph.outputs)}", path=graph.source)
+    readers, writers = graph.consumers(), graph.producers()
     for idx in graph.inputs + graph.outputs:
         t = graph.tensor(idx)
         if t.dtype not in IO_DTYPES:
-            raise ModelError(f"model input/output {t.name!r} is {t.dtype}; code generation "
-                             f"needs int8 or float32", path=graph.source, tensor_index=idx)
+            # Name the op at the boundary: a 16x8 or uint8 model is refused at its first op.
+            op = writers.get(idx) or next(iter(readers.get(idx, [])), None)
+            side = "input" if idx in graph.inputs else "output"
+            raise ModelError(f"model {side} {t.name!r} is {t.dtype}; code generation needs int8 "
+                             f"or float32 (ops and signatures: {SUPPORTED_OPS_DOC})",
+                             path=graph.source, tensor_index=idx,
+                             op_index=None if op is None else op.index,
+                             opcode=None if op is None else op.opcode)
 
 
 def _emit(ctx: _Context) -> KernelCall:

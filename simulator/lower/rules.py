@@ -103,10 +103,10 @@ def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
     if not typed:
         have = ", ".join(sorted({r.dtype for r in rows}))
         raise ModelError(f"no C kernel for {op.opcode} on {dtype} tensors (kernels exist for: "
-                         f"{have})", op_index=op.index, opcode=op.opcode)
+                         f"{have}; see {SUPPORTED_OPS_DOC})", op_index=op.index, opcode=op.opcode)
     for r in typed:
         if r.dsp is None or r.dsp == has_dsp:
             return r
     raise ModelError(f"no C kernel for {op.opcode} {dtype} on a core "
-                     f"{'with' if has_dsp else 'without'} DSP", op_index=op.index,
+                     f"{'with' if has_dsp else 'without'} DSP (see {SUPPORTED_OPS_DOC})", op_index=op.index,
                      opcode=op.opcode)
