@@ -41,15 +41,13 @@ def _strided(ctx, fields: dict) -> KernelCall:
 
 def transpose(ctx) -> KernelCall:
     (x_t, p_t), _ = op_tensors(ctx, 2)
-    if not 1 <= len(x_t.shape) <= movement.TFLM_MAX_RANK:
-        raise ModelError(f"TRANSPOSE of rank {len(x_t.shape)} (TFLM takes 1-D to 5-D)")
+    movement.check_rank(len(x_t.shape), "TRANSPOSE")
     return _strided(ctx, movement.transpose_view(x_t.shape, _const(p_t, "TRANSPOSE perm")))
 
 
 def strided_slice(ctx) -> KernelCall:
     (x_t, b_t, e_t, s_t), out_t = op_tensors(ctx, 4)
-    if not 1 <= len(x_t.shape) <= movement.TFLM_MAX_RANK:
-        raise ModelError(f"STRIDED_SLICE of rank {len(x_t.shape)} (TFLM takes 1-D to 5-D)")
+    movement.check_rank(len(x_t.shape), "STRIDED_SLICE")
     ranges = movement.slice_ranges(x_t.shape, _const(b_t, "begin"), _const(e_t, "end"),
                                    _const(s_t, "strides"), ctx.op.options)
     if any(count == 0 for _, count, _, _ in ranges):

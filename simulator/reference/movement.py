@@ -4,12 +4,12 @@ No value changes, so one definition serves every dtype and the quantization is s
 Semantics (facts, no code copied):
 - TRANSPOSE: tflite-micro kernels/transpose.cc, reference_ops::Transpose: output axis k is
   input axis perm[k]; perm is an int32 permutation of the input's axes (rank <= 5 in TFLM).
-- STRIDED_SLICE: tflite-micro kernels/strided_slice.cc and strided_slice_logic.h
+- STRIDED_SLICE: tflite-micro kernels/strided_slice.cc and strided_slice_logic.h (1-D to 4-D)
   (StartForAxis / StopForAxis): per axis, begin_mask gives the start of the range (0 for a
   positive stride, size - 1 for a negative one), end_mask its end; a negative index counts
   from the end (+ size); start and stop are clamped to [0, size] for a positive stride and
   [-1, size - 1] for a negative one; shrink_axis_mask takes one element (stop = start + 1) and
-  drops the axis. TFLM rejects ellipsis_mask and new_axis_mask; ``offset`` (end relative to
+  drops the axis (with a negative stride TFLM writes nothing: refused). TFLM rejects ellipsis_mask and new_axis_mask; ``offset`` (end relative to
   begin) is refused here (no converter we know emits it).
 - GATHER: tflite-micro kernels/gather.cc: out = params[..., indices, ...] along ``axis``
   (negative counts from the end); an index outside [0, size) is an error; batch_dims 0 only
@@ -27,7 +27,8 @@ from simulator.errors import ModelError
 from simulator.reference.spec import OpSpec
 
 MAX_DIMS = 6               # ck_strided_copy_params: dimensions right-aligned to 6-D
-TFLM_MAX_RANK = 5          # transpose_common.cc, strided_slice.cc: 1-D to 5-D inputs
+TFLM_MAX_RANK = {"TRANSPOSE": 5,        # transpose_common.cc: "1D-5D input arrays"
+                 "STRIDED_SLICE": 4}    # strided_slice_common.cc: "input dim should not exceed 4"
 
 
 def _strides(shape) -> list[int]:
@@ -46,14 +47,15 @@ def check_perm(perm, rank: int) -> list[int]:
     return p
 
 
-def _check_rank(x, what: str) -> None:
-    if not 1 <= x.ndim <= TFLM_MAX_RANK:
-        raise ModelError(f"{what} of a rank-{x.ndim} input (TFLM takes 1-D to 5-D)")
+def check_rank(rank: int, opcode: str) -> None:
+    if not 1 <= rank <= TFLM_MAX_RANK[opcode]:
+        raise ModelError(f"{opcode} of a rank-{rank} input (TFLM takes 1-D to "
+                         f"{TFLM_MAX_RANK[opcode]}-D)")
 
 
 def transpose(x, perm) -> np.ndarray:
     x = np.asarray(x)
-    _check_rank(x, "TRANSPOSE")
+    check_rank(x.ndim, "TRANSPOSE")
     return np.ascontiguousarray(np.transpose(x, check_perm(perm, x.ndim)))
 
 
@@ -73,16 +75,21 @@ def slice_ranges(shape, begin, end, strides, options) -> list[tuple[int, int, in
     bm, em, sm = (int(options.get(k, 0)) for k in ("begin_mask", "end_mask", "shrink_axis_mask"))
     out = []
     for k, size in enumerate(int(d) for d in shape):
-        s = int(strides[k])
+        shrink, s = bool(sm >> k & 1), int(strides[k])
         if s == 0:
             raise ModelError(f"STRIDED_SLICE stride 0 on axis {k}")
+        if shrink and s < 0:
+            # TFLM's stop is start + 1, so a negative step selects nothing and the output is
+            # left unwritten (measured): no defined result to reproduce
+            raise ModelError(f"STRIDED_SLICE shrinks axis {k} with a negative stride "
+                             f"(TFLM writes no output)")
         lo, hi = (0, size) if s > 0 else (-1, size - 1)
         start = begin[k]
         if bm >> k & 1:
             start = lo if s > 0 else hi
         start = min(max(start + size if start < 0 else start, lo), hi)
-        if sm >> k & 1:
-            out.append((start, 1, 1, True))
+        if shrink:
+            out.append((start, int(start < size), 1, True))     # TFLM: empty past the end
             continue
         stop = end[k]
         if em >> k & 1:
@@ -96,7 +103,7 @@ def slice_ranges(shape, begin, end, strides, options) -> list[tuple[int, int, in
 
 def strided_slice(x, begin, end, strides, options) -> np.ndarray:
     x = np.asarray(x)
-    _check_rank(x, "STRIDED_SLICE")
+    check_rank(x.ndim, "STRIDED_SLICE")
     ranges = slice_ranges(x.shape, begin, end, strides, options)
     idx = [start + step * np.arange(count) for start, count, step, _ in ranges]
     y = x[np.ix_(*idx)] if idx else x
