@@ -141,7 +141,7 @@ ck_status ck_softmax_f32(int32_t rows, int32_t depth, float beta, const float *i
 typedef struct {
     int32_t batches, in_h, in_w, channels;    /* each >= 1 */
     int32_t out_h, out_w;                     /* each >= 1 */
-    float height_scale, width_scale;          /* > 0, as above */
+    float height_scale, width_scale;          /* >= 0, as above */
     int32_t half_pixel_centers;               /* 0 or 1 */
 } ck_resize_bilinear_f32_params;
 

@@ -109,7 +109,7 @@ ck_status ck_resize_nearest_x32(const ck_resize_nearest_params *p, const int32_t
 typedef struct {
     int32_t batches, in_h, in_w, channels;    /* each >= 1 */
     int32_t out_h, out_w;                     /* each >= 1 */
-    int32_t height_scale_10;      /* round(1024 * in_h / out_h) as TFLite computes it, >= 1 */
+    int32_t height_scale_10;      /* round(1024 * in_h / out_h) as TFLite computes it, >= 0 */
     int32_t width_scale_10;       /* likewise for widths */
     int32_t half_pixel_centers;   /* 0 or 1 */
 } ck_resize_bilinear_s8_params;
