@@ -17,6 +17,7 @@ from ..errors import ModelError
 from ..ir import DTYPE_BYTES, Graph, Op, QuantParams, Tensor
 from . import schema
 from .flatbuf import Buffer, FlatBufferError, Table
+from .multi_output import expand_multi_output
 from .schema import F
 
 MAX_RANK = 8
@@ -56,7 +57,7 @@ def load_tflite(path_or_bytes, name: str | None = None) -> Graph:
         raise ModelError(f"malformed model ({type(err).__name__}: {err})", path=source) from None
     graph.name = name or default_name
     graph.source = source
-    return graph
+    return expand_multi_output(graph)       # SPLIT / SPLIT_V / UNPACK as one slice per output
 
 
 def _read_model(buf: Buffer) -> Graph:

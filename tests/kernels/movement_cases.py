@@ -16,7 +16,7 @@ import numpy as np
 import hostlib
 import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
-from simulator.reference.graph import run_graph
+from simulator.reference.graph import run_graph  # noqa: F401  (tests use mc.run_graph)
 
 BOARDS = ["rp2040", "nrf52840", "stm32h743"]          # Cortex-M0+, M4, M7
 DTYPES = ["int8", "float32"]
