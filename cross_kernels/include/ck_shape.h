@@ -103,7 +103,7 @@ ck_status ck_resize_nearest_x32(const ck_resize_nearest_params *p, const int32_t
  * RESIZE_BILINEAR int8, TFLite's integer arithmetic (reference_ops::ResizeBilinearInteger):
  * positions in 1/1024 units, source y = y * height_scale_10 (+ height_scale_10 / 2 - 512
  * with half_pixel_centers), y0 = max(y / 1024, 0) (C division), y1 = min(ceil, in_h - 1);
- * the four taps weighted by (1024 - dy)(1024 - dx) ... summed (|sum| < 2^27, int32), then
+ * the four taps weighted by (1024 - dy)(1024 - dx) ... summed (|sum| < 2^30: int32), then
  * (sum +- 2^19) / 2^20 truncated toward zero. No requantization (output quant = input's).
  */
 typedef struct {

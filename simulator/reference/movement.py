@@ -9,8 +9,9 @@ Semantics (facts, no code copied):
   positive stride, size - 1 for a negative one), end_mask its end; a negative index counts
   from the end (+ size); start and stop are clamped to [0, size] for a positive stride and
   [-1, size - 1] for a negative one; shrink_axis_mask takes one element (stop = start + 1) and
-  drops the axis (with a negative stride TFLM writes nothing: refused). TFLM rejects ellipsis_mask and new_axis_mask; ``offset`` (end relative to
-  begin) is refused here (no converter we know emits it).
+  drops the axis (with a negative stride TFLM writes nothing: refused). TFLM rejects
+  ellipsis_mask and new_axis_mask; ``offset`` (end relative to begin) is refused here (no
+  converter we know emits it).
 - GATHER: tflite-micro kernels/gather.cc: out = params[..., indices, ...] along ``axis``
   (negative counts from the end); an index outside [0, size) is an error; batch_dims 0 only
   here.

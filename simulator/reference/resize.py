@@ -153,7 +153,8 @@ def output_shape(op, graph):
 
 
 def _input(op, graph, inputs) -> np.ndarray:
-    x = np.asarray(inputs[0] if inputs and inputs[0] is not None else graph.tensor(op.inputs[0]).data)
+    x = inputs[0] if inputs and inputs[0] is not None else graph.tensor(op.inputs[0]).data
+    x = np.asarray(x)
     if x.ndim != 4:
         raise ModelError(f"resize needs a 4-D NHWC input, got shape {list(x.shape)}")
     return x

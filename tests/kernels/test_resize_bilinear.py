@@ -117,3 +117,9 @@ def test_model_bit_exact(dtype):
                 schedule="plain")
     assert [l.kernel for l in a.layers] == [f"ck_{KERNEL[dtype]}"]
     assert a.bit_exact and a.fits
+
+
+@pytest.mark.parametrize("src", ["shape/ck_resize_bilinear_s8.c", "shape/ck_resize_bilinear_f32.c"])
+@pytest.mark.parametrize("core", mc.oo.CORES)
+def test_cross_compiles_warning_free(src, core):
+    assert mc.hostlib.cross_compile(src, core).exists()

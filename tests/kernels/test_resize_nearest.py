@@ -92,3 +92,9 @@ def test_model_bit_exact(dtype):
                 schedule="plain")
     assert [l.kernel for l in a.layers] == [f"ck_{KERNEL[dtype]}"]
     assert a.bit_exact and a.fits
+
+
+@pytest.mark.parametrize("src", ["shape/ck_resize_nearest_x8.c", "shape/ck_resize_nearest_x32.c"])
+@pytest.mark.parametrize("core", mc.oo.CORES)
+def test_cross_compiles_warning_free(src, core):
+    assert mc.hostlib.cross_compile(src, core).exists()

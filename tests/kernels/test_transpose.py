@@ -89,3 +89,9 @@ def test_model_bit_exact(dtype):
     a = analyze(model((1, 4, 6, 8), (0, 3, 1, 2), dtype, 5), "stm32h743", schedule="plain")
     assert [l.kernel for l in a.layers] == [f"ck_{KERNEL[dtype]}"]
     assert a.bit_exact and a.fits
+
+
+@pytest.mark.parametrize("src", ["shape/ck_strided_copy_x8.c", "shape/ck_strided_copy_x32.c"])
+@pytest.mark.parametrize("core", mc.oo.CORES)
+def test_cross_compiles_warning_free(src, core):
+    assert mc.hostlib.cross_compile(src, core).exists()

@@ -217,14 +217,15 @@ static inline int ck_strided_copy_bad(const ck_strided_copy_params *p, const voi
     (!(p) || !(in) || !(y_map) || !(x_map) || !(out) || (p)->batches < 1 || (p)->in_h < 1    \
      || (p)->in_w < 1 || (p)->channels < 1 || (p)->out_h < 1 || (p)->out_w < 1)
 
-/* RESIZE_BILINEAR int8: sizes >= 1, scales >= 0 (0: align_corners from one row), a 0/1 flag, y * scale within int32, and
- * the last row's and column's lower tap inside the input (TFLite clamps only the upper tap;
- * a rounded-up scale over a large upscale could otherwise pass the edge). */
+/* RESIZE_BILINEAR int8: sizes >= 1, scales >= 0 (0: align_corners from one row), a 0/1 flag,
+ * y * scale within int32, and the last row's and column's lower tap inside the input (TFLite
+ * clamps only the upper tap; a rounded-up scale over a large upscale could pass the edge). */
 static inline int ck_resize_axis_bad(int32_t in_size, int32_t out_size, int32_t scale_10,
                                      int32_t half_pixel_centers)
 {
     int64_t last;
-    if (in_size < 1 || out_size < 1 || scale_10 < 0 || (int64_t)out_size * scale_10 > (1 << 30)) {
+    if (in_size < 1 || out_size < 1 || scale_10 < 0
+        || (int64_t)out_size * scale_10 > (1 << 30)) {
         return 1;
     }
     last = (int64_t)(out_size - 1) * scale_10 + (half_pixel_centers ? scale_10 / 2 - 512 : 0);
@@ -325,8 +326,8 @@ static inline int ck_pool_f32_bad(const ck_pool_f32_params *p)
 #define CK_PAD_F32_BAD(p, input, output) (!(p) || !(input) || !(output))
 
 /* RESIZE_BILINEAR: sizes >= 1, scales >= 0 (not NaN) and no more than TFLite's can be (out *
- * scale <= 2 in + 2: positions stay well inside int32), a 0/1 flag (the taps are clamped to the input
- * by the kernel's min/max, as TFLite's) */
+ * scale <= 2 in + 2: positions stay well inside int32), a 0/1 flag (the taps are clamped to
+ * the input by the kernel's min/max, as TFLite's) */
 #define CK_RESIZE_BILINEAR_F32_BAD(p, input, output)                                          \
     (!(p) || !(input) || !(output) || (p)->batches < 1 || (p)->in_h < 1 || (p)->in_w < 1      \
      || (p)->channels < 1 || (p)->out_h < 1 || (p)->out_w < 1 || !((p)->height_scale >= 0.0f) \

@@ -1,6 +1,7 @@
 /* RESIZE_BILINEAR int8 in TFLite's integer arithmetic (reference_ops::ResizeBilinearInteger;
- * see ck_shape.h). The four products and their sum stay below 2^27 in magnitude (|v| <= 128,
- * weights summing to 2^20), so int32 holds what TFLite computes in int64. */
+ * see ck_shape.h). |dy|, |dx| < 1024 + 512 (half-pixel positions before the first row make dy
+ * negative), so each product is below 128 * 1536 * 1536 and the sum below 128 * 2048^2 = 2^29:
+ * int32 holds what TFLite computes in int64. */
 #include "ck_shape.h"
 #include "../common/ck_check.h"
 

@@ -21,7 +21,8 @@ ck_status ck_resize_nearest_x8(const ck_resize_nearest_params *p, const int8_t *
         }
     }
     for (b = 0; b < p->batches; ++b) {
-        const int8_t *image = in + (size_t)b * (size_t)p->in_h * (size_t)p->in_w * (size_t)p->channels;
+        const size_t image_size = (size_t)p->in_h * (size_t)p->in_w * (size_t)p->channels;
+        const int8_t *image = in + (size_t)b * image_size;
         for (y = 0; y < p->out_h; ++y) {
             const int8_t *row = image + (size_t)y_map[y] * (size_t)p->in_w * (size_t)p->channels;
             for (x = 0; x < p->out_w; ++x) {
