@@ -32,6 +32,12 @@ def _const_scalar(graph: Graph, op: Op, k: int, what: str) -> int:
     return int(np.asarray(t.data).reshape(-1)[0])
 
 
+def _data_input(op: Op, k: int) -> int:
+    if k >= len(op.inputs) or op.inputs[k] < 0:
+        raise ModelError(f"{op.opcode} has no input {k}", op_index=op.index, opcode=op.opcode)
+    return op.inputs[k]
+
+
 def _axis(axis: int, rank: int, op: Op) -> int:
     if not -rank <= axis < rank:
         raise ModelError(f"axis {axis} out of range for rank {rank}", op_index=op.index,
@@ -40,7 +46,7 @@ def _axis(axis: int, rank: int, op: Op) -> int:
 
 
 def _split(op: Op, graph: Graph):
-    x = op.inputs[1]
+    x = _data_input(op, 1)
     shape = graph.tensor(x).shape
     axis = _axis(_const_scalar(graph, op, 0, "axis"), len(shape), op)
     n = len(op.outputs)
@@ -51,10 +57,10 @@ def _split(op: Op, graph: Graph):
 
 
 def _split_v(op: Op, graph: Graph):
-    x = op.inputs[0]
+    x = _data_input(op, 0)
     shape = graph.tensor(x).shape
     axis = _axis(_const_scalar(graph, op, 2, "axis"), len(shape), op)
-    t = graph.tensor(op.inputs[1])
+    t = graph.tensor(_data_input(op, 1))
     if t.data is None:
         raise ModelError("SPLIT_V needs constant size_splits", op_index=op.index,
                          opcode=op.opcode)
@@ -68,7 +74,7 @@ def _split_v(op: Op, graph: Graph):
 
 
 def _unpack(op: Op, graph: Graph):
-    x = op.inputs[0]
+    x = _data_input(op, 0)
     shape = graph.tensor(x).shape
     axis = _axis(int(op.options.get("axis", 0)), len(shape), op)
     if shape[axis] != len(op.outputs):

@@ -48,6 +48,8 @@ def load_tflite(path_or_bytes, name: str | None = None) -> Graph:
         default_name = Path(source).stem
     try:
         graph = _read_model(Buffer(data))
+        graph.source = source
+        graph = expand_multi_output(graph)  # SPLIT / SPLIT_V / UNPACK as one slice per output
     except FlatBufferError as err:
         raise ModelError(f"malformed flatbuffer at {err}", path=source) from None
     except _Fail as err:
@@ -56,8 +58,7 @@ def load_tflite(path_or_bytes, name: str | None = None) -> Graph:
         # Defence in depth: every path above is checked; this keeps the contract if one is not.
         raise ModelError(f"malformed model ({type(err).__name__}: {err})", path=source) from None
     graph.name = name or default_name
-    graph.source = source
-    return expand_multi_output(graph)       # SPLIT / SPLIT_V / UNPACK as one slice per output
+    return graph
 
 
 def _read_model(buf: Buffer) -> Graph:

@@ -131,3 +131,12 @@ def test_supported_ops_doc_names_the_expanded_ops():
     from simulator.frontend.multi_output import EXPANDERS
     from simulator.lower.rules import IMPORT_EXPANDED
     assert set(IMPORT_EXPANDED) == set(EXPANDERS)
+
+
+def test_malformed_split_in_a_file_is_a_model_error():
+    """A SPLIT without its data input, read from bytes: a named error, not a traceback."""
+    g = split_model("SPLIT", (2, 4), 1, [2, 2], "int8", 0)
+    g.ops[0].inputs = g.ops[0].inputs[:1]
+    with pytest.raises(ModelError, match="SPLIT has no input 1") as info:
+        load_tflite(save_tflite(g))
+    assert info.value.op_index == 0 and info.value.path == "<bytes>"
