@@ -72,7 +72,7 @@ class ModelBuilder:
         return idx
 
     def const(self, data, dtype: str, scale=None, zero_point=0, axis=0, name=None) -> int:
-        arr = np.ascontiguousarray(np.asarray(data, dtype=dtype))
+        arr = np.array(data, dtype=dtype, order="C")   # (ascontiguousarray makes 0-D 1-D)
         return self.tensor(arr.shape, dtype, scale, zero_point, axis, arr, name)
 
     def input(self, shape, scale=None, zero_point=0, dtype="int8", name=None) -> int:

@@ -1,4 +1,4 @@
-"""GATHER int8 and float32 with constant indices (any axis, 1-D and 2-D index tensors):
+"""GATHER int8 and float32 with constant indices (any axis, 0-D to 2-D index tensors):
 reference vs tflite-micro, ck_gather_x8/_x32 vs reference on the host and under emulation on
 Cortex-M0+/M4/M7, out-of-range indices refused, and a model through the whole pipeline."""
 from __future__ import annotations
@@ -23,9 +23,7 @@ def cases(n, seed):
         rank = int(rng.integers(1, 5))
         shape = tuple(int(d) for d in rng.integers(1, 6, rank))
         axis = int(rng.integers(-rank, rank))
-        # 1-D and 2-D index tensors: a 0-D constant does not survive our .tflite writer
-        # (written as shape [1]), so scalar indices are not compared against TFLM here
-        idx_shape = tuple(int(d) for d in rng.integers(1, 4, int(rng.integers(1, 3))))
+        idx_shape = tuple(int(d) for d in rng.integers(1, 4, int(rng.integers(0, 3))))
         idx = rng.integers(0, shape[axis], idx_shape).astype(np.int32)
         dtype = mc.DTYPES[i % 2]
         out.append(pytest.param(shape, axis, idx, dtype, i, id=f"c{i}-{dtype}-axis{axis}"))
