@@ -25,6 +25,7 @@ from .budget import HostBudget, check_geometry, check_host
 from .errors import ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
 from .frontend.quant_schemes import check_quant_schemes
+from .frontend.multi_output import expand_multi_output
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
 from .lower.firmware_io import read_failure, read_output
@@ -218,7 +219,7 @@ def compare_layer(layer, got: np.ndarray, want: np.ndarray, dtype: str = "int8")
 def _load(model) -> Graph:
     if isinstance(model, Graph):
         check_quant_schemes(model)      # load_tflite checks files; a Graph built in Python too
-        return model
+        return expand_multi_output(model)   # as load_tflite does: one output per op
     path = Path(model)
     if not path.is_file():
         raise ConfigError(f"model file not found: {path}")

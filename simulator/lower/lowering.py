@@ -27,7 +27,7 @@ import cross_kernels
 from ..boards import Board
 from ..errors import ConfigError, ModelError
 from ..ir import Graph, Op
-from . import emitters, emitters_binary, emitters_float, emitters_inplace
+from . import emitters, emitters_binary, emitters_float, emitters_inplace, emitters_movement
 from .kernel_call import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .fold import fold_into_call, pad_folds
@@ -139,7 +139,7 @@ class _Context:
 
 # rules.toml ``emitter`` -> function, over the int8, float32, binary and in-place modules.
 EMITTERS = {**emitters.EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS,
-            **emitters_inplace.EMITTERS}
+            **emitters_inplace.EMITTERS, **emitters_movement.EMITTERS}
 LOWER_SCHEDULES = ("plain", "inplace")
 CONST_CTYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float"}
 IO_DTYPES = ("int8", "float32")

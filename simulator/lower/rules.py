@@ -65,6 +65,9 @@ def supported_ops() -> list[str]:
 
 
 SUPPORTED_OPS_DOC = "docs/supported-ops.md"
+# multi-output ops rewritten by frontend/multi_output.py (tests/kernels/test_split.py checks
+# this list against its EXPANDERS)
+IMPORT_EXPANDED = ("SPLIT", "SPLIT_V", "UNPACK")
 
 
 def render_supported_ops() -> str:
@@ -82,6 +85,9 @@ def render_supported_ops() -> str:
         place = r.inplace if r.variant is None and r.inplace else (
             f"{r.inplace} (variant)" if r.variant else "")
         lines.append(f"| {r.op} | {r.dtype} | {kernel} | {core} | {place} |")
+    lines += ["", "Expanded at import into one STRIDED_SLICE per output "
+              "(frontend/multi_output.py), so they run where STRIDED_SLICE does: "
+              + ", ".join(IMPORT_EXPANDED) + "."]
     return "\n".join(lines) + "\n"
 
 
