@@ -277,7 +277,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
             work_dir=None, memory: str | None = None, progress=None, caches: bool | None = None,
             weights: str | None = None, arena: str | None = None,
             host_budget: HostBudget | None = None, max_seconds: float | None = None,
-            max_output: int | None = None, schedule: str = "auto") -> Analysis:
+            max_output: int | None = None, schedule: str = "auto", measure_plain: bool = True) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
@@ -296,13 +296,15 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py).
     ``schedule``: "plain" (one tensor each), "inplace", "rows", "patch", or "auto": the cheapest whose
-    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
+    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``; the
+    cost needs a second, plain run (``measure_plain=False`` skips it: no cost in the summary)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, memory=memory, caches=caches,
                         weights=weights, arena=arena,
                         progress=progress or (lambda text: None), host_budget=host_budget,
-                        max_seconds=max_seconds, max_output=max_output, schedule=schedule)
+                        max_seconds=max_seconds, max_output=max_output, schedule=schedule,
+                        measure_plain=measure_plain)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -311,7 +313,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
              memory, caches, weights, arena, progress, host_budget, max_seconds, max_output,
-             schedule="auto") -> Analysis:
+             schedule="auto", measure_plain=True) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
@@ -357,7 +359,7 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                       {"weights": weights, "arena": arena})
     except RamOverflow as err:            # the linker's exact count: over the limit after all
         result = replace(result, fits=False, overflow=overflow(err))
-    if result.ran and choice.chosen != "plain":
+    if result.ran and choice.chosen != "plain" and measure_plain:
         progress("measuring the plain schedule's cost")
         measure_baseline(choice, lambda: analyze(
             graph, board, toolchain=toolchain, input=x, stack=stack, memory=memory, caches=caches,
