@@ -339,7 +339,8 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                            lambda l: ram_need(l, machine.stack_size, placement), schedule)
     lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
-    result = _base(lm, machine, machine.toolchain.name, need, placement, choice)
+    result = replace(_base(lm, machine, machine.toolchain.name, need, placement, choice),
+                     tflm_arena=tflm_figure(graph))
 
     def overflow(err: RamOverflow) -> str:
         return f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
@@ -366,6 +367,16 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
             weights=weights, arena=arena, max_instructions=max_instructions, host_budget=host_budget,
             max_seconds=max_seconds, max_output=max_output, schedule="plain"))
     return replace(result, wall_seconds=time.perf_counter() - t0)
+
+
+def tflm_figure(graph: Graph) -> dict | None:
+    """TFLite Micro's arena for the same model (simulator/tflm_arena.py): the package's
+    measurement of the .tflite the graph came from, else the replica."""
+    from .tflm_arena import tflm_arena
+    source = Path(graph.source) if graph.source else None
+    data = source.read_bytes() if source is not None and source.suffix == ".tflite" and source.is_file() else None
+    found = tflm_arena(graph, data)
+    return None if found is None else found.to_dict()
 
 
 def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,
