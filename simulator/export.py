@@ -205,6 +205,14 @@ def _n(v, unit: str = "") -> str:
     return "not measured" if v is None else f"{v:,}{unit}"
 
 
+def _tflm_row(a) -> str:
+    """The arena a TFLite Micro deployment of the same model would need, for comparison."""
+    t = a.tflm_arena
+    if not t:
+        return "| TFLite Micro's arena for the same model | unknown (TFLM cannot run it) |"
+    return f"| TFLite Micro's arena for the same model (not needed here) | {t['bytes']:,} B ({md_text(t['source'])}) |"
+
+
 def render_readme(a, core, sources: list[str], with_profiling: bool) -> str:
     """README.md: integration steps and the figures of the analysis (with what they depend on)."""
     x, y = a.inputs[0], a.outputs[0]
@@ -271,6 +279,7 @@ Exported builds omit the per-layer markers, so they run a few cycles per layer f
 | stack peak | {_n(a.stack_peak, " B")} |
 | flash: weights / code / total | {a.flash_weights:,} / {_n(a.flash_code)} / {_n(a.flash_total, " B")} |
 | bit-exact against mcusim's NumPy reference | {a.bit_exact} |
+{_tflm_row(a)}
 
 ## Files
 
