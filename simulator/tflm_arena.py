@@ -99,8 +99,8 @@ def from_package(model_bytes: bytes) -> TflmArena | None:
     from .frontend.tflm_oracle import tflm_allocations
     try:
         report = tflm_allocations(model_bytes)
-    except RuntimeError:
-        return None
+    except Exception:             # noqa: BLE001 - TFLM's Python wrapper raises RuntimeError for a
+        return None               # missing kernel; anything it raises means "no TFLM figure"
     return TflmArena(report["total"], report["head"], report["tail"],
                      f"tflite-micro {version('tflite-micro')}")
 
