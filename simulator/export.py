@@ -307,7 +307,7 @@ def export_model(model, board: str, out_dir, *, force: bool = False, with_profil
     if not a.bit_exact:
         raise BitMismatch(f"export: {a.mismatch or 'the simulated output differs from the reference'}")
     lm = a.schedule.lowered
-    public = [h for h in HEADERS if h != "ck_runtime.h" or with_profiling]
+    public = [h for h in HEADERS if h != "ck_runtime.h"]        # the runtime's: below, if asked
     kernel_files = needed_files(list(lm.sources), public)
     files = {_relative(p): p.read_text() for p in kernel_files}
     if with_profiling:

@@ -201,3 +201,26 @@ def test_unwritable_dir_is_a_named_error(tmp_path):
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "cannot create" in p.stderr
     p = _cli(MODELS / "ds_cnn.tflite", "--board", BOARD, "-o", blocker)
     assert p.returncode == 2 and "not a directory" in p.stderr
+
+
+@needs_gcc
+def test_with_profiling_ships_the_markers_and_the_runtime_header(tmp_path):
+    r = export_model(MODELS / "ds_cnn.tflite", BOARD, tmp_path / "out", toolchain="gcc", with_profiling=True)
+    assert (r.out_dir / "include" / "ck_runtime.h").is_file()
+    assert "MODEL_PROFILING ?= 1" in (r.out_dir / "Makefile").read_text()
+    _make(r.out_dir, "gcc")
+    p = subprocess.run(["arm-none-eabi-nm", "-u", str(r.out_dir / "build" / LIBRARY)], capture_output=True,
+                       text=True, check=True)
+    assert "ck_region_begin" in p.stdout and "ck_region_end" in p.stdout
+
+
+@needs_gcc
+@pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake is not on PATH")
+def test_cmake_builds_the_library(ds_cnn_gcc, tmp_path):
+    p = subprocess.run(["cmake", "-S", str(ds_cnn_gcc.out_dir), "-B", str(tmp_path), "-DCMAKE_SYSTEM_NAME=Generic",
+                        "-DCMAKE_C_COMPILER=arm-none-eabi-gcc", "-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = subprocess.run(["cmake", "--build", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (tmp_path / LIBRARY).is_file()
