@@ -267,7 +267,9 @@ Profiling markers: {profiling}.
 
 Measured by mcusim on board {md_text(a.board)} ({md_text(a.core)} at {a.clock_hz:,} Hz), toolchain
 {md_text(a.toolchain_version)}, memory model {memory}, schedule {schedule}.
-Exported builds omit the per-layer markers, so they run a few cycles per layer faster (docs/export.md).
+This library leaves out analyze's per-layer markers: its count differs by their cost and by where
+the linker puts the code (measured within 2 %; the same count with `MODEL_PROFILING=1` linked in
+analyze's order: mcusim's docs/export.md).
 
 | figure | value |
 |---|---|

@@ -117,7 +117,8 @@ def test_ds_cnn_library_builds_with_gcc_and_matches_analyze(ds_cnn_gcc):
     r = ds_cnn_gcc
     assert r.analysis.schedule.chosen == "plain" and r.analysis.bit_exact
     _make(r.out_dir, "gcc")
-    _check_cycles_within_placement(r, _run(r.out_dir, "gcc", ["examples/main_semihosting.c", f"build/{LIBRARY}"]))   # as a user links it
+    as_a_user_links_it = ["examples/main_semihosting.c", f"build/{LIBRARY}"]
+    _check_cycles_within_placement(r, _run(r.out_dir, "gcc", as_a_user_links_it))
     _check_profiled_is_analyze(r, "gcc")
 
 
