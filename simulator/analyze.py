@@ -280,7 +280,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
             work_dir=None, memory: str | None = None, progress=None, caches: bool | None = None,
             weights: str | None = None, arena: str | None = None,
             host_budget: HostBudget | None = None, max_seconds: float | None = None,
-            max_output: int | None = None, schedule: str = "auto") -> Analysis:
+            max_output: int | None = None, schedule: str = "auto", measure_plain: bool = True) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
@@ -299,13 +299,15 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py).
     ``schedule``: "plain" (one tensor each), "inplace", "rows", "patch", or "auto": the cheapest whose
-    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
+    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``; the
+    cost needs a second, plain run (``measure_plain=False`` skips it: no cost in the summary)."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, memory=memory, caches=caches,
                         weights=weights, arena=arena,
                         progress=progress or (lambda text: None), host_budget=host_budget,
-                        max_seconds=max_seconds, max_output=max_output, schedule=schedule)
+                        max_seconds=max_seconds, max_output=max_output, schedule=schedule,
+                        measure_plain=measure_plain)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -314,7 +316,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
              memory, caches, weights, arena, progress, host_budget, max_seconds, max_output,
-             schedule="auto") -> Analysis:
+             schedule="auto", measure_plain=True) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
@@ -340,7 +342,8 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                            lambda l: ram_need(l, machine.stack_size, placement), schedule)
     lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
-    result = _base(lm, machine, machine.toolchain.name, need, placement, choice)
+    result = replace(_base(lm, machine, machine.toolchain.name, need, placement, choice),
+                     tflm_arena=tflm_figure(graph))
 
     def overflow(err: RamOverflow) -> str:
         return f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
@@ -360,13 +363,23 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                       {"weights": weights, "arena": arena})
     except RamOverflow as err:            # the linker's exact count: over the limit after all
         result = replace(result, fits=False, overflow=overflow(err))
-    if result.ran and choice.chosen != "plain":
+    if result.ran and choice.chosen != "plain" and measure_plain:
         progress("measuring the plain schedule's cost")
         measure_baseline(choice, lambda: analyze(
             graph, board, toolchain=toolchain, input=x, stack=stack, memory=memory, caches=caches,
             weights=weights, arena=arena, max_instructions=max_instructions, host_budget=host_budget,
             max_seconds=max_seconds, max_output=max_output, schedule="plain"))
     return replace(result, wall_seconds=time.perf_counter() - t0)
+
+
+def tflm_figure(graph: Graph) -> dict | None:
+    """TFLite Micro's arena for the same model (simulator/tflm_arena.py): the package's
+    measurement of the .tflite the graph came from, else the replica."""
+    from .tflm_arena import tflm_arena
+    source = Path(graph.source) if graph.source else None
+    data = source.read_bytes() if source is not None and source.suffix == ".tflite" and source.is_file() else None
+    found = tflm_arena(graph, data)
+    return None if found is None else found.to_dict()
 
 
 def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,

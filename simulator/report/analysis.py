@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..escape import term_text
+from ..fit import tflm_summary
 from ..sizes import format_size
 from .text import elide, table
 
@@ -58,6 +59,9 @@ def _summary(a) -> list[str]:
         f"RAM        {_bytes(a.ram_total)} of {_bytes(a.ram_limit)} "
         f"({'fits' if a.fits else 'DOES NOT FIT'})" + ("" if a.ran else ", estimated before linking"),
     ] + _ram_lines(a)
+    tflm = tflm_summary(a, _bytes)
+    if tflm is not None:
+        lines.append(f"TFLM arena {term_text(tflm)}")
     schedule = getattr(a, "schedule", None)
     if schedule is not None and (schedule.chosen != "plain" or len(schedule.candidates) > 1):
         lines.append(f"schedule   {a.schedule_summary}")

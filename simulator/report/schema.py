@@ -158,6 +158,18 @@ JSON_SCHEMA = {
                                             "(lower/blocks.py): [first op, last op] each",
                                             "items": {"type": "array", "items": _count("op index")}}},
                              required=["schedule", "timeline"])}}},
+        "tflm_arena": {"type": ["object", "null"],
+                       "description": "the tensor arena TensorFlow Lite Micro would need for the same "
+                                      "model (simulator/tflm_arena.py; null: TFLM cannot run it)",
+                       "required": ["bytes", "head", "tail", "source", "ram_needed", "fits"],
+                       "properties": {
+                           "bytes": _count("head + tail"),
+                           "head": _count("non-persistent: the tensors TFLM's greedy planner places"),
+                           "tail": _count("persistent allocations (tensor and node structs, kernel data)"),
+                           "source": _text("tflite-micro <version> (the package's measurement) or replica"),
+                           "ram_needed": _count("ram_bytes.total with TFLM's arena in place of mcusim's "
+                                                "arena and scratch"),
+                           "fits": _bool("ram_needed <= ram_limit_bytes")}},
     },
 }
 
