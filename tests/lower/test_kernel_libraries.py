@@ -129,3 +129,12 @@ def test_cli_json_names_the_library():
     d = json.loads(r.stdout)
     assert d["context"]["kernel_library"].startswith("CMSIS-NN V.")
     assert d["bit_exact"] is True
+
+
+def test_a_table_whose_names_are_not_c_identifiers_is_refused(tmp_path):
+    text = BUILTIN["cmsis-nn"].read_text().replace('function = "arm_softmax_s8"',
+                                                   'function = "arm_softmax_s8(); system(\\"x\\")"')
+    table = tmp_path / "evil.toml"
+    table.write_text(text)
+    with pytest.raises(ConfigError, match="SOFTMAX/int8 function .* is not a C identifier"):
+        load_library(f"{table}=/nonexistent")

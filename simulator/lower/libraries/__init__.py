@@ -118,6 +118,7 @@ def _load_table(table: Path, path: Path | None) -> KernelLibrary:
         name, marker = lib["name"], lib["marker"]
     except (KeyError, TypeError) as err:
         raise ConfigError(f"{table}: missing field {err} (docs/kernel-libraries.md)") from None
+    _check_c_names(table, lib.get("header", ""), rows)
     root = _find_root(name, lib, marker, path, table)
     return KernelLibrary(name=name, title=lib.get("title", name), root=root,
                          version=_version(root, lib), header=lib.get("header", ""),
@@ -125,6 +126,20 @@ def _load_table(table: Path, path: Path | None) -> KernelLibrary:
                          sources=_sources(root, lib.get("sources", []), lib.get("exclude", [])),
                          rules=rows, emitters=lib.get("emitters", "simulator.lower.emitters_cmsis_nn"),
                          table=table)
+
+
+C_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\.h\Z")
+
+
+def _check_c_names(table: Path, header: str, rows) -> None:
+    """The table's names reach the generated C: only identifiers and a plain header name."""
+    if header and (not HEADER_NAME.match(header) or ".." in header):
+        raise ConfigError(f"{table}: header {header!r} is not a plain header file name")
+    for r in rows:
+        for what, value in (("function", r.function), ("scratch", r.scratch)):
+            if value is not None and not C_NAME.match(value):
+                raise ConfigError(f"{table}: rule {r.op}/{r.dtype} {what} {value!r} is not a C identifier")
 
 
 def _find_root(name: str, lib: dict, marker: str, path: Path | None, table: Path) -> Path:
