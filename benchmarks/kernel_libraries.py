@@ -66,16 +66,16 @@ def softmax_model(shape):
 
 
 def _graph(kind, spec):
+    """``spec``: (input shape, weight shape, stride) of a LAYERS row, (shapes,) of an ELEMENTWISE one."""
     if kind == "softmax":
-        return softmax_model(spec[0])
+        return softmax_model(spec[0][0])
     if kind in ("add", "avgpool", "maxpool"):
-        return elementwise_model(kind, spec)
+        return elementwise_model(kind, spec[0])
     return one_layer_model(kind, *spec)
 
 
 def _run(graph, board, toolchain, library, memory):
-    a = analyze(graph, board, toolchain=toolchain, memory=memory, kernels=library)
-    return a
+    return analyze(graph, board, toolchain=toolchain, memory=memory, kernels=library)
 
 
 def measure_layers(board, toolchain, memory) -> list[dict]:
