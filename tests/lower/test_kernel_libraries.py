@@ -103,13 +103,11 @@ def test_ds_cnn_bit_exact_with_cmsis_nn(board):
 
 @needs_cmsis
 @pytest.mark.parametrize("board", ["nrf52840", "stm32h743"])
-def test_digits_cnn_bit_exact_and_cycles_differ_from_mcusim(board):
-    ours = analyze(DIGITS, board, memory="ideal")
-    theirs = analyze(DIGITS, board, kernels="cmsis-nn", memory="ideal")
-    assert theirs.bit_exact is True
-    assert np.array_equal(theirs.output, ours.output)
-    assert any(l.kernel.startswith("arm_") for l in theirs.layers)
-    assert theirs.cycles != ours.cycles          # a different library really ran
+def test_digits_cnn_bit_exact_with_cmsis_nn(board):
+    a = analyze(DIGITS, board, kernels="cmsis-nn", memory="ideal")
+    assert a.bit_exact is True and all(l.bit_exact for l in a.layers)
+    assert np.array_equal(a.output, a.reference_output)
+    assert {l.kernel for l in a.layers if l.op == "CONV_2D"} == {"arm_convolve_wrapper_s8"}
 
 
 @needs_cmsis
@@ -138,3 +136,20 @@ def test_a_table_whose_names_are_not_c_identifiers_is_refused(tmp_path):
     table.write_text(text)
     with pytest.raises(ConfigError, match="SOFTMAX/int8 function .* is not a C identifier"):
         load_library(f"{table}=/nonexistent")
+
+
+@needs_cmsis
+def test_validate_runs_the_library_on_every_sample():
+    from simulator.frontend import load_model
+    from simulator.validate import build_once, validate
+    _, lm = build_once(load_model(DIGITS), "nrf52840", memory="ideal", kernels="cmsis-nn")
+    assert lm.library.name == "cmsis-nn" and any(l.kernel.startswith("arm_") for l in lm.layers)
+    x = np.random.default_rng(5).integers(-128, 128, (4, 8, 8, 1), dtype=np.int8)
+    v = validate(DIGITS, "nrf52840", data=x, memory="ideal", kernels="cmsis-nn")
+    assert v.bit_exact and v.samples == 4
+
+
+@needs_cmsis
+def test_schedules_other_than_plain_are_refused_with_a_library():
+    with pytest.raises(ConfigError, match="--kernels cmsis-nn runs the plain schedule"):
+        analyze(DS_CNN, "nrf52840", kernels="cmsis-nn", schedule="inplace")
