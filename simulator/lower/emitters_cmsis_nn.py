@@ -6,7 +6,7 @@ per-channel quantization, the scratch buffer sized by the function's ``_get_buff
 of the compiled library on the target core, ``ctx.backend.buffer_size``, as TFLM's Prepare asks
 it), ``ctx.buf`` NULL when the size is 0. Every number comes from the reference family's own
 helpers, as in ``emitters.py``, so CMSIS-NN is given what the NumPy definition computes with.
-A layer the library function cannot take (an ADD that broadcasts) raises :class:`Declined`: the
+A layer the library function cannot take (an ADD that broadcasts) raises ``kernel_call.Declined``: the
 lowering runs mcusim's kernel for it and says why.
 
 The structs are written as C text (``extra_decls``): they hold pointers (the context's scratch,
@@ -23,14 +23,10 @@ import numpy as np
 from ..errors import ModelError
 from ..reference import conv, elementwise, pooling, softmax
 from .emitters import check_shifts
-from .kernel_call import ConstArray, KernelCall, bias_ptr, fused_range_s8, i32, op_tensors
+from .kernel_call import ConstArray, Declined, KernelCall, bias_ptr, fused_range_s8, i32, op_tensors
 
 I32 = ctypes.c_int32
 STATUS = "arm_cmsis_nn_status"      # the call's return type: codegen casts it to ck_status (0 = OK)
-
-
-class Declined(Exception):
-    """This layer is not for the library function (the reason says why); mcusim's kernel runs it."""
 
 
 # ---- the structs of Include/arm_nn_types.h, as ctypes (for _get_buffer_size) ----------------

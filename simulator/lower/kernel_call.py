@@ -16,6 +16,11 @@ from ..reference.padding import activation_range_s8
 F32_IN, F32_OUT = "const float *", "float *"      # casts of arena pointers for float kernels
 
 
+class Declined(Exception):
+    """A kernel library's emitter cannot take this layer (the message says why): the lowering
+    runs mcusim's kernel for it and the layer's report names the reason."""
+
+
 @dataclass
 class ConstArray:
     """A ``static const`` array in flash."""

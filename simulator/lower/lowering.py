@@ -28,7 +28,7 @@ from ..boards import Board
 from ..errors import ConfigError, ModelError
 from ..ir import Graph, Op
 from . import emitters, emitters_binary, emitters_float, emitters_inplace
-from .kernel_call import ConstArray, KernelCall
+from .kernel_call import ConstArray, Declined, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
@@ -183,8 +183,9 @@ def _check_io(graph: Graph) -> None:
                              f"needs int8 or float32", path=graph.source, tensor_index=idx)
 
 
-def _emit(ctx: _Context) -> KernelCall:
-    fn = EMITTERS[ctx.rule.emitter]
+def _emit(ctx: _Context, fn=None) -> KernelCall:
+    """``fn`` (default: the rule's mcusim emitter) on ``ctx``, its errors as the op's ModelError."""
+    fn = fn or EMITTERS[ctx.rule.emitter]
     op = ctx.op
     try:
         return fn(ctx)
@@ -283,7 +284,6 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
 def _emit_library(ctx: _Context, backend, signature: str, has_dsp: bool):
     """(call, rule, None) from the library's row for the op; mcusim's (call, rule, why) when the
     library has no row or its emitter declines the layer."""
-    from .emitters_cmsis_nn import Declined
     lib = backend.library
     row = lib.rule_for(ctx.op.opcode, signature, has_dsp)
     if row is None:
@@ -292,16 +292,11 @@ def _emit_library(ctx: _Context, backend, signature: str, has_dsp: bool):
                 emitter=f"{lib.name}:{row.emitter}", sources=(), scratch=row.scratch, source=row.source)
     mcusim_rule, ctx.rule, ctx.backend = ctx.rule, rule, backend
     try:
-        return lib.emitter(row)(ctx), rule, None
+        return _emit(ctx, lib.emitter(row)), rule, None
     except Declined as why:
         ctx.rule = mcusim_rule
         ctx.extra_decls.clear()
         return _emit(ctx), mcusim_rule, str(why)
-    except ModelError as err:
-        if err.op_index is not None:
-            raise
-        raise ModelError(err.message, path=ctx.graph.source, op_index=ctx.op.index,
-                         opcode=ctx.op.opcode) from None
 
 
 def _plan(graph: Graph, aliases: dict[int, int], stage, blocks, folds=()) -> MemoryPlan:

@@ -17,7 +17,6 @@ from simulator.analyze import analyze
 from simulator.errors import ConfigError
 from simulator.lower.libraries import BUILTIN, LibraryNotAvailable, load_library, parse_spec
 
-from models import mobile_block
 
 REPO = Path(__file__).resolve().parents[2]
 DS_CNN = REPO / "models" / "ds_cnn.tflite"
@@ -110,14 +109,30 @@ def test_digits_cnn_bit_exact_with_cmsis_nn(board):
     assert {l.kernel for l in a.layers if l.op == "CONV_2D"} == {"arm_convolve_wrapper_s8"}
 
 
+def _fallback_model():
+    """conv -> RELU (no CMSIS-NN row) -> ADD of a [1,1,1,C] constant (a broadcast: declined)
+    -> ADD of the conv output (same shape: CMSIS-NN)."""
+    from simulator.frontend import ModelBuilder
+    rng = np.random.default_rng(7)
+    b = ModelBuilder("fallbacks")
+    x = b.input((1, 6, 6, 4), scale=0.03, zero_point=-2)
+    c = b.conv2d(x, rng.normal(0, 0.3, (8, 3, 3, 4)).astype(np.float32),
+                 rng.normal(0, 0.3, 8).astype(np.float32), out_scale=0.05, out_zp=1)
+    r = b.relu(c)
+    k = b.const(rng.integers(-128, 128, (1, 1, 1, 8)).astype(np.int8), "int8", scale=0.02, zero_point=3)
+    s = b.add(r, k, out_scale=0.06, out_zp=-4)
+    b.output(b.add(s, c, out_scale=0.08, out_zp=2))
+    return b.build()
+
+
 @needs_cmsis
-def test_ops_the_library_lacks_fall_back_to_mcusim_and_say_so():
-    a = analyze(mobile_block(3), "nrf52840", kernels="cmsis-nn", memory="ideal")
-    assert a.bit_exact is True
-    relu = next(l for l in a.layers if l.op == "RELU")
-    assert relu.kernel.startswith("ck_") and "[mcusim: CMSIS-NN has no RELU int8]" in relu.kernel
-    add = next(l for l in a.layers if l.op == "ADD")
-    assert add.kernel == "arm_elementwise_add_s8"
+def test_ops_the_library_lacks_or_declines_fall_back_to_mcusim_and_say_so():
+    a = analyze(_fallback_model(), "nrf52840", kernels="cmsis-nn", memory="ideal")
+    assert a.bit_exact is True and all(l.bit_exact for l in a.layers)
+    conv, relu, bcast, add = a.layers
+    assert conv.kernel == "arm_convolve_wrapper_s8" and add.kernel == "arm_elementwise_add_s8"
+    assert relu.kernel.startswith("ck_") and relu.kernel.endswith("[mcusim: CMSIS-NN has no RELU int8]")
+    assert bcast.kernel.startswith("ck_add_s8") and "[mcusim: broadcast ADD [1, 6, 6, 8] + [1, 1, 1, 8]" in bcast.kernel
 
 
 @needs_cmsis
