@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 from pathlib import Path
 
 from ...cachedir import private_dir
@@ -51,20 +52,25 @@ class LibraryBackend:
                               f"file under {self.library.root}")
         out = private_dir(None, "libs", self._digest()) / f"lib{self.library.name.replace('-', '_')}.a"
         if not out.is_file():
+            # built under a private name and renamed: a concurrent build never links a half archive
+            staged = out.with_name(f".{out.stem}.{os.getpid()}.a")
             try:
-                self.machine.build_library(list(self.library.sources), out,
+                self.machine.build_library(list(self.library.sources), staged,
                                            include_dirs=list(self.library.include_dirs), opt=ARCHIVE_OPT)
             except CompileError as err:
                 raise CompileError(f"building {self.library.title} ({self.library.root}) for "
                                    f"{self.machine.board.core.name}: {err}") from None
+            os.replace(staged, out)
         self._archive = out
         return out
 
     def _firmware(self):
         if self._query is None:
             main = private_dir(None, "libs", self._digest()) / "query_main.c"
-            if not main.is_file():
-                main.write_text(QUERY_MAIN)
+            if not main.is_file() or main.read_text() != QUERY_MAIN:
+                staged = main.with_name(f".{main.name}.{os.getpid()}")
+                staged.write_text(QUERY_MAIN)
+                os.replace(staged, main)
             keep = sorted({r.scratch for r in self.library.rules if r.scratch})
             self._query = self.machine.build([main, self.archive()], keep_symbols=keep)
         return self._query
