@@ -2,7 +2,8 @@
 
     MCUSIM_CMSIS_NN=/path/to/CMSIS-NN python benchmarks/kernel_libraries.py
         [--boards rp2040 nrf52840 stm32h743] [--toolchains zig gcc] [--models ds_cnn ...]
-        [--no-layers] [--no-models] [--memory ideal] [--json]
+        [--no-layers] [--no-models] [--memory ideal] [--json | --compact]
+    python benchmarks/kernel_libraries.py --from benchmarks/data/kernel_libraries.json --compact
 
 Each layer is a one-layer int8 model (benchmarks/kernel_cycles.py's shapes, from the bundled
 MLPerf Tiny models, plus the short-reduction shapes issue 15 names) run by
@@ -133,6 +134,34 @@ def render(layers: list[dict], models: list[dict], header: str) -> str:
     return "\n".join(out)
 
 
+CORE_NAMES = {"rp2040": "M0+", "nrf52840": "M4", "stm32h743": "M7"}
+
+
+def render_compact(layers: list[dict], models: list[dict], header: str) -> str:
+    """One row per layer or model, one column per (core, toolchain): "mcusim / CMSIS-NN (ratio)"
+    (the README's form)."""
+    rows = layers + models
+    cols = list(dict.fromkeys((r["board"], r["toolchain"]) for r in rows))
+    head = [f"{CORE_NAMES.get(b, b)} {t}" for b, t in cols]
+    out = [header, ""]
+    for key, items, cell in (
+            ("layer", layers, lambda r: f"{r['mcusim']['per_unit']:.2f} / {r['cmsis-nn']['per_unit']:.2f} "
+                                        f"({r['ratio']:.2f})"),
+            ("model", models, lambda r: f"{r['mcusim']['cycles'] / 1e6:.2f} M / "
+                                        f"{r['cmsis-nn']['cycles'] / 1e6:.2f} M ({r['ratio']:.2f})")):
+        if not items:
+            continue
+        out += [f"| {key} | " + " | ".join(head) + " |", "|---|" + "---:|" * len(cols)]
+        for name in dict.fromkeys(r[key] for r in items):
+            by = {(r["board"], r["toolchain"]): r for r in items if r[key] == name}
+            unit = f" ({by[next(iter(by))]['unit']})" if key == "layer" else ""
+            out.append(f"| {name}{unit} | " + " | ".join(
+                (cell(by[c]) + ("" if _bits(by[c]) == "yes" else " NOT bit-exact")) if c in by else "-"
+                for c in cols) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--boards", nargs="+", default=BOARDS)
@@ -142,7 +171,16 @@ def main(argv=None) -> int:
     ap.add_argument("--no-models", action="store_true")
     ap.add_argument("--memory", default="ideal", choices=["ideal", "realistic", "uncached"])
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--compact", action="store_true",
+                    help="one column per core and toolchain: mcusim / CMSIS-NN (ratio)")
+    ap.add_argument("--from", dest="saved", metavar="FILE.json",
+                    help="render an earlier --json run instead of measuring (e.g. benchmarks/data/kernel_libraries.json)")
     args = ap.parse_args(argv)
+    if args.saved:
+        d = json.loads(Path(args.saved).read_text())
+        header = f"mcusim kernels vs {d['library']}, --memory {d['memory']} (from {args.saved})"
+        print((render_compact if args.compact else render)(d["layers"], d["models"], header))
+        return 0
     lib = load_library("cmsis-nn")          # LibraryNotAvailable (named) when it is absent
     t0 = time.perf_counter()
     layers, models = [], []
@@ -158,7 +196,7 @@ def main(argv=None) -> int:
         print(json.dumps({"library": f"{lib.title} {lib.version}", "memory": args.memory,
                           "layers": layers, "models": models}, indent=2))
     else:
-        print(render(layers, models, header))
+        print((render_compact if args.compact else render)(layers, models, header))
     return 0
 
 
