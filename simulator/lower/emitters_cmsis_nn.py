@@ -155,8 +155,11 @@ def _c_value(v) -> str:
 
 
 def fully_connected(ctx) -> KernelCall:
-    """tflite-micro kernels/cmsis_nn/fully_connected.cc, EvalQuantizedInt8: per-tensor
-    arm_fully_connected_s8, per-channel arm_fully_connected_per_channel_s8."""
+    """tflite-micro kernels/cmsis_nn/fully_connected.cc (commit 004b6d6), EvalQuantizedInt8:
+    per-tensor arm_fully_connected_s8 with TFLM's dims (filter n = accumulation depth, c = output
+    depth) and filter_offset 0. Per-channel weights, which that TFLM version refuses, call
+    arm_fully_connected_per_channel_s8, whose arguments arm_nnfunctions.h gives as the same.
+    ``ctx.size`` is the scratch size (TFLM leaves it 0: "not used in cmsis_nn")."""
     (x_t, w_t, b_t), out_t = op_tensors(ctx, 3)
     if ctx.op.options.get("weights_format", "DEFAULT") != "DEFAULT" or w_t is None \
             or not w_t.is_const or len(w_t.shape) != 2:
