@@ -102,7 +102,8 @@ def _weights(ctx, depthwise: bool):
 
 
 def conv2d(ctx) -> KernelCall:
-    """tflite-micro kernels/cmsis_nn/conv.cc, EvalQuantizedPerChannel (int8)."""
+    """tflite-micro kernels/cmsis_nn/conv.cc (commit 06118a8), Prepare and
+    EvalQuantizedPerChannel (int8)."""
     x_t, w_t, b_t, out_t, geo, q = _weights(ctx, depthwise=False)
     n, h, w, c_in = x_t.shape
     c_out, kh, kw, _ = w_t.shape
@@ -118,7 +119,8 @@ def conv2d(ctx) -> KernelCall:
 
 
 def depthwise_conv2d(ctx) -> KernelCall:
-    """tflite-micro kernels/cmsis_nn/depthwise_conv.cc, EvalQuantizedPerChannel (int8)."""
+    """tflite-micro kernels/cmsis_nn/depthwise_conv.cc: set up as conv.cc sets up conv, with the
+    depthwise params (ch_mult) and filter dims [1, kh, kw, c_out] arm_nnfunctions.h documents."""
     x_t, w_t, b_t, out_t, geo, q = _weights(ctx, depthwise=True)
     n, h, w, c_in = x_t.shape
     _, kh, kw, c_out = w_t.shape
@@ -194,9 +196,8 @@ def fully_connected(ctx) -> KernelCall:
 
 
 def add(ctx) -> KernelCall:
-    """tflite-micro kernels/cmsis_nn/add.cc, EvalAddQuantized: arm_elementwise_add_s8 over the
-    flat size when both inputs have the output's shape (TFLM runs its reference kernel for a
-    broadcast)."""
+    """tflite-micro kernels/cmsis_nn/add.cc: arm_elementwise_add_s8 over the flat size when both
+    inputs have the output's shape (a broadcast is declined: mcusim's kernel runs it)."""
     (a_t, b_t), out_t = op_tensors(ctx, 2)
     if tuple(a_t.shape) != tuple(b_t.shape):
         raise Declined(f"broadcast ADD {list(a_t.shape)} + {list(b_t.shape)} (the CMSIS-NN "
@@ -213,10 +214,12 @@ def add(ctx) -> KernelCall:
 
 
 def _pool(ctx, avg: bool) -> KernelCall:
-    """tflite-micro kernels/cmsis_nn/pooling.cc, AverageEvalInt8 / MaxEvalInt8."""
+    """tflite-micro kernels/cmsis_nn/pooling.cc (commit 0955734), AverageEvalQuantized /
+    MaxEvalInt8: one batch (input and output n = 1), filter dims [1, fh, fw, 1]."""
     (x_t,), out_t = op_tensors(ctx, 1)
-    if len(x_t.shape) != 4:
-        raise Declined(f"pooling of a {len(x_t.shape)}-D input")
+    if len(x_t.shape) != 4 or x_t.shape[0] != 1:
+        raise Declined(f"pooling of a {list(x_t.shape)} input (TFLM's CMSIS-NN pooling takes one "
+                       "4-D batch)")
     geo = pooling.pool_geometry(ctx.op, x_t.shape)
     lo, hi = fused_range_s8(ctx, out_t)
     n, h, w, c = x_t.shape
@@ -242,8 +245,8 @@ def maxpool(ctx) -> KernelCall:
 
 
 def softmax_(ctx) -> KernelCall:
-    """tflite-micro kernels/cmsis_nn/softmax.cc, SoftmaxQuantized (int8 -> int8): arm_softmax_s8
-    with TFLM's input_multiplier, input_left_shift and diff_min (returns void)."""
+    """tflite-micro kernels/cmsis_nn/softmax.cc (int8 -> int8): arm_softmax_s8 with the
+    input_multiplier, input_left_shift and diff_min of TFLite's softmax (returns void)."""
     (x_t,), out_t = op_tensors(ctx, 1)
     if out_t.dtype != "int8" or x_t.dtype != "int8":
         raise Declined("not int8 -> int8")
