@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from .diagnosis import print_analysis_diagnosis, terminal_progress
-from .options import json_parser, target_kwargs, target_parser
+from .options import json_parser, kernels_parser, target_kwargs, target_parser
 
 
 def add_parser(sub) -> None:
@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
                        "report flash, RAM, cycles per layer and bit-exactness",
                        description="Exit 0: fits and bit-exact; 1: bit mismatch; 2: bad input, "
                        "unsupported model, or it does not fit the RAM.",
-                       parents=[target_parser(), json_parser()])
+                       parents=[target_parser(), kernels_parser(), json_parser()])
     p.add_argument("model", help=".tflite file (full-int8 as TensorFlow's converter writes it, "
                    "float32, or with mcusim's binary layers) or .onnx file (float32); supported ops: "
                    "docs/supported-ops.md")

@@ -70,7 +70,10 @@ def _call(layer: Layer) -> str | None:
     args = ([f"&{layer.region}_params"] if call.struct_type is not None else []) + call.args
     if call.with_scratch:
         args += ["g_scratch", "CK_SCRATCH_BYTES"]
-    return f"{layer.rule.kernel}({', '.join(args)})"
+    text = f"{call.function or layer.rule.kernel}({', '.join(args)})"
+    if call.returns == "void":                      # a library function that cannot fail
+        return f"({text}, CK_OK)"
+    return text if call.returns == "ck_status" else f"(ck_status){text}"
 
 
 def _io_comment(t) -> str:
@@ -138,7 +141,10 @@ def render_model(lm: LoweredModel, region_macros: bool = False) -> str:
                       f"{c_comment_text(lm.board.name)} ({c_comment_text(lm.board.core.name)}). "
                       "Do not edit. */"]
     headers = [h for h in HEADERS if not (region_macros and h == "ck_runtime.h")]
-    out += [f'#include "{h}"' for h in headers] + ['#include "model.h"', ""]
+    out += [f'#include "{h}"' for h in headers]
+    if lm.library is not None:                     # --kernels: the library's public header
+        out.append(f'#include "{lm.library.header}"')
+    out += ['#include "model.h"', ""]
     if region_macros:
         out.append(REGION_MACROS)
     out.append("/* Activations: one arena, offsets from the greedy planner (simulator/lower/"

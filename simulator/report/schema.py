@@ -84,7 +84,8 @@ CONTEXT_FACTS = {
     "libc": _text("C library and version (null: not built)", nullable=True),
     "memory_model": {"enum": ["realistic", "ideal", "uncached", None],
                      "description": "memory model the cycles were counted under"},
-    "kernel_library": _text("cross_kernels content digest (the C kernels that ran)")}
+    "kernel_library": _text("the C kernels that ran: cross_kernels content digest, or a --kernels library's "
+                            "name and version with the digest of the mcusim kernels it falls back to")}
 CONTEXT = _object("what instruction and cycle counts depend on: two analyses compare only when these (and "
                   "board, clock_hz) are equal", {
     **CONTEXT_FACTS,
