@@ -16,8 +16,8 @@ import pytest
 
 from simulator.cycles.table import TABLE_DIR, load_table
 
-from .kernels_by_core import KERNELS
-from .micro_kernels import cost
+from tests.helpers.kernels_by_core import KERNELS
+from tests.helpers.micro_kernels import cost
 
 CORES = ("m0plus", "m4", "m7", "m33")
 # [params] entries the static cycle model does not read: the per-operand divide rule belongs to

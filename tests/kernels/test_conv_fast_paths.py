@@ -19,16 +19,16 @@ import ctypes
 import numpy as np
 import pytest
 
-import hostlib
+from tests.helpers import hostlib
 from simulator import Machine
 from simulator.reference.conv import conv2d_s8, depthwise_conv2d_s8
 from simulator.reference.fully_connected import fully_connected_s8
 from simulator.reference.padding import compute_padding
-from test_conv_s8 import (CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib, conv_params,
+from tests.kernels.test_conv_s8 import (CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib, conv_params,
                           random_case, reference_kwargs)
-from test_fully_connected_s8 import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
-from test_fully_connected_s8 import call_fc, fc_lib
-from test_fully_connected_s8 import random_case as random_fc_case
+from tests.kernels.test_fully_connected_s8 import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
+from tests.kernels.test_fully_connected_s8 import call_fc, fc_lib
+from tests.kernels.test_fully_connected_s8 import random_case as random_fc_case
 
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743", "cortex-m0plus": "rp2040"}
 

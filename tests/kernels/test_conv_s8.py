@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
+from tests.helpers import cstructs
+from tests.helpers import hostlib
 from simulator.reference import quant
 from simulator.reference.conv import conv2d_s8
 from simulator.reference.padding import activation_range_s8, compute_padding

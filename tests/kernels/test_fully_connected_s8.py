@@ -7,12 +7,12 @@ import ctypes
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
+from tests.helpers import cstructs
+from tests.helpers import hostlib
 from simulator.reference import quant
 from simulator.reference.fully_connected import fully_connected_s8
 from simulator.reference.padding import activation_range_s8
-from test_conv_s8 import CK_ARG_ERROR, CK_OK, check_against_tflm
+from tests.kernels.test_conv_s8 import CK_ARG_ERROR, CK_OK, check_against_tflm
 
 FC_SOURCES = ["fully_connected/ck_fully_connected_s8.c",
               "fully_connected/ck_fully_connected_s8_dsp.c",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import chain
+from tests.helpers.lower_graphs import chain
 from simulator.analyze import analyze, ram_need
 from simulator.errors import ConfigError
 from simulator.machine import Machine

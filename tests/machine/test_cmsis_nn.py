@@ -12,7 +12,7 @@ from simulator.reference.conv import conv2d_s8
 from simulator.reference.padding import compute_padding
 from simulator.reference.quant import quantize_multiplier
 
-from . import cmsis_nn as nn
+from tests.helpers import cmsis_nn as nn
 from .conftest import FIXTURES
 
 ROOT = nn.cmsis_nn_root()

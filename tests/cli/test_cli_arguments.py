@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import CRASHERS, FIXTURES
+from tests.helpers.paths import CRASHERS
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "tests" / "machine" / "fixtures" / "hello.c"

@@ -16,7 +16,7 @@ pytest.importorskip("onnx.reference")  # a submodule: `import onnx` alone does n
 from simulator.analyze import analyze  # noqa: E402
 from simulator.frontend import ir_outputs_to_onnx, load_onnx, onnx_inputs_to_ir  # noqa: E402
 from simulator.reference.graph import run_graph  # noqa: E402
-from tests.frontend_onnx import onnx_models as om  # noqa: E402
+from tests.helpers import onnx_models as om  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_KERNELS = {"ck_logistic_f32", "ck_tanh_f32", "ck_mul_f32_bcast", "ck_add_f32_bcast",

@@ -16,7 +16,7 @@ import simulator.fuzz as fz
 from simulator.errors import ModelError
 from simulator.ir import Graph, QuantParams, Tensor
 
-from .conftest import CRASHERS
+from tests.helpers.paths import CRASHERS
 
 CI_SEED = 20240527
 CI_CASES = 500

@@ -11,7 +11,7 @@ from onnx import AttributeProto
 from simulator.errors import ModelError
 from simulator.frontend.onnx_reader import load_onnx
 
-from . import onnx_models as om
+from tests.helpers import onnx_models as om
 
 
 def _node(m, name):

@@ -13,7 +13,7 @@ import numpy as np
 from simulator.frontend.tflite_writer import save_tflite
 from simulator.reference.registry import all_specs
 
-import hostlib
+from tests.helpers import hostlib
 
 OPS = all_specs()          # opcode -> OpSpec, callable as the op's reference
 

@@ -8,7 +8,7 @@ misprediction penalty the block would pay (``mispredict_pen``).
 """
 from simulator.cycles.classify import KIND_COND
 
-from .micro_kernels import K, loop_trace, round_robin
+from tests.helpers.micro_kernels import K, loop_trace, round_robin
 
 NOPS8 = "nop\n" * 8             # 16 bytes of 16-bit NOPs
 CBZ = ".set tgt, . + 8\n cbz r0, tgt"   # CBZ cannot branch to the next instruction: a target 8 on

@@ -143,7 +143,7 @@ def test_divide_sites_are_found_by_encoding():
 
 @pytest.fixture(scope="module")
 def harness_fw():
-    from .conftest import kernel_sources
+    from tests.helpers.kernel_harness import kernel_sources
     from simulator.guards import guard_defines
     return Machine("stm32h743", ram="64K").build(kernel_sources(), defines=guard_defines())
 

@@ -19,7 +19,7 @@ from onnx.reference import ReferenceEvaluator  # noqa: E402
 from simulator.errors import ModelError  # noqa: E402
 from simulator.frontend import ir_outputs_to_onnx, load_onnx, onnx_inputs_to_ir  # noqa: E402
 from simulator.reference.graph import run_graph  # noqa: E402
-from tests.frontend_onnx import onnx_models as om  # noqa: E402
+from tests.helpers import onnx_models as om  # noqa: E402
 
 RTOL, ATOL = 1e-5, 1e-6
 

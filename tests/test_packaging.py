@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DATA_GLOBS = ["simulator/**/*.toml", "simulator/cycles/native/*.c", "cross_kernels/include/*.h",
               "cross_kernels/src/**/*.c", "cross_kernels/src/**/*.h", "cross_kernels/runtime/*"]
 

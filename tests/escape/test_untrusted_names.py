@@ -138,7 +138,7 @@ def test_the_original_attack_includes_nothing(tmp_path):
 
 
 def _onnx_relu_chain(names: list[str]):
-    onnx_models = pytest.importorskip("tests.frontend_onnx.onnx_models")
+    onnx_models = pytest.importorskip("tests.helpers.onnx_models")
     from onnx import helper
     values = ["x"] + names
     nodes = [helper.make_node("Relu", [values[i]], [values[i + 1]], name=values[i + 1])

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-import hostlib
+from tests.helpers import hostlib
 
 CTYPES = {"int32_t": ctypes.c_int32, "uint32_t": ctypes.c_uint32, "int16_t": ctypes.c_int16,
           "int8_t": ctypes.c_int8, "uint8_t": ctypes.c_uint8, "float": ctypes.c_float}
