@@ -23,10 +23,10 @@ import pytest
 
 from tests.helpers import hostlib
 from simulator import Machine
-from tests.kernels.test_conv_fast_paths import emulate_conv, fc_case, fc_reference, reference, shaped
-from tests.kernels.test_conv_s8 import CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib
-from tests.kernels.test_fully_connected_s8 import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
-from tests.kernels.test_fully_connected_s8 import call_fc, fc_lib
+from tests.helpers.fast_path_cases import emulate_conv, fc_case, fc_reference, reference, shaped
+from tests.helpers.conv_kernels import CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib
+from tests.helpers.fc_kernels import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
+from tests.helpers.fc_kernels import call_fc, fc_lib
 
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 LIMIT = (1 << 30) - 1   # |bias| + taps * 128 * 255 must stay at or below this for the fast path

@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import hostlib
 from tests.helpers import ops_oracle as oo
-from tests.kernels.test_avgpool_s8 import bad_args, build, cases, run_c
+from tests.helpers.pool_kernels import bad_args, build, cases, run_c
 
 KIND = "max"
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.helpers import hostlib
 from tests.helpers import ops_oracle as oo
-from tests.kernels.test_add_s8 import bad_args, build, cases, inputs, run_c
+from tests.helpers.add_mul_kernels import bad_args, build, cases, inputs, run_c
 
 KIND = "mul"
 

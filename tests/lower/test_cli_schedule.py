@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.helpers.lower_graphs import chain
 from simulator.frontend.tflite_writer import save_tflite
-from tests.lower.test_budget import needs
+from tests.helpers.ram_needs import needs
 
 ROOT = Path(__file__).resolve().parents[2]
 
