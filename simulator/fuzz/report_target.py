@@ -118,7 +118,7 @@ def judge(data: bytes, workdir: Path) -> tuple[str, str]:
     from ..report.html import render_analysis_html
     from ..report.markdown import render_analysis_markdown
     from ..report.result import Analysis
-    from ..report.schema import load_analysis
+    from ..report.result import load_analysis
     path = workdir / "analysis.json"
     path.write_bytes(data[1:])
     try:

@@ -18,7 +18,7 @@ EXIT_REGRESSION = 1
 def cmd_report(args) -> int:
     from .atomic import write_bytes_atomic, write_text_atomic
     from .markdown import render_analysis_markdown
-    from .schema import load_analysis
+    from .result import load_analysis
 
     a = load_analysis(args.analysis)
     written = []
@@ -41,7 +41,7 @@ def cmd_report(args) -> int:
 def cmd_compare(args) -> int:
     from .compare import (FAIL_METRICS, compare_analyses, context_warning, render_comparison_markdown,
                           render_comparison_text, violations)
-    from .schema import load_analysis
+    from .result import load_analysis
     from .thresholds import parse_thresholds
 
     limits = parse_thresholds(args.fail_on, FAIL_METRICS, "--fail-on")

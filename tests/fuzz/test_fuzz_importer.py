@@ -87,7 +87,7 @@ def _model_file(tmp_path):
 
 
 def test_harness_reports_an_unexpected_exception_as_a_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr(fz, "load_tflite", lambda p: {}["missing"])
+    monkeypatch.setattr(fz.harness, "load_tflite", lambda p: {}["missing"])
     res = fz.run_case(_model_file(tmp_path))
     assert res.outcome == "crash" and "KeyError" in res.detail
 
@@ -96,7 +96,7 @@ def test_harness_reports_a_hang(tmp_path, monkeypatch):
     def spin(_path):
         while True:
             pass
-    monkeypatch.setattr(fz, "load_tflite", spin)
+    monkeypatch.setattr(fz.harness, "load_tflite", spin)
     t0 = time.perf_counter()
     res = fz.run_case(_model_file(tmp_path), time_limit=0.2)
     assert res.outcome == "hang" and time.perf_counter() - t0 < 2
@@ -106,7 +106,7 @@ def test_harness_reports_memory_over_the_bound(tmp_path, monkeypatch):
     def hog(path):
         block = np.ones(8 * 2**20, np.uint8)   # 8 MB, traced by tracemalloc
         raise ModelError(f"nope {block.size}", path=str(path))
-    monkeypatch.setattr(fz, "load_tflite", hog)
+    monkeypatch.setattr(fz.harness, "load_tflite", hog)
     res = fz.run_case(_model_file(tmp_path), memory_limit=2**20)
     assert res.outcome == "memory" and res.peak_bytes >= 8 * 2**20
 
@@ -114,13 +114,13 @@ def test_harness_reports_memory_over_the_bound(tmp_path, monkeypatch):
 def test_harness_reports_a_message_without_the_file(tmp_path, monkeypatch):
     def anonymous(_path):
         raise ModelError("broken")
-    monkeypatch.setattr(fz, "load_tflite", anonymous)
+    monkeypatch.setattr(fz.harness, "load_tflite", anonymous)
     assert fz.run_case(_model_file(tmp_path)).outcome == "bad_message"
 
 
 def test_harness_reports_an_inconsistent_graph(tmp_path, monkeypatch):
     t = Tensor(0, "t", (2, 3), "int8", quant=QuantParams(np.ones(3), np.zeros(2)))
-    monkeypatch.setattr(fz, "load_tflite", lambda p: Graph([t], [], [0], [0]))
+    monkeypatch.setattr(fz.harness, "load_tflite", lambda p: Graph([t], [], [0], [0]))
     res = fz.run_case(_model_file(tmp_path))
     assert res.outcome == "bad_graph" and "3 scales, 2 zero points" in res.detail
 
