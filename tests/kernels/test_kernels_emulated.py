@@ -26,7 +26,7 @@ from simulator.reference.fully_connected import fully_connected_s8
 from simulator.reference.padding import compute_padding
 
 # ~30 per op per core keeps this module near 30 s on 2 cores; raise it to hunt for bugs:
-# MCUSIM_KERNEL_EXAMPLES=500 HYPOTHESIS_PROFILE=dev pytest tests/reliability
+# MCUSIM_KERNEL_EXAMPLES=500 HYPOTHESIS_PROFILE=dev pytest tests/kernels/test_kernels_emulated.py
 EXAMPLES = int(os.environ.get("MCUSIM_KERNEL_EXAMPLES", "30"))
 NULL = 0
 

@@ -93,7 +93,7 @@ def test_arena_is_within_tflm_and_at_least_the_largest_op(name):
     """Compared: our activation arena + shared scratch (the RAM the model itself needs) with
     TFLM's RecordingMicroAllocator total, which also holds TFLM's own tensor/op structs and
     its scratch buffers; so ours must be smaller, and at least the largest single op's live
-    bytes (inputs + outputs, models/README "largest op live"), which no plan can beat."""
+    bytes (inputs + outputs, models/README.md "largest op live"), which no plan can beat."""
     g = load_tflite(MODELS / PROVENANCE[name]["file"])
     lm = lower_graph(g, get_board("stm32h743"))
     prov = PROVENANCE[name]

@@ -1,5 +1,5 @@
 """CMSIS-NN's arm_convolve_wrapper_s8 called from Python with no C shim: its parameter
-structs as ctypes (tests/machine/cmsis_nn.py), its sources built once per core into a static
+structs as ctypes (tests/helpers/cmsis_nn.py), its sources built once per core into a static
 library, the output compared bit for bit with the NumPy reference (TFLite semantics, which
 CMSIS-NN implements)."""
 from __future__ import annotations
