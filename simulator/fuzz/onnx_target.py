@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from ..errors import ModelError
+from .harness import check_graph
 from .targets import Target
 
 SEED_SCRIPT = Path(__file__).resolve().parents[2] / "tests" / "helpers" / "onnx_models.py"
@@ -203,9 +205,7 @@ def make(rng) -> tuple[str, bytes]:
 
 
 def judge(data: bytes, workdir: Path) -> tuple[str, str]:
-    from ..errors import ModelError
     from ..frontend.onnx_reader import load_onnx
-    from .harness import check_graph
     path = workdir / "case.onnx"
     path.write_bytes(data)
     try:
