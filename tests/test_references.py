@@ -16,7 +16,7 @@ TOP = ("simulator", "cross_kernels", "tests", "benchmarks", "docs", "models")
 # and runs over path characters; a placeholder or glob (<family>, *, {a,b}) makes it a pattern.
 PATH = re.compile(r"(?<![\w./-])(?:%s)/[\w./-]*[\w/]" % "|".join(TOP))
 PATTERN = re.compile(r"[<>*{}\[\]]")
-SOURCES = ["README.md", "pyproject.toml", "docs/*.md", "simulator/**/*.py", "simulator/**/*.toml",
+SOURCES = ["README.md", "pyproject.toml", ".ci/run", "docs/*.md", "simulator/**/*.py", "simulator/**/*.toml",
            "cross_kernels/**/*.[ch]", "cross_kernels/**/*.py", "benchmarks/**/*.py", "tests/**/*.py",
            "tests/**/*.md", "models/**/*.md", "models/**/*.py"]
 # Paths that are examples of a user's files, not this repository's (file -> path).
