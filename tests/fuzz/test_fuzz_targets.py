@@ -77,11 +77,11 @@ def test_harness_reports_memory_over_the_bound(tmp_path):
 
 
 def test_board_target_notices_a_message_without_the_file(tmp_path, monkeypatch):
-    import simulator.boards as boards
+    import simulator.fuzz.board_target as board_target
 
     def anonymous(_path):
         raise BoardError("regions: wrong")
-    monkeypatch.setattr(boards, "_parse_board", anonymous)
+    monkeypatch.setattr(board_target, "_parse_board", anonymous)
     assert judge_case(get_target("board"), b"x = 1", tmp_path).outcome == "bad_message"
 
 
