@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-import hostlib
-import ops_oracle as oo
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference.graph import run_graph  # noqa: F401  (tests use mc.run_graph)
 
