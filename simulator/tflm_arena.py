@@ -30,6 +30,12 @@ smaller (TfLiteEvalTensor 12 B instead of 24), so both figures are an upper boun
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
+import resource
+import subprocess
+import sys
 from dataclasses import dataclass
 
 from .ir import Graph
@@ -91,18 +97,61 @@ def replica(graph: Graph) -> TflmArena:
     return TflmArena(head + tail, head, tail, "replica")
 
 
+PACKAGE_TIMEOUT = 120          # seconds for TFLM to allocate one model in its own process
+PACKAGE_MEMORY = 4 << 30        # bytes of address space it may take
+_measured: dict[str, TflmArena | None] = {}      # sha256 of the .tflite -> its figure, per process
+
+
 def from_package(model_bytes: bytes) -> TflmArena | None:
     """The package's measurement; None when TFLM cannot allocate the model (an op it does not
-    have, e.g. mcusim's binary layers). ImportError when the package is absent."""
+    have, e.g. mcusim's binary layers) or its process fails. ImportError when the package is
+    absent.
+
+    TFLM runs in a child process (:func:`_child`), never in mcusim's: the model is untrusted
+    (docs/security.md) and TFLM's C++ parser is not hardened against hostile files, so a crash,
+    a hang (killed after PACKAGE_TIMEOUT) or a runaway allocation (PACKAGE_MEMORY) there costs
+    the figure, not the analysis; TFLM's allocation report is read from the child's C stderr,
+    which mcusim's own process never has to redirect."""
+    if importlib.util.find_spec("tflite_micro") is None:
+        raise ImportError("the tflite-micro package is not installed")
+    key = hashlib.sha256(model_bytes).hexdigest()
+    if key not in _measured:
+        _measured[key] = _measure_in_child(model_bytes)
+    return _measured[key]
+
+
+def _measure_in_child(model_bytes: bytes) -> TflmArena | None:
+    def limit():                                        # runs in the child before exec
+        resource.setrlimit(resource.RLIMIT_AS, (PACKAGE_MEMORY, PACKAGE_MEMORY))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "simulator.tflm_arena"], input=model_bytes,
+                              capture_output=True, timeout=PACKAGE_TIMEOUT, preexec_fn=limit)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    try:
+        found = json.loads(proc.stdout.decode("ascii").strip().splitlines()[-1])
+    except (UnicodeDecodeError, ValueError, IndexError):
+        return None
+    if not isinstance(found, dict) or not all(isinstance(found.get(k), int) for k in ("total", "head", "tail")):
+        return None
+    return TflmArena(found["total"], found["head"], found["tail"], f"tflite-micro {found.get('version', '?')}")
+
+
+def _child() -> int:
+    """``python -m simulator.tflm_arena`` < model.tflite: TFLM's allocation report as one JSON
+    line on stdout (exit 0), or exit 3 when TFLM cannot allocate the model."""
     from importlib.metadata import version
 
     from .frontend.tflm_oracle import tflm_allocations
+    data = sys.stdin.buffer.read()
     try:
-        report = tflm_allocations(model_bytes)
+        report = tflm_allocations(data)
     except Exception:             # noqa: BLE001 - TFLM's Python wrapper raises RuntimeError for a
-        return None               # missing kernel; anything it raises means "no TFLM figure"
-    return TflmArena(report["total"], report["head"], report["tail"],
-                     f"tflite-micro {version('tflite-micro')}")
+        return 3                  # missing kernel; anything it raises means "no TFLM figure"
+    print(json.dumps({**report, "version": version("tflite-micro")}))
+    return 0
 
 
 def tflm_arena(graph: Graph, model_bytes: bytes | None = None) -> TflmArena | None:
@@ -115,3 +164,7 @@ def tflm_arena(graph: Graph, model_bytes: bytes | None = None) -> TflmArena | No
         except ImportError:
             pass
     return replica(graph) if graph.ops else None
+
+
+if __name__ == "__main__":
+    sys.exit(_child())

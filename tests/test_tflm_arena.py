@@ -15,7 +15,7 @@ from simulator.fit import judge_fit
 from simulator.frontend import load_model
 from simulator.tflm_arena import REPLICA_SHORTFALL, replica, tflm_arena
 
-MODELS = Path(__file__).resolve().parents[2] / "models"
+MODELS = Path(__file__).resolve().parents[1] / "models"
 RUNNABLE = ["ds_cnn", "resnet8", "vww_mobilenet_v1_025", "fc_autoencoder", "digits_cnn", "digits_float",
             "fashion_float"]
 
@@ -67,3 +67,19 @@ def test_fit_is_judged_per_backend():
     assert judge_fit(_analysis(1 << 20, None), "tflm") is None
     with pytest.raises(ConfigError, match="no fit rule"):
         judge_fit(a, "no-such-kernels")
+
+
+def test_tflm_runs_in_a_child_process_so_its_crash_costs_only_the_figure(tmp_path, monkeypatch):
+    """TFLM's C++ parser is not hardened against hostile files: a crash there (here a child
+    that dies of SIGSEGV), a garbage report or a file it rejects gives no figure, and mcusim's
+    process goes on."""
+    from simulator import tflm_arena as ta
+
+    crasher = tmp_path / "crash.sh"
+    crasher.write_text("#!/bin/sh\nkill -SEGV $$\n")
+    crasher.chmod(0o755)
+    monkeypatch.setattr(ta.sys, "executable", str(crasher))
+    monkeypatch.setattr(ta, "_measured", {})
+    assert ta.from_package(b"TFL3 not a model") is None
+    monkeypatch.undo()
+    assert ta.from_package(b"\x00" * 64) is None          # TFLM itself refuses it: exit 3 or a crash
