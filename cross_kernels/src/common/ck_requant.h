@@ -58,6 +58,20 @@ static inline int8_t ck_requant_s8(int32_t acc, int32_t multiplier, int32_t shif
     return (int8_t)(r > act_max ? act_max : r);
 }
 
+/* ck_finish_s8's bits through ck_requant_s8 (the bias added first, wrapping as there): no
+ * 64-bit shift for the rounding mask, which Armv6-M pays as a library call per output. */
+static inline int8_t ck_finish_s8_m0(int32_t acc, int32_t c, const int32_t *bias,
+                                     const int32_t *multiplier, const int32_t *shift,
+                                     int32_t per_channel, int32_t output_offset, int32_t act_min,
+                                     int32_t act_max)
+{
+    if (bias) {
+        acc = (int32_t)((uint32_t)acc + (uint32_t)bias[c]);
+    }
+    const int32_t q = per_channel ? c : 0;
+    return ck_requant_s8(acc, multiplier[q], shift[q], output_offset, act_min, act_max);
+}
+
 /* --- Requantization fast path of the DSP kernels (shift < 0, small accumulators) ----------
  * Conv, depthwise and FC layers almost always requantize with a right shift (shift < 0), and
  * their accumulators stay far below 2^30. Under exactly those two conditions, checked once per

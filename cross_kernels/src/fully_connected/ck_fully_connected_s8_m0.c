@@ -1,0 +1,48 @@
+/* FULLY_CONNECTED int8 for Armv6-M (Cortex-M0/M0+, no DSP): four output rows per pass, so
+ * each input byte is loaded and offset once for four multiply-accumulates (see
+ * ck_fully_connected.h). Same bits as ck_fully_connected_s8: the same int32 sums in another
+ * order, finished by the same ck_finish_s8. */
+#include "ck_fc_internal.h"
+#include "../common/ck_dot4.h"
+
+#define CK_FC_FINISH_M0(p, acc, o, bias, mult, shift)                                       \
+    ck_finish_s8_m0((acc), (o), (bias), (mult), (shift), (p)->per_channel,                   \
+                    (p)->output_offset, (p)->act_min, (p)->act_max)
+
+static int32_t ck_fc_dot1(const int8_t *x, const int8_t *w, int32_t n, int32_t off)
+{
+    int32_t a = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        a += w[i] * (x[i] + off);
+    }
+    return a;
+}
+
+ck_status ck_fully_connected_s8_m0(const ck_fc_params *p, const int8_t *input,
+                                   const int8_t *weights, const int32_t *bias,
+                                   const int32_t *multiplier, const int32_t *shift,
+                                   int8_t *output)
+{
+    const ck_status st = ck_fc_check_args(p, input, weights, multiplier, shift, output);
+    if (st != CK_OK) {
+        return st;
+    }
+    const int32_t n_in = p->in_features, n_out = p->out_features, off = p->input_offset;
+    for (int32_t b = 0; b < p->batches; ++b) {
+        const int8_t *x = input + b * n_in;
+        int8_t *out = output + b * n_out;
+        int32_t o = 0;
+        for (; o + 4 <= n_out; o += 4) {
+            int32_t acc[4] = {0, 0, 0, 0};
+            ck_dot4(x, weights + o * n_in, n_in, n_in, off, acc);
+            for (int32_t k = 0; k < 4; ++k) {
+                out[o + k] = CK_FC_FINISH_M0(p, acc[k], o + k, bias, multiplier, shift);
+            }
+        }
+        for (; o < n_out; ++o) {
+            const int32_t acc = ck_fc_dot1(x, weights + o * n_in, n_in, off);
+            out[o] = CK_FC_FINISH_M0(p, acc, o, bias, multiplier, shift);
+        }
+    }
+    return CK_OK;
+}
