@@ -14,10 +14,6 @@
 
 #define CK_CONV_M0_GATHER 128
 
-#define CK_CONV_FINISH_M0(p, acc, c, bias, mult, shift)                                     \
-    ck_finish_s8_m0((acc), (c), (bias), (mult), (shift), (p)->per_channel,                   \
-                    (p)->output_offset, (p)->act_min, (p)->act_max)
-
 /* the receptive field of the output pixel whose top-left tap is (iy0, ix0), padding -off */
 static void ck_conv_m0_gather(const ck_conv_params *p, const int8_t *image, int32_t iy0,
                               int32_t ix0, int8_t *col)
@@ -55,8 +51,7 @@ static int32_t ck_conv_m0_dot1(const int8_t *x, const int8_t *w, int32_t n, int3
 /* one output pixel, all channels: from the gathered field (col) or row by row from the image */
 static void ck_conv_m0_pixel(const ck_conv_params *p, const int8_t *image, const int8_t *col,
                              int32_t iy0, int32_t ix0, const int8_t *filter,
-                             const int32_t *bias, const int32_t *multiplier,
-                             const int32_t *shift, int8_t *out)
+                             const ck_requant_m0 *rq, int8_t *out)
 {
     const int32_t in_c = p->in_c, taps = p->k_h * p->k_w * in_c, off = p->input_offset;
     int32_t ky0, ky1, kx0, kx1;
@@ -82,7 +77,7 @@ static void ck_conv_m0_pixel(const ck_conv_params *p, const int8_t *image, const
             }
         }
         for (int32_t k = 0; k < group; ++k) {
-            out[c + k] = CK_CONV_FINISH_M0(p, acc[k], c + k, bias, multiplier, shift);
+            out[c + k] = ck_finish_s8_m0(rq, acc[k], c + k);
         }
     }
 }
@@ -102,6 +97,9 @@ ck_status ck_conv_s8_m0(const ck_conv_params *p, const int8_t *input, const int8
     }
     const int32_t in_c = p->in_c;
     const int gather = p->k_h * p->k_w > 1 && p->k_h * p->k_w * in_c <= CK_CONV_M0_GATHER;
+    const ck_requant_m0 rq = ck_requant_m0_init(bias, multiplier, shift, p->per_channel,
+                                                p->output_offset, p->act_min, p->act_max,
+                                                p->out_c, (int64_t)p->k_h * p->k_w * in_c);
     int8_t col[CK_CONV_M0_GATHER];
     int8_t *out = output;
     for (int32_t b = 0; b < p->batches; ++b) {
@@ -112,8 +110,7 @@ ck_status ck_conv_s8_m0(const ck_conv_params *p, const int8_t *input, const int8
                 if (gather) {
                     ck_conv_m0_gather(p, image, iy0, ix0, col);
                 }
-                ck_conv_m0_pixel(p, image, gather ? col : 0, iy0, ix0, filter, bias,
-                                 multiplier, shift, out);
+                ck_conv_m0_pixel(p, image, gather ? col : 0, iy0, ix0, filter, &rq, out);
             }
         }
     }

@@ -5,10 +5,6 @@
 #include "ck_fc_internal.h"
 #include "../common/ck_dot4.h"
 
-#define CK_FC_FINISH_M0(p, acc, o, bias, mult, shift)                                       \
-    ck_finish_s8_m0((acc), (o), (bias), (mult), (shift), (p)->per_channel,                   \
-                    (p)->output_offset, (p)->act_min, (p)->act_max)
-
 static int32_t ck_fc_dot1(const int8_t *x, const int8_t *w, int32_t n, int32_t off)
 {
     int32_t a = 0;
@@ -28,6 +24,9 @@ ck_status ck_fully_connected_s8_m0(const ck_fc_params *p, const int8_t *input,
         return st;
     }
     const int32_t n_in = p->in_features, n_out = p->out_features, off = p->input_offset;
+    const ck_requant_m0 rq = ck_requant_m0_init(bias, multiplier, shift, p->per_channel,
+                                                p->output_offset, p->act_min, p->act_max,
+                                                n_out, n_in);
     for (int32_t b = 0; b < p->batches; ++b) {
         const int8_t *x = input + b * n_in;
         int8_t *out = output + b * n_out;
@@ -36,12 +35,12 @@ ck_status ck_fully_connected_s8_m0(const ck_fc_params *p, const int8_t *input,
             int32_t acc[4] = {0, 0, 0, 0};
             ck_dot4(x, weights + o * n_in, n_in, n_in, off, acc);
             for (int32_t k = 0; k < 4; ++k) {
-                out[o + k] = CK_FC_FINISH_M0(p, acc[k], o + k, bias, multiplier, shift);
+                out[o + k] = ck_finish_s8_m0(&rq, acc[k], o + k);
             }
         }
         for (; o < n_out; ++o) {
             const int32_t acc = ck_fc_dot1(x, weights + o * n_in, n_in, off);
-            out[o] = CK_FC_FINISH_M0(p, acc, o, bias, multiplier, shift);
+            out[o] = ck_finish_s8_m0(&rq, acc, o);
         }
     }
     return CK_OK;
