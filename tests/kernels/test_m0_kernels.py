@@ -32,7 +32,8 @@ SOURCES = ["conv/ck_conv_s8_m0.c", "conv/ck_conv_s8.c", "conv/ck_depthwise_conv_
            "fully_connected/ck_fully_connected_s8_m0.c", "fully_connected/ck_fc_check_args.c"]
 TARGETS = [("rp2040", "zig"), ("nrf52840", "zig"), ("stm32h743", "zig")] + \
     ([("rp2040", "gcc")] if shutil.which("arm-none-eabi-gcc") else [])
-EXTREMES = [(1 << 30, -31), ((1 << 31) - 1, 0), (-(1 << 31), 5), ((1 << 31) - 1, 31), (1 << 30, -1)]
+EXTREMES = [(1 << 30, -31), ((1 << 31) - 1, 0), (-(1 << 31), 5), ((1 << 31) - 1, 31), (1 << 30, -1),
+            (-(1 << 31), -3), (-12345677, -2)]   # the last two on the fast path (ck_smmulr_m0)
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -148,3 +149,21 @@ def test_fc_drawn(fw, seed, batches, n_in, n_out):
     c = fc_case(seed, batches, n_in, n_out)
     status, got = run_fc(fw, c)
     assert status == CK_OK and np.array_equal(got, fc_reference(c))
+
+
+def test_fast_requantization_limits(fw):
+    """ck_fast_requant_ok's edges (a bias at the limit: fast; one past it or a shift >= 0:
+    ck_requant_s8), and the largest accumulators the fast path admits (ck_smmulr_m0)."""
+    from test_depthwise_fc_fast_paths import LIMIT, MODES, dw_case, fc_mode_case, with_mode
+    for i, mode in enumerate(MODES):
+        check_conv(fw, dw_case(200 + i, mode, dict(in_c=9, in_hw=(5, 4))), True)
+        c = shaped(210 + i, in_c=3, out_c=6, k=(3, 3), in_hw=(4, 5))
+        check_conv(fw, with_mode(c, mode, 27, 6, 210 + i), False)
+        f = fc_mode_case(220 + i, mode, 1, 37, 6)
+        status, got = run_fc(fw, f)
+        assert status == CK_OK and np.array_equal(got, fc_reference(f)), mode
+        if mode.startswith("fast"):
+            f["x"][:], f["w"][:], f["input_offset"] = -128, -128, 128
+            f["bias"][:] = -(LIMIT - 37 * 128 * 255)
+            status, got = run_fc(fw, f)
+            assert status == CK_OK and np.array_equal(got, fc_reference(f)), mode
