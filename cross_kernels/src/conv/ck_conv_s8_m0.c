@@ -7,6 +7,7 @@
  *    every group of four channels is one dot product over all taps;
  *  - otherwise (long reductions, 1x1 convs) one dot product per valid filter row, whose taps
  *    are contiguous in both input and filter.
+ * A 1x1 filter over an in-image pixel is one run of in_c taps (no gather).
  * Same bits as ck_conv_s8: the same int32 sums in another order, the same finish. Dilation
  * other than 1 goes to ck_conv_s8. Takes (and ignores) the wrapper's scratch arguments. */
 #include "ck_conv_internal.h"
@@ -48,31 +49,48 @@ static int32_t ck_conv_m0_dot1(const int8_t *x, const int8_t *w, int32_t n, int3
     return acc;
 }
 
-/* one output pixel, all channels: from the gathered field (col) or row by row from the image */
-static void ck_conv_m0_pixel(const ck_conv_params *p, const int8_t *image, const int8_t *col,
-                             int32_t iy0, int32_t ix0, const int8_t *filter,
-                             const ck_requant_m0 *rq, int8_t *out)
+/* out[c] for every channel c of a pixel whose taps are one contiguous run x[0..taps) (a
+ * gathered field, or a 1x1 filter's pixel); kept apart from the row-run path so that the
+ * compiler's register allocation serves this, the common loop */
+static void ck_conv_m0_run(const int8_t *x, const int8_t *filter, int32_t taps, int32_t out_c,
+                           int32_t off, const ck_requant_m0 *rq, int8_t *out)
+{
+    int32_t c = 0;
+    for (const int8_t *w = filter; c + 4 <= out_c; c += 4, w += 4 * taps) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        ck_dot4(x, w, taps, taps, off, acc);
+        out[c] = ck_finish_s8_m0(rq, acc[0], c);
+        out[c + 1] = ck_finish_s8_m0(rq, acc[1], c + 1);
+        out[c + 2] = ck_finish_s8_m0(rq, acc[2], c + 2);
+        out[c + 3] = ck_finish_s8_m0(rq, acc[3], c + 3);
+    }
+    for (; c < out_c; ++c) {
+        out[c] = ck_finish_s8_m0(rq, ck_conv_m0_dot1(x, filter + c * taps, taps, off), c);
+    }
+}
+
+/* one output pixel, all channels, one run per valid filter row (taps contiguous in a row) */
+static void ck_conv_m0_rows(const ck_conv_params *p, const int8_t *image, int32_t iy0,
+                            int32_t ix0, const int8_t *filter, const ck_requant_m0 *rq,
+                            int8_t *out)
 {
     const int32_t in_c = p->in_c, taps = p->k_h * p->k_w * in_c, off = p->input_offset;
     int32_t ky0, ky1, kx0, kx1;
     ck_valid_taps(iy0, 1, p->in_h, p->k_h, &ky0, &ky1);
     ck_valid_taps(ix0, 1, p->in_w, p->k_w, &kx0, &kx1);
     const int32_t run = (kx1 - kx0) * in_c;
-    int32_t c = 0;
-    for (; c < p->out_c; c += 4) {
+    for (int32_t c = 0; c < p->out_c; c += 4) {
         const int32_t group = p->out_c - c < 4 ? p->out_c - c : 4;
-        const int8_t *w = filter + c * taps;
+        const int8_t *w = filter + c * taps + kx0 * in_c;
         int32_t acc[4] = {0, 0, 0, 0};
-        for (int32_t ky = col ? 0 : ky0; ky < (col ? 1 : ky1); ++ky) {
-            const int8_t *x = col ? col
-                                  : image + ((iy0 + ky) * p->in_w + ix0 + kx0) * in_c;
-            const int8_t *wk = col ? w : w + (ky * p->k_w + kx0) * in_c;
-            const int32_t n = col ? taps : run;
+        for (int32_t ky = ky0; ky < ky1; ++ky) {
+            const int8_t *x = image + ((iy0 + ky) * p->in_w + ix0 + kx0) * in_c;
+            const int8_t *wk = w + ky * p->k_w * in_c;
             if (group == 4) {
-                ck_dot4(x, wk, taps, n, off, acc);
+                ck_dot4(x, wk, taps, run, off, acc);
             } else {
                 for (int32_t k = 0; k < group; ++k) {
-                    acc[k] += ck_conv_m0_dot1(x, wk + k * taps, n, off);
+                    acc[k] += ck_conv_m0_dot1(x, wk + k * taps, run, off);
                 }
             }
         }
@@ -96,7 +114,9 @@ ck_status ck_conv_s8_m0(const ck_conv_params *p, const int8_t *input, const int8
         return ck_conv_s8(p, input, filter, bias, multiplier, shift, output);
     }
     const int32_t in_c = p->in_c;
-    const int gather = p->k_h * p->k_w > 1 && p->k_h * p->k_w * in_c <= CK_CONV_M0_GATHER;
+    const int32_t taps = p->k_h * p->k_w * in_c, off = p->input_offset;
+    const int pointwise = p->k_h == 1 && p->k_w == 1;
+    const int gather = !pointwise && taps <= CK_CONV_M0_GATHER;
     const ck_requant_m0 rq = ck_requant_m0_init(bias, multiplier, shift, p->per_channel,
                                                 p->output_offset, p->act_min, p->act_max,
                                                 p->out_c, (int64_t)p->k_h * p->k_w * in_c);
@@ -107,10 +127,16 @@ ck_status ck_conv_s8_m0(const ck_conv_params *p, const int8_t *input, const int8
         for (int32_t oy = 0, iy0 = -p->pad_top; oy < p->out_h; ++oy, iy0 += p->stride_h) {
             for (int32_t ox = 0, ix0 = -p->pad_left; ox < p->out_w;
                  ++ox, ix0 += p->stride_w, out += p->out_c) {
+                const int inside = iy0 >= 0 && ix0 >= 0 && iy0 < p->in_h && ix0 < p->in_w;
                 if (gather) {
                     ck_conv_m0_gather(p, image, iy0, ix0, col);
+                    ck_conv_m0_run(col, filter, taps, p->out_c, off, &rq, out);
+                } else if (pointwise && inside) {
+                    ck_conv_m0_run(image + (iy0 * p->in_w + ix0) * in_c, filter, in_c,
+                                   p->out_c, off, &rq, out);
+                } else {
+                    ck_conv_m0_rows(p, image, iy0, ix0, filter, &rq, out);
                 }
-                ck_conv_m0_pixel(p, image, gather ? col : 0, iy0, ix0, filter, &rq, out);
             }
         }
     }
