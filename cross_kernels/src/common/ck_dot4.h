@@ -2,6 +2,8 @@
  * ck_dot4.h - four int8 dot products sharing one int8 vector (not public API), for the Armv6-M
  * (Cortex-M0/M0+) conv and fully-connected kernels:
  *     acc[k] += sum_{i < n} w[k * stride + i] * (x[i] + off),   k = 0..3
+ * (ck_dot4_rows: rows w, w + stride, w23, w23 + stride, so that two or three rows left at the
+ * end of a matrix can run as [r0, r1, r0, r1] or [r0, r1, r1, r2] without reading past it)
  * Each x[i] is loaded and offset once for four multiply-accumulates. On Armv6-M the loop is
  * Thumb-1 assembly (LDRSB has only a register offset and the compilers run out of the eight
  * low registers: measured about 11-14 cycles per MAC from C): two index registers i and
@@ -16,10 +18,10 @@
 
 #include <stdint.h>
 
-static inline void ck_dot4_c(const int8_t *x, const int8_t *w, int32_t stride, int32_t n,
-                             int32_t off, int32_t *acc)
+static inline void ck_dot4_rows_c(const int8_t *x, const int8_t *w, const int8_t *w23,
+                                  int32_t stride, int32_t n, int32_t off, int32_t *acc)
 {
-    const int8_t *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+    const int8_t *w1 = w + stride, *w2 = w23, *w3 = w23 + stride;
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     for (int32_t i = 0; i < n; ++i) {
         const int32_t xi = x[i] + off;
@@ -41,13 +43,13 @@ typedef struct {
     int32_t off;
 } ck_dot4_state;
 
-static inline void ck_dot4(const int8_t *x, const int8_t *w, int32_t stride, int32_t n,
-                           int32_t off, int32_t *acc)
+static inline void ck_dot4_rows(const int8_t *x, const int8_t *w, const int8_t *w23,
+                                int32_t stride, int32_t n, int32_t off, int32_t *acc)
 {
     const int32_t pairs = n & ~1;
     if (pairs > 0) {
         ck_dot4_state st = {{acc[0], acc[1], acc[2], acc[3]}, off};
-        const int8_t *xe = x + pairs, *wa = w + pairs, *wb = w + 2 * stride + pairs;
+        const int8_t *xe = x + pairs, *wa = w + pairs, *wb = w23 + pairs;
         int32_t i = -pairs, j = stride - pairs, xv, t;
         void *sp = &st;
         __asm__ volatile(
@@ -87,11 +89,57 @@ static inline void ck_dot4(const int8_t *x, const int8_t *w, int32_t stride, int
         acc[3] = st.acc[3];
     }
     if (n & 1) {
-        ck_dot4_c(x + pairs, w + pairs, stride, 1, off, acc);
+        ck_dot4_rows_c(x + pairs, w + pairs, w23 + pairs, stride, 1, off, acc);
     }
 }
 #else
-#define ck_dot4 ck_dot4_c
+#define ck_dot4_rows ck_dot4_rows_c
 #endif
+
+/* the same for two rows, w and w + stride (the end of a matrix with 2 rows left) */
+static inline void ck_dot2(const int8_t *x, const int8_t *w, int32_t stride, int32_t n,
+                           int32_t off, int32_t *acc)
+{
+    int32_t a0 = acc[0], a1 = acc[1], i = 0;
+#if defined(__ARM_ARCH_6M__) && defined(__GNUC__)
+    const int32_t pairs = n & ~1;
+    if (pairs > 0) {   /* eight low registers; the offset in lr */
+        const int8_t *xe = x + pairs, *we = w + pairs;
+        int32_t j = stride - pairs, xv, t = off;   /* t: the offset, moved to lr, then scratch */
+        i = -pairs;
+        __asm__ volatile(
+            ".syntax unified\n\t"
+            "mov lr, %[t]\n\t"
+            "1:\n\t"
+            "ldrsb %[x], [%[xe], %[i]]\n\t add %[x], lr\n\t"
+            "ldrsb %[t], [%[we], %[i]]\n\t muls %[t], %[x]\n\t adds %[a0], %[t]\n\t"
+            "ldrsb %[t], [%[we], %[j]]\n\t muls %[t], %[x]\n\t adds %[a1], %[t]\n\t"
+            "adds %[i], #1\n\t adds %[j], #1\n\t"
+            "ldrsb %[x], [%[xe], %[i]]\n\t add %[x], lr\n\t"
+            "ldrsb %[t], [%[we], %[i]]\n\t muls %[t], %[x]\n\t adds %[a0], %[t]\n\t"
+            "ldrsb %[t], [%[we], %[j]]\n\t muls %[t], %[x]\n\t adds %[a1], %[t]\n\t"
+            "adds %[j], #1\n\t adds %[i], #1\n\t"
+            "bne 1b\n\t"
+            : [i] "+l"(i), [j] "+l"(j), [x] "=&l"(xv), [t] "+l"(t), [a0] "+l"(a0),
+              [a1] "+l"(a1)
+            : [xe] "l"(xe), [we] "l"(we)
+            : "lr", "cc", "memory");
+        i = pairs;
+    }
+#endif
+    for (; i < n; ++i) {
+        const int32_t xi = x[i] + off;
+        a0 += w[i] * xi;
+        a1 += w[stride + i] * xi;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+static inline void ck_dot4(const int8_t *x, const int8_t *w, int32_t stride, int32_t n,
+                           int32_t off, int32_t *acc)
+{
+    ck_dot4_rows(x, w, w + 2 * stride, stride, n, off, acc);
+}
 
 #endif /* CK_DOT4_H */
