@@ -32,27 +32,29 @@ static void ck_dw_m0_group(const ck_conv_params *p, const int8_t *x, const int8_
 }
 
 #if defined(__ARM_ARCH_6M__) && defined(__GNUC__)
-/* Four channels of one output pixel over rows x cols taps, in Thumb-1 assembly, one filter
- * row per pass (the compilers' code for ck_dw_m0_group measured about 20 cycles per MAC):
- * accumulators in r8-r11, the offset in lr, the tap step in r12; 37 cycles per tap of four
- * MACs on the TRM's timing. State block: acc[4], input_offset, in_c. */
+/* Four channels of one output pixel over rows x cols taps, in Thumb-1 assembly (the
+ * compilers' code for ck_dw_m0_group measured about 20 cycles per MAC): accumulators in
+ * r8-r11, the offset in lr, the tap step in r12; 37 cycles per tap of four MACs on the TRM's
+ * timing, 12 more per filter row. State block: acc[4], input_offset, in_c, cols, and the
+ * steps from a row's end to the next row's start in input and filter. */
 static void ck_dw_m0_group4(const ck_conv_params *p, const int8_t *x, const int8_t *w,
                             int32_t rows, int32_t cols, int32_t *acc)
 {
-    int32_t st[6] = {0, 0, 0, 0, p->input_offset, p->in_c};
-    const int32_t x_row = p->in_w * p->in_c, w_row = p->k_w * p->in_c;
-    for (int32_t ky = 0; ky < rows && cols > 0; ++ky, x += x_row, w += w_row) {
+    const int32_t span = cols * p->in_c;
+    int32_t st[9] = {0, 0, 0, 0, p->input_offset, p->in_c, cols,
+                     p->in_w * p->in_c - span, p->k_w * p->in_c - span};
+    if (rows > 0 && cols > 0) {
         const int8_t *xp = x, *wp = w;
-        int32_t n = cols, i, xv, t;
+        int32_t n, i, xv, t;
         void *sp = st;
         __asm__ volatile(
             ".syntax unified\n\t"
-            "ldr %[x], [%[sp], #0]\n\t mov r8, %[x]\n\t"
-            "ldr %[x], [%[sp], #4]\n\t mov r9, %[x]\n\t"
-            "ldr %[x], [%[sp], #8]\n\t mov r10, %[x]\n\t"
-            "ldr %[x], [%[sp], #12]\n\t mov r11, %[x]\n\t"
             "ldr %[x], [%[sp], #16]\n\t mov lr, %[x]\n\t"
             "ldr %[x], [%[sp], #20]\n\t mov r12, %[x]\n\t"
+            "movs %[x], #0\n\t mov r8, %[x]\n\t mov r9, %[x]\n\t"
+            "mov r10, %[x]\n\t mov r11, %[x]\n\t"
+            "0:\n\t"
+            "ldr %[n], [%[sp], #24]\n\t"
             "1:\n\t"
             "movs %[i], #0\n\t"
             "ldrsb %[x], [%[xp], %[i]]\n\t add %[x], lr\n\t ldrsb %[t], [%[wp], %[i]]\n\t"
@@ -66,12 +68,16 @@ static void ck_dw_m0_group4(const ck_conv_params *p, const int8_t *x, const int8
             "add %[xp], r12\n\t add %[wp], r12\n\t"
             "subs %[n], #1\n\t"
             "bne 1b\n\t"
+            "ldr %[x], [%[sp], #28]\n\t add %[xp], %[x]\n\t"
+            "ldr %[x], [%[sp], #32]\n\t add %[wp], %[x]\n\t"
+            "subs %[rows], #1\n\t"
+            "bne 0b\n\t"
             "mov %[x], r8\n\t str %[x], [%[sp], #0]\n\t"
             "mov %[x], r9\n\t str %[x], [%[sp], #4]\n\t"
             "mov %[x], r10\n\t str %[x], [%[sp], #8]\n\t"
             "mov %[x], r11\n\t str %[x], [%[sp], #12]\n\t"
-            : [i] "=&l"(i), [x] "=&l"(xv), [t] "=&l"(t), [n] "+l"(n), [xp] "+l"(xp),
-              [wp] "+l"(wp), [sp] "+l"(sp)
+            : [i] "=&l"(i), [x] "=&l"(xv), [t] "=&l"(t), [n] "=&l"(n), [xp] "+l"(xp),
+              [wp] "+l"(wp), [sp] "+l"(sp), [rows] "+l"(rows)
             :
             : "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
     }
