@@ -7,8 +7,9 @@
  * Each x[i] is loaded and offset once for four multiply-accumulates. On Armv6-M the loop is
  * Thumb-1 assembly (LDRSB has only a register offset and the compilers run out of the eight
  * low registers: measured about 11-14 cycles per MAC from C): two index registers i and
- * i + stride over two row bases address the four rows, the accumulators live in r8-r11 and
- * the offset in lr, two elements per pass; 38 + 4 cycles per 8 MACs on the TRM's timing
+ * i + stride over two row bases address the four rows, the accumulators live in r8-r11
+ * (loaded from and stored back to acc) and the offset in lr, two elements per pass;
+ * 38 + 4 cycles per 8 MACs on the TRM's timing
  * (LDRSB 2, MULS 1 on the fast multiplier, ADD 1, taken branch 2).
  * Elsewhere (host tests, other cores) the same sums in C: the sums are int32 either way, so
  * the bits cannot differ.
@@ -37,29 +38,21 @@ static inline void ck_dot4_rows_c(const int8_t *x, const int8_t *w, const int8_t
 }
 
 #if defined(__ARM_ARCH_6M__) && defined(__GNUC__)
-/* acc[0..3] and off in one block: the asm reaches them through one register */
-typedef struct {
-    int32_t acc[4];
-    int32_t off;
-} ck_dot4_state;
-
 static inline void ck_dot4_rows(const int8_t *x, const int8_t *w, const int8_t *w23,
                                 int32_t stride, int32_t n, int32_t off, int32_t *acc)
 {
     const int32_t pairs = n & ~1;
-    if (pairs > 0) {
-        ck_dot4_state st = {{acc[0], acc[1], acc[2], acc[3]}, off};
+    if (pairs > 0) {   /* eight low registers: t holds the offset until it is moved to lr */
         const int8_t *xe = x + pairs, *wa = w + pairs, *wb = w23 + pairs;
-        int32_t i = -pairs, j = stride - pairs, xv, t;
-        void *sp = &st;
+        int32_t i = -pairs, j = stride - pairs, xv, t = off;
+        int32_t *ap = acc;
         __asm__ volatile(
             ".syntax unified\n\t"
-            "mov r12, %[sp]\n\t"
-            "ldr %[x], [%[sp], #0]\n\t mov r8, %[x]\n\t"
-            "ldr %[x], [%[sp], #4]\n\t mov r9, %[x]\n\t"
-            "ldr %[x], [%[sp], #8]\n\t mov r10, %[x]\n\t"
-            "ldr %[x], [%[sp], #12]\n\t mov r11, %[x]\n\t"
-            "ldr %[x], [%[sp], #16]\n\t mov lr, %[x]\n\t"
+            "mov lr, %[t]\n\t"
+            "ldr %[x], [%[ap], #0]\n\t mov r8, %[x]\n\t"
+            "ldr %[x], [%[ap], #4]\n\t mov r9, %[x]\n\t"
+            "ldr %[x], [%[ap], #8]\n\t mov r10, %[x]\n\t"
+            "ldr %[x], [%[ap], #12]\n\t mov r11, %[x]\n\t"
             "1:\n\t"
             "ldrsb %[x], [%[xe], %[i]]\n\t add %[x], lr\n\t"
             "ldrsb %[t], [%[wa], %[i]]\n\t muls %[t], %[x]\n\t add r8, %[t]\n\t"
@@ -74,19 +67,14 @@ static inline void ck_dot4_rows(const int8_t *x, const int8_t *w, const int8_t *
             "ldrsb %[t], [%[wb], %[j]]\n\t muls %[t], %[x]\n\t add r11, %[t]\n\t"
             "adds %[j], #1\n\t adds %[i], #1\n\t"
             "bne 1b\n\t"
-            "mov %[sp], r12\n\t"
-            "mov %[x], r8\n\t str %[x], [%[sp], #0]\n\t"
-            "mov %[x], r9\n\t str %[x], [%[sp], #4]\n\t"
-            "mov %[x], r10\n\t str %[x], [%[sp], #8]\n\t"
-            "mov %[x], r11\n\t str %[x], [%[sp], #12]\n\t"
-            : [i] "+l"(i), [j] "+l"(j), [x] "=&l"(xv), [t] "=&l"(t), [sp] "+l"(sp),
+            "mov %[x], r8\n\t str %[x], [%[ap], #0]\n\t"
+            "mov %[x], r9\n\t str %[x], [%[ap], #4]\n\t"
+            "mov %[x], r10\n\t str %[x], [%[ap], #8]\n\t"
+            "mov %[x], r11\n\t str %[x], [%[ap], #12]\n\t"
+            : [i] "+l"(i), [j] "+l"(j), [x] "=&l"(xv), [t] "+l"(t), [ap] "+l"(ap),
               [xe] "+l"(xe), [wa] "+l"(wa), [wb] "+l"(wb)
             :
-            : "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
-        acc[0] = st.acc[0];
-        acc[1] = st.acc[1];
-        acc[2] = st.acc[2];
-        acc[3] = st.acc[3];
+            : "r8", "r9", "r10", "r11", "lr", "cc", "memory");
     }
     if (n & 1) {
         ck_dot4_rows_c(x + pairs, w + pairs, w23 + pairs, stride, 1, off, acc);
