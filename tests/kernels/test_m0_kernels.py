@@ -167,3 +167,22 @@ def test_fast_requantization_limits(fw):
             f["bias"][:] = -(LIMIT - 37 * 128 * 255)
             status, got = run_fc(fw, f)
             assert status == CK_OK and np.array_equal(got, fc_reference(f)), mode
+
+
+OURS = ["conv/ck_conv_s8_m0.c", "conv/ck_depthwise_conv_s8_m0.c",
+        "fully_connected/ck_fully_connected_s8_m0.c"]
+
+
+@pytest.mark.parametrize("core", ["cortex-m0plus", "cortex-m4", "cortex-m7"])
+def test_warning_free_gcc(core):
+    """The inline assembly (M0+) and the C path (M4/M7) under -Wall -Wextra -Werror."""
+    import subprocess
+    gcc = shutil.which("arm-none-eabi-gcc")
+    if not gcc:
+        pytest.skip("arm-none-eabi-gcc not installed")
+    for source in OURS:
+        r = subprocess.run([gcc, f"-mcpu={core}", "-mthumb", "-O2", "-std=c11", "-Wall",
+                            "-Wextra", "-Werror", f"-I{hostlib.INCLUDE}", "-c",
+                            str(hostlib.SRC / source), "-o", "/dev/null"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, (source, r.stderr)
