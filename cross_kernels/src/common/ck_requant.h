@@ -170,8 +170,15 @@ static inline ck_requant_m0 ck_requant_m0_init(const int32_t *bias, const int32_
 /* ck_finish_s8's bits: the bias added first (wrapping, as there), then ck_requant_fast's steps
  * with ck_smmulr_m0 when the layer passed ck_fast_requant_ok (its final SSAT is dropped: the
  * [act_min, act_max] clamp inside [-128, 127] gives the same value), else ck_requant_s8 (no
- * 64-bit shift for the rounding mask, which Armv6-M pays as a library call per output). */
-static inline int8_t ck_finish_s8_m0(const ck_requant_m0 *rq, int32_t acc, int32_t c)
+ * 64-bit shift for the rounding mask, which Armv6-M pays as a library call per output).
+ * Always inlined: clang outlined it in the conv kernel, and the call and the reloads of rq
+ * cost about 15 of the 60-odd cycles per output (measured, 1x1 8->16 conv on the M0+). */
+#if defined(__GNUC__)
+#define CK_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define CK_ALWAYS_INLINE inline
+#endif
+static CK_ALWAYS_INLINE int8_t ck_finish_s8_m0(const ck_requant_m0 *rq, int32_t acc, int32_t c)
 {
     if (rq->bias) {
         acc = (int32_t)((uint32_t)acc + (uint32_t)rq->bias[c]);
