@@ -89,6 +89,14 @@ ck_status ck_conv_s8_pointwise_inplace(const ck_conv_params *params, int8_t *buf
                                        const int32_t *multiplier, const int32_t *shift,
                                        void *scratch, int32_t scratch_bytes);
 
+/* Armv6-M (Cortex-M0/M0+) variant: four output channels per input load, a receptive field of
+ * up to 128 taps gathered per output pixel on the stack; no scratch (the two arguments are
+ * the wrapper's, ignored); dilation other than 1 runs ck_conv_s8. Portable C, any core. */
+ck_status ck_conv_s8_m0(const ck_conv_params *params, const int8_t *input,
+                        const int8_t *filter, const int32_t *bias,
+                        const int32_t *multiplier, const int32_t *shift, int8_t *output,
+                        void *scratch, int32_t scratch_bytes);
+
 /* --- DEPTHWISE_CONV_2D (no scratch, except the in-place variant) -------------------- */
 
 ck_status ck_depthwise_conv_s8(const ck_conv_params *params, const int8_t *input,
@@ -102,6 +110,13 @@ ck_status ck_depthwise_conv_s8_dsp(const ck_conv_params *params, const int8_t *i
                                    const int8_t *filter, const int32_t *bias,
                                    const int32_t *multiplier, const int32_t *shift,
                                    int8_t *output);
+
+/* Armv6-M (Cortex-M0/M0+) variant for depth multiplier 1: four channels per pass, no
+ * division; other multipliers and dilations run ck_depthwise_conv_s8. Portable C, any core. */
+ck_status ck_depthwise_conv_s8_m0(const ck_conv_params *params, const int8_t *input,
+                                  const int8_t *filter, const int32_t *bias,
+                                  const int32_t *multiplier, const int32_t *shift,
+                                  int8_t *output);
 
 ck_status ck_depthwise_conv_s8_wrapper(const ck_conv_params *params, const int8_t *input,
                                        const int8_t *filter, const int32_t *bias,

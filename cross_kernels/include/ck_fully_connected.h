@@ -50,6 +50,12 @@ ck_status ck_fully_connected_s8_dsp(const ck_fc_params *params, const int8_t *in
                                     const int32_t *multiplier, const int32_t *shift,
                                     int8_t *output);
 
+/* Armv6-M (Cortex-M0/M0+) variant: four output rows per pass; portable C, any core. */
+ck_status ck_fully_connected_s8_m0(const ck_fc_params *params, const int8_t *input,
+                                   const int8_t *weights, const int32_t *bias,
+                                   const int32_t *multiplier, const int32_t *shift,
+                                   int8_t *output);
+
 ck_status ck_fully_connected_s8_wrapper(const ck_fc_params *params, const int8_t *input,
                                         const int8_t *weights, const int32_t *bias,
                                         const int32_t *multiplier, const int32_t *shift,
