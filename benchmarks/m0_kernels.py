@@ -28,7 +28,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "machine"))
 
 from simulator import Machine, ref  # noqa: E402
 from simulator.boards import get_board  # noqa: E402
@@ -37,7 +36,7 @@ from simulator.lower.rules import load_rules  # noqa: E402
 from simulator.reference import conv, fully_connected  # noqa: E402
 from simulator.reference.quant import quantize_multiplier  # noqa: E402
 
-import cmsis_nn as nn  # noqa: E402  (tests/machine/cmsis_nn.py: the structs, the root)
+from tests.helpers import cmsis_nn as nn  # noqa: E402  (the structs, the root)
 
 MEMORY = "ideal"
 MODELS = ("ds_cnn", "vww_mobilenet_v1_025", "resnet8")

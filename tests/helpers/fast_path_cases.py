@@ -81,3 +81,35 @@ def emulate_conv(fw, c, depthwise):
         scratch = np.full(max(size, 1) + 3, 0x77, np.uint8)[3:]   # odd address: any alignment
         r = fw.call("ck_conv_s8_wrapper", *args, scratch, size)
     return r.value, r.arrays[sum(isinstance(a, np.ndarray) for a in args) - 1]
+
+
+LIMIT = (1 << 30) - 1   # |bias| + taps * 128 * 255 must stay at or below this for the fast path
+MODES = ["fast-per-channel", "fast-per-tensor", "general-shift", "general-bias"]
+
+
+def with_mode(c, mode, taps, n_out, seed):
+    """Force the layer onto (or off) the fast requantization path."""
+    rng = np.random.default_rng(seed + 77)
+    c["per_channel"] = 0 if mode == "fast-per-tensor" else 1
+    n_q = n_out if c["per_channel"] else 1
+    c["multiplier"] = rng.integers(1 << 30, (1 << 31) - 1, n_q).astype(np.int32)
+    c["shift"] = rng.integers(-12, -6, n_q).astype(np.int32)
+    c["bias"] = rng.integers(-30000, 30000, n_out).astype(np.int32)
+    if mode == "general-shift":
+        c["shift"][-1] = 0
+    if mode == "general-bias":   # one bias just past the limit: everything takes ck_requant_s8
+        c["bias"][0] = LIMIT - taps * 128 * 255 + 1
+    elif mode.startswith("fast"):   # a bias exactly at the limit still takes the fast path
+        c["bias"][-1] = -(LIMIT - taps * 128 * 255)
+    act = rng.integers(0, 3)
+    c["act_min"], c["act_max"] = [(-128, 127), (c["output_offset"], 127), (-20, 35)][act]
+    return c
+
+
+def dw_case(seed, mode, kw):
+    c = shaped(seed, depthwise=True, **kw)
+    return with_mode(c, mode, c["k_h"] * c["k_w"], c["out_c"], seed)
+
+
+def fc_mode_case(seed, mode, batches, n_in, n_out):
+    return with_mode(fc_case(seed, batches, n_in, n_out), mode, n_in, n_out, seed)

@@ -23,13 +23,13 @@ import pytest
 
 from tests.helpers import hostlib
 from simulator import Machine
-from tests.helpers.fast_path_cases import emulate_conv, fc_case, fc_reference, reference, shaped
+from tests.helpers.fast_path_cases import (LIMIT, MODES, dw_case, emulate_conv, fc_mode_case, fc_reference,
+                                           reference)
 from tests.helpers.conv_kernels import CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib
 from tests.helpers.fc_kernels import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
 from tests.helpers.fc_kernels import call_fc, fc_lib
 
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
-LIMIT = (1 << 30) - 1   # |bias| + taps * 128 * 255 must stay at or below this for the fast path
 
 DW_SHAPES = [  # (id, kwargs for shaped(depthwise=True))
     ("3x3-c64-same", dict(in_c=64, in_hw=(6, 5))),
@@ -60,35 +60,6 @@ FC_SHAPES = [  # (batches, in_features, out_features)
     (1, 640, 128), (1, 256, 2), (1, 1, 1), (1, 3, 3), (2, 7, 4), (1, 33, 5), (3, 5, 6),
     (1, 16, 7), (1, 9, 1),
 ]
-MODES = ["fast-per-channel", "fast-per-tensor", "general-shift", "general-bias"]
-
-
-def with_mode(c, mode, taps, n_out, seed):
-    """Force the layer onto (or off) the fast requantization path."""
-    rng = np.random.default_rng(seed + 77)
-    c["per_channel"] = 0 if mode == "fast-per-tensor" else 1
-    n_q = n_out if c["per_channel"] else 1
-    c["multiplier"] = rng.integers(1 << 30, (1 << 31) - 1, n_q).astype(np.int32)
-    c["shift"] = rng.integers(-12, -6, n_q).astype(np.int32)
-    c["bias"] = rng.integers(-30000, 30000, n_out).astype(np.int32)
-    if mode == "general-shift":
-        c["shift"][-1] = 0
-    if mode == "general-bias":   # one bias just past the limit: everything takes ck_requant_s8
-        c["bias"][0] = LIMIT - taps * 128 * 255 + 1
-    elif mode.startswith("fast"):   # a bias exactly at the limit still takes the fast path
-        c["bias"][-1] = -(LIMIT - taps * 128 * 255)
-    act = rng.integers(0, 3)
-    c["act_min"], c["act_max"] = [(-128, 127), (c["output_offset"], 127), (-20, 35)][act]
-    return c
-
-
-def dw_case(seed, mode, kw):
-    c = shaped(seed, depthwise=True, **kw)
-    return with_mode(c, mode, c["k_h"] * c["k_w"], c["out_c"], seed)
-
-
-def fc_mode_case(seed, mode, batches, n_in, n_out):
-    return with_mode(fc_case(seed, batches, n_in, n_out), mode, n_in, n_out, seed)
 
 
 # ---- host ----------------------------------------------------------------------------------

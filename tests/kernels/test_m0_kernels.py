@@ -21,11 +21,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import hostlib
 from simulator import Machine
-from test_conv_fast_paths import fc_case, fc_reference, reference, shaped
-from test_conv_s8 import CK_OK, conv_params
-from test_fully_connected_s8 import PARAM_FIELDS as FC_FIELDS
+from tests.helpers import hostlib
+from tests.helpers.conv_kernels import CK_OK, conv_params
+from tests.helpers.fast_path_cases import (LIMIT, MODES, dw_case, fc_case, fc_mode_case, fc_reference,
+                                           reference, shaped, with_mode)
+from tests.helpers.fc_kernels import PARAM_FIELDS as FC_FIELDS
 
 SOURCES = ["conv/ck_conv_s8_m0.c", "conv/ck_conv_s8.c", "conv/ck_depthwise_conv_s8_m0.c",
            "conv/ck_depthwise_conv_s8.c", "conv/ck_conv_check_args.c",
@@ -154,7 +155,6 @@ def test_fc_drawn(fw, seed, batches, n_in, n_out):
 def test_fast_requantization_limits(fw):
     """ck_fast_requant_ok's edges (a bias at the limit: fast; one past it or a shift >= 0:
     ck_requant_s8), and the largest accumulators the fast path admits (ck_smmulr_m0)."""
-    from test_depthwise_fc_fast_paths import LIMIT, MODES, dw_case, fc_mode_case, with_mode
     for i, mode in enumerate(MODES):
         check_conv(fw, dw_case(200 + i, mode, dict(in_c=9, in_hw=(5, 4))), True)
         c = shaped(210 + i, in_c=3, out_c=6, k=(3, 3), in_hw=(4, 5))
