@@ -17,8 +17,8 @@ import numpy as np
 from ..errors import ModelError
 from ..reference import conv, elementwise, pooling, quant, reduce, shape_ops, softmax
 from ..reference.registry import spec_for
-from .kernel_call import (ConstArray, KernelCall, bias_ptr, fused_range_s8, i32,  # noqa: F401
-                          op_tensors)
+from .kernel_call import (F32_IN, F32_OUT, ConstArray, KernelCall, bias_ptr,  # noqa: F401
+                          fused_range_s8, i32, op_tensors)
 
 CONV_FIELDS = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w",
                "stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top", "pad_left",
@@ -176,6 +176,31 @@ def mul(ctx) -> KernelCall:
     return _binary(ctx, "ck_mul_s8_params", dict(output_multiplier=m, output_shift=sh))
 
 
+def _shape4(ctx, a_t, b_t) -> tuple:
+    dims, s1, s2 = elementwise.broadcast4(a_t.shape, b_t.shape)
+    return ("ck_broadcast4", f"{ctx.prefix}_shape",
+            dict(out_dims=dims, in1_strides=s1, in2_strides=s2))
+
+
+def prelu(ctx) -> KernelCall:
+    """``ck_prelu_s8(&params, &shape, in, alpha, out)``: alpha broadcasts as input 2."""
+    (x_t, a_t), out_t = op_tensors(ctx, 2)
+    shape = _shape4(ctx, x_t, a_t)
+    args = [f"&{shape[1]}", ctx.ptr(x_t.index), ctx.ptr(a_t.index), ctx.ptr(out_t.index)]
+    return KernelCall("ck_prelu_s8_params", elementwise.prelu_fields(ctx.op, ctx.graph), args,
+                      macc=out_t.num_elements, structs=[shape])
+
+
+def minmax(ctx) -> KernelCall:
+    """MAXIMUM / MINIMUM, int8 or float32: ``kernel(&shape, in1, in2, out)``, no params."""
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
+    cin, cout = (F32_IN, F32_OUT) if out_t.dtype == "float32" else (None, None)
+    shape = _shape4(ctx, a_t, b_t)
+    args = [f"&{shape[1]}", ctx.ptr(a_t.index, cin), ctx.ptr(b_t.index, cin),
+            ctx.ptr(out_t.index, cout)]
+    return KernelCall(None, {}, args, macc=out_t.num_elements, structs=[shape])
+
+
 def _unary_size(ctx, struct_type: str, params: dict, order: tuple[str, ...]) -> KernelCall:
     (x_t,), out_t = op_tensors(ctx, 1)
     fields = dict(size=x_t.num_elements, **{k: params[k] for k in order})
@@ -260,5 +285,5 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "fully_connected": fully_connected, "avgpool": avgpool, "maxpool": maxpool,
             "softmax": softmax_, "add": add, "mul": mul, "unary": unary,
             "requantize": requantize, "mean": mean, "pad": pad, "concat": concat,
-            "reshape": reshape}
+            "reshape": reshape, "prelu": prelu, "minmax": minmax}
 

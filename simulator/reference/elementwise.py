@@ -14,6 +14,14 @@ Semantics (facts, no code copied):
   ``s_in / s_out`` then clamp to ``[max(-128, zp_out), 127]``.
 - RELU6: Relu6Prepare/Relu6Quantized: no requantization; clamp the raw input to
   ``[zp_in, FloatToQuantizedType(6.0, s_in, zp_in)]`` (round(6 / s) + zp, clamped to int8).
+- PRELU: tflite-micro kernels/prelu_common.cc (CalculatePreluParams): two QuantizeMultiplier
+  pairs from double products of the float32 scales, ``s_in / s_out`` (identity) and
+  ``s_in * s_alpha / s_out`` (alpha); reference_ops::BroadcastPrelu4DSlow: ``d = q - zp_in``,
+  ``MBQM(d, identity)`` for ``d >= 0``, else ``MBQM(d * (alpha - zp_alpha), alpha)``, plus
+  ``zp_out``, clamped to int8. alpha broadcasts against the input (per channel: ``[C]`` or
+  ``[1, 1, C]``) and takes one (scale, zero point).
+- MAXIMUM / MINIMUM: kernels/maximum_minimum.cc: the raw values' max / min with 4-D
+  broadcasting, no requantization (the converter gives inputs and output one quantization).
 Scales are float32 in the model and widened to double, as TFLite does.
 MBQM is quant.multiply_by_quantized_multiplier.
 """
@@ -81,6 +89,24 @@ def relu_s8(x, *, input_zp, output_zp, multiplier, shift, act_min, act_max) -> n
     return quant.clamp_s8(v, act_min, act_max)
 
 
+def prelu_params(s_in: float, s_alpha: float, s_out: float) -> dict:
+    s_in, s_alpha, s_out = _f32(s_in), _f32(s_alpha), _f32(s_out)
+    m1, sh1 = quant.quantize_multiplier(s_in / s_out)
+    m2, sh2 = quant.quantize_multiplier(s_in * s_alpha / s_out)
+    return dict(identity_multiplier=m1, identity_shift=sh1, alpha_multiplier=m2,
+                alpha_shift=sh2)
+
+
+def prelu_s8(x, alpha, *, input_zp, alpha_zp, output_zp, identity_multiplier, identity_shift,
+             alpha_multiplier, alpha_shift) -> np.ndarray:
+    mbqm = quant.multiply_by_quantized_multiplier
+    d, a = np.broadcast_arrays(np.asarray(x, np.int64) - input_zp,
+                               np.asarray(alpha, np.int64) - alpha_zp)
+    out = np.where(d >= 0, mbqm(d, identity_multiplier, identity_shift),
+                   mbqm(d * a, alpha_multiplier, alpha_shift))
+    return quant.clamp_s8(out + output_zp, -128, 127)
+
+
 def broadcast4(shape1, shape2) -> tuple[list[int], list[int], list[int]]:
     """(out_dims, in1_strides, in2_strides) of ``ck_broadcast4`` for two broadcastable shapes
     of rank <= 4 (right-aligned; stride 0 along a broadcast dimension)."""
@@ -138,6 +164,27 @@ def run_mul(op, graph, inputs) -> np.ndarray:
                   act_max=hi)
 
 
+def prelu_fields(op, graph) -> dict:
+    """ck_prelu_s8_params: zero points, then prelu_params."""
+    x_t, a_t, out_t = (graph.tensor(i) for i in (*op.inputs[:2], op.outputs[0]))
+    return dict(input_zp=x_t.quant.scalar_zero_point, alpha_zp=a_t.quant.scalar_zero_point,
+                output_zp=out_t.quant.scalar_zero_point,
+                **prelu_params(x_t.quant.scalar_scale, a_t.quant.scalar_scale,
+                               out_t.quant.scalar_scale))
+
+
+def run_prelu(op, graph, inputs) -> np.ndarray:
+    _, (x, alpha) = _tensors(op, graph, inputs, 2)
+    return prelu_s8(x, alpha, **prelu_fields(op, graph))
+
+
+def _raw_binary(fn):
+    def run(op, graph, inputs):
+        _, (a, b) = _tensors(op, graph, inputs, 2)
+        return fn(np.asarray(a, np.int8), np.asarray(b, np.int8))
+    return run
+
+
 def relu_fields(op, graph) -> dict:
     """ck_relu_s8_params after ``size`` (RELU: requantize, then clamp)."""
     x_t, out_t = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
@@ -163,4 +210,7 @@ def run_relu6(op, graph, inputs) -> np.ndarray:
 
 OPS = {"ADD": OpSpec(run_add, onnx=("Add",)), "MUL": OpSpec(run_mul, onnx=("Mul",)),
        "RELU": OpSpec(run_relu, params=relu_fields, onnx=("Relu",)),
-       "RELU6": OpSpec(run_relu6, params=relu6_fields)}
+       "RELU6": OpSpec(run_relu6, params=relu6_fields),
+       "PRELU": OpSpec(run_prelu),
+       "MAXIMUM": OpSpec(_raw_binary(np.maximum), shared_quant=True),
+       "MINIMUM": OpSpec(_raw_binary(np.minimum), shared_quant=True)}

@@ -18,6 +18,9 @@ results are bit-identical, not merely close:
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
   ``s / (float)reduce``. ADD / MUL: elementwise with NumPy broadcasting (each output element is
   one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
+- MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
+  comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
+  ``a`` does not; -0.0 against +0.0 gives ``b``).
 - Fused activations: ``RELU`` is ``v < 0 ? 0 : v`` (keeps -0.0 and NaN like the C code),
   ``RELU6`` then ``v > 6 ? 6 : v``, ``RELU_N1_TO_1`` likewise.
 
@@ -228,6 +231,16 @@ def mul_f32(a, b, activation="NONE") -> np.ndarray:
     return apply_activation(np.asarray(a, F32) * np.asarray(b, F32), activation)
 
 
+def maximum_f32(a, b) -> np.ndarray:
+    a, b = np.broadcast_arrays(np.asarray(a, F32), np.asarray(b, F32))
+    return np.where(a > b, a, b)
+
+
+def minimum_f32(a, b) -> np.ndarray:
+    a, b = np.broadcast_arrays(np.asarray(a, F32), np.asarray(b, F32))
+    return np.where(a < b, a, b)
+
+
 # ---- IR adapters: fn(op, graph, inputs) -> output, inputs with a leading batch axis ----------
 
 def _operands(op, graph, inputs):
@@ -290,6 +303,10 @@ def run_add(op, graph, inputs):
 def run_mul(op, graph, inputs):
     a, b = _operands(op, graph, inputs)[:2]
     return mul_f32(a, b, _act(op))
+
+
+def _binary(fn):
+    return lambda op, graph, inputs: fn(*_operands(op, graph, inputs)[:2])
 
 
 def run_reshape(op, graph, inputs):
@@ -381,6 +398,7 @@ _HOST_OPS = {
     "LOGISTIC": _unary(logistic_f32), "TANH": _unary(tanh_f32),
     "RELU": _unary(lambda v: apply_activation(v, "RELU")),
     "RELU6": _unary(lambda v: apply_activation(v, "RELU6")),
+    "MAXIMUM": _binary(maximum_f32), "MINIMUM": _binary(minimum_f32),
 }
 OPS = {name: _arm_nan_adapter(fn) for name, fn in _HOST_OPS.items()}
 

@@ -38,7 +38,7 @@ def test_quantization_facts_are_tflites():
     assert ptq.FIXED_OUTPUT == {"SOFTMAX": (1 / 256, -128), "LOGISTIC": (1 / 256, -128),
                                 "TANH": (1 / 128, 0)}
     assert ptq.SHARED_QUANT == {"RESHAPE", "SQUEEZE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD",
-                                "CONCATENATION"}
+                                "CONCATENATION", "MAXIMUM", "MINIMUM"}
 
 
 @pytest.mark.parametrize("op", ["LOGISTIC", "TANH", "SOFTMAX"])

@@ -105,7 +105,7 @@ static inline ck_status ck_pool_s8_check(const ck_pool_s8_params *p, const int8_
 }
 #endif
 
-/* ---- ADD / MUL / RELU int8 (ck_elementwise.h) ------------------------------------------- */
+/* ---- ADD / MUL / PRELU / MAXIMUM / MINIMUM / RELU int8 (ck_elementwise.h) ------------- */
 #ifdef CK_ELEMENTWISE_H
 static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
 {
@@ -132,6 +132,17 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
     (!(p) || !(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK                    \
      || (p)->output_shift > 30 || (p)->output_shift < -31 || (p)->act_min < CK_S8_MIN        \
      || (p)->act_max > CK_S8_MAX || (p)->act_min > (p)->act_max)
+
+/* PRELU: both shifts within ck_requantize's range, zero points int8 */
+#define CK_PRELU_S8_BAD(p, s, in, alpha, out)                                                 \
+    (!(p) || !(in) || !(alpha) || !(out) || ck_broadcast4_check(s) != CK_OK                  \
+     || (p)->identity_shift < -31 || (p)->identity_shift > 31 || (p)->alpha_shift < -31      \
+     || (p)->alpha_shift > 31 || (p)->input_zp < CK_S8_MIN || (p)->input_zp > CK_S8_MAX     \
+     || (p)->alpha_zp < CK_S8_MIN || (p)->alpha_zp > CK_S8_MAX)
+
+/* MAXIMUM / MINIMUM, int8 and float32 */
+#define CK_MINMAX_BAD(s, in1, in2, out)                                                    \
+    (!(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK)
 
 #define CK_RELU_S8_BAD(p, in, out)                                                            \
     (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->shift > 30 || (p)->shift < -31          \
