@@ -115,6 +115,10 @@ ck_status ck_tanh_f32(int32_t size, const float *input, float *output);
  * H, W of [N, H, W, C] is outer = N, reduce = H*W, inner = C. */
 ck_status ck_mean_f32(int32_t outer, int32_t reduce, int32_t inner, const float *input,
                       float *output);
+/* SUM: the same view and order (s = +0.0, then s = s + x over the middle axis, as TFLM's
+ * reference Reduce adds), without the division. */
+ck_status ck_sum_f32(int32_t outer, int32_t reduce, int32_t inner, const float *input,
+                     float *output);
 /* in [in_dims] -> out [in_dims + pad_before + pad_after] filled with pad_value outside;
  * out must not alias in */
 ck_status ck_pad_f32(const ck_pad_f32_params *params, float pad_value, const float *input,

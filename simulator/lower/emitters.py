@@ -229,17 +229,23 @@ def requantize(ctx) -> KernelCall:
 
 # ---- reduce and data movement -----------------------------------------------------------------
 
-def mean(ctx) -> KernelCall:
+def mean(ctx, sum_: bool = False) -> KernelCall:
+    """MEAN, and SUM (``sum_``: ck_mean_s8 with the multiplier of reduce.sum_params)."""
     (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
-        raise ModelError("MEAN needs constant axes")
+        raise ModelError(f"{ctx.op.opcode} needs constant axes")
     axes = np.asarray(a_t.data).reshape(-1).tolist()
     outer, red, inner = reduce.mean_geometry(x_t.shape, axes)
-    p = reduce.mean_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
-                           out_t.quant.scalar_scale, out_t.quant.scalar_zero_point, red)
+    q = (x_t.quant.scalar_scale, x_t.quant.scalar_zero_point, out_t.quant.scalar_scale,
+         out_t.quant.scalar_zero_point)
+    p = reduce.sum_params(*q) if sum_ else reduce.mean_params(*q, red)
     fields = dict(outer=outer, reduce=red, inner=inner, **p)
     return KernelCall("ck_mean_s8_params", fields, [ctx.ptr(x_t.index), ctx.ptr(out_t.index)],
                       macc=x_t.num_elements)
+
+
+def sum_(ctx) -> KernelCall:
+    return mean(ctx, sum_=True)
 
 
 def pad(ctx) -> KernelCall:
@@ -285,5 +291,6 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "fully_connected": fully_connected, "avgpool": avgpool, "maxpool": maxpool,
             "softmax": softmax_, "add": add, "mul": mul, "unary": unary,
             "requantize": requantize, "mean": mean, "pad": pad, "concat": concat,
-            "reshape": reshape, "prelu": prelu, "minmax": minmax}
+            "reshape": reshape, "prelu": prelu, "minmax": minmax,
+            "sum": sum_}
 

@@ -136,7 +136,7 @@ def unary_f32(ctx) -> KernelCall:
 def mean_f32(ctx) -> KernelCall:
     (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
-        raise ModelError("MEAN needs constant axes")
+        raise ModelError(f"{ctx.op.opcode} needs constant axes")
     outer, red, inner = reduce.mean_geometry(x_t.shape, np.asarray(a_t.data).reshape(-1))
     args = [str(outer), str(red), str(inner), ctx.ptr(x_t.index, F32_IN),
             ctx.ptr(out_t.index, F32_OUT)]

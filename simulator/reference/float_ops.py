@@ -16,7 +16,7 @@ results are bit-identical, not merely close:
 - LOGISTIC: ``1 / (1 + ck_expf(-x))``; TANH: ``a = |x|``, ``t = ck_expf(-2a)``,
   ``y = (1 - t) / (1 + t)``, negated for ``x < 0`` (:func:`logistic_f32`, :func:`tanh_f32`).
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
-  ``s / (float)reduce``. ADD / MUL: elementwise with NumPy broadcasting (each output element is
+  ``s / (float)reduce``; SUM: ``s`` alone. ADD / MUL: elementwise with NumPy broadcasting (each output element is
   one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
 - MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
   comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
@@ -205,9 +205,10 @@ def tanh_f32(x) -> np.ndarray:
     return np.where(neg, -y, y).astype(F32)
 
 
-def mean_f32(x, axes, keep_dims=False) -> np.ndarray:
+def mean_f32(x, axes, keep_dims=False, divide=True) -> np.ndarray:
     """Mirrors ``ck_mean_f32``: contiguous ``axes`` summed in index order from +0.0, then
-    divided by their element count (one float32 division)."""
+    divided by their element count (one float32 division); SUM (``ck_sum_f32``,
+    ``divide=False``) is the sum alone, in the order of TFLM's reference Reduce."""
     x = np.asarray(x, F32)
     axes = sorted({int(a) % x.ndim for a in np.ravel(axes)})
     if axes != list(range(axes[0], axes[-1] + 1)):
@@ -218,7 +219,7 @@ def mean_f32(x, axes, keep_dims=False) -> np.ndarray:
     s = np.zeros((v.shape[0], v.shape[2]), dtype=F32)
     for r in range(red):
         s = s + v[:, r, :]
-    y = (s / F32(red)).astype(F32)
+    y = (s / F32(red)).astype(F32) if divide else s
     shape = lead + ((1,) * len(axes) if keep_dims else ()) + tail
     return y.reshape(shape)
 
@@ -324,6 +325,11 @@ def run_mean(op, graph, inputs):
     return mean_f32(x, axes, bool(op.options.get("keep_dims", False)))
 
 
+def run_sum(op, graph, inputs):
+    x, axes = _operands(op, graph, inputs)[:2]
+    return mean_f32(x, axes, bool(op.options.get("keep_dims", False)), divide=False)
+
+
 def pad_f32(x, paddings, value=0.0) -> np.ndarray:
     return np.pad(np.asarray(x, F32), [tuple(int(v) for v in r)
                                        for r in np.asarray(paddings).reshape(-1, 2)],
@@ -393,7 +399,8 @@ _HOST_OPS = {
     "CONV_2D": run_conv2d, "DEPTHWISE_CONV_2D": run_depthwise_conv2d,
     "FULLY_CONNECTED": run_fully_connected, "MAX_POOL_2D": _pool("max"),
     "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "MUL": run_mul, "RESHAPE": run_reshape,
-    "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "PAD": run_pad,
+    "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "SUM": run_sum,
+    "PAD": run_pad,
     "PADV2": run_pad, "CONCATENATION": run_concat,
     "LOGISTIC": _unary(logistic_f32), "TANH": _unary(tanh_f32),
     "RELU": _unary(lambda v: apply_activation(v, "RELU")),

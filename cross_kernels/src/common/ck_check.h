@@ -273,6 +273,7 @@ static inline int ck_pool_f32_bad(const ck_pool_f32_params *p)
 #define CK_SOFTMAX_F32_BAD(rows, depth, beta, input, output)                                  \
     (!(input) || !(output) || (rows) < 1 || (depth) < 1 || !((beta) > 0.0f))
 
+/* MEAN, SUM */
 #define CK_MEAN_F32_BAD(outer, reduce, inner, input, output)                                  \
     (!(input) || !(output) || (outer) < 1 || (reduce) < 1 || (inner) < 1)
 
