@@ -1,6 +1,6 @@
 /*
- * ck_elementwise.h - int8 ADD, MUL, PRELU, MAXIMUM and MINIMUM with 4-D broadcasting, and
- * int8 RELU / RELU6.
+ * ck_elementwise.h - int8 ADD, SUB, MUL, PRELU, MAXIMUM and MINIMUM with 4-D broadcasting,
+ * float32 SUB, MAXIMUM and MINIMUM with the same geometry, and int8 RELU / RELU6.
  *
  * Semantics: TFLite reference_integer_ops::Add / Mul (and their BroadcastAdd/Mul variants)
  * with the parameters of tflite-micro's add_common.cc / mul_common.cc, and
@@ -44,6 +44,10 @@ typedef struct {
  * when that input is not broadcast. CK_ARG_ERROR on NULL pointers or bad parameters. */
 ck_status ck_add_s8(const ck_add_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
                     const int8_t *in2, int8_t *out);
+/* SUB: ADD's parameters (tflite-micro sub_common.cc computes them as add_common.cc does),
+ * out = requantized (in1 - in2). */
+ck_status ck_sub_s8(const ck_add_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
+                    const int8_t *in2, int8_t *out);
 ck_status ck_mul_s8(const ck_mul_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
                     const int8_t *in2, int8_t *out);
 
@@ -77,6 +81,9 @@ ck_status ck_maximum_f32(const ck_broadcast4 *shape, const float *in1, const flo
                          float *out);
 ck_status ck_minimum_f32(const ck_broadcast4 *shape, const float *in1, const float *in2,
                          float *out);
+/* float32 SUB: out = act(in1 - in2), activation a CK_ACT_* code (ck_float.h's clamps). */
+ck_status ck_sub_f32(const ck_broadcast4 *shape, int32_t activation, const float *in1,
+                     const float *in2, float *out);
 
 /*
  * RELU: out = clamp(requantize(in - input_zp) + output_zp, act_min, act_max).

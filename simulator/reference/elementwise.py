@@ -1,4 +1,4 @@
-"""ADD, MUL, RELU and RELU6, int8, with NumPy broadcasting.
+"""ADD, SUB, MUL, PRELU, MAXIMUM, MINIMUM, RELU and RELU6, int8, with NumPy broadcasting.
 
 Semantics (facts, no code copied):
 - ADD: tflite-micro kernels/add_common.cc (CalculateOpDataAdd) and reference/integer_ops/
@@ -7,6 +7,10 @@ Semantics (facts, no code copied):
   QuantizeMultiplierSmallerThanOneExp. Per element:
   ``v_i = MBQM((q_i - zp_i) << 20, m_i, shift_i)``;
   ``out = MBQM(v_1 + v_2, m_out, shift_out) + zp_out`` clamped to the activation range.
+- SUB: kernels/sub_common.cc (CalculateOpDataSub): ADD's parameters (left shift 20, the same
+  three multipliers); reference_ops::SubElementwise: ``MBQM(v_1 - v_2, m_out, shift_out)``.
+  Not ADD with input 2's multiplier negated: SaturatingRoundingDoublingHighMul rounds a tie
+  up, not away from zero, so ``MBQM(x, -m)`` and ``-MBQM(x, m)`` can differ by one.
 - MUL: kernels/mul_common.cc and reference/integer_ops/mul.h. Multiplier from
   ``s1 * s2 / s_out`` (QuantizeMultiplier);
   ``out = MBQM((q1 - zp1) * (q2 - zp2), m, shift) + zp_out`` clamped.
@@ -60,6 +64,18 @@ def add_s8(a, b, *, input1_zp, input2_zp, output_zp, left_shift, input1_multipli
     vb = mbqm((np.asarray(b, np.int64) - input2_zp) << left_shift, input2_multiplier,
               input2_shift)
     out = mbqm(va + vb, output_multiplier, output_shift) + output_zp
+    return quant.clamp_s8(out, act_min, act_max)
+
+
+def sub_s8(a, b, *, input1_zp, input2_zp, output_zp, left_shift, input1_multiplier,
+           input1_shift, input2_multiplier, input2_shift, output_multiplier, output_shift,
+           act_min=-128, act_max=127) -> np.ndarray:
+    mbqm = quant.multiply_by_quantized_multiplier
+    va = mbqm((np.asarray(a, np.int64) - input1_zp) << left_shift, input1_multiplier,
+              input1_shift)
+    vb = mbqm((np.asarray(b, np.int64) - input2_zp) << left_shift, input2_multiplier,
+              input2_shift)
+    out = mbqm(va - vb, output_multiplier, output_shift) + output_zp
     return quant.clamp_s8(out, act_min, act_max)
 
 
@@ -155,6 +171,13 @@ def run_add(op, graph, inputs) -> np.ndarray:
     return add_s8(a, b, **_zps(ts), **p, act_min=lo, act_max=hi)
 
 
+def run_sub(op, graph, inputs) -> np.ndarray:
+    ts, (a, b) = _tensors(op, graph, inputs, 2)
+    lo, hi = _act(op, ts[2])
+    p = add_params(*(t.quant.scalar_scale for t in ts))
+    return sub_s8(a, b, **_zps(ts), **p, act_min=lo, act_max=hi)
+
+
 def run_mul(op, graph, inputs) -> np.ndarray:
     ts, (a, b) = _tensors(op, graph, inputs, 2)
     lo, hi = _act(op, ts[2])
@@ -209,6 +232,7 @@ def run_relu6(op, graph, inputs) -> np.ndarray:
 
 
 OPS = {"ADD": OpSpec(run_add, onnx=("Add",)), "MUL": OpSpec(run_mul, onnx=("Mul",)),
+       "SUB": OpSpec(run_sub),
        "RELU": OpSpec(run_relu, params=relu_fields, onnx=("Relu",)),
        "RELU6": OpSpec(run_relu6, params=relu6_fields),
        "PRELU": OpSpec(run_prelu),

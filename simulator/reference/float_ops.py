@@ -16,7 +16,7 @@ results are bit-identical, not merely close:
 - LOGISTIC: ``1 / (1 + ck_expf(-x))``; TANH: ``a = |x|``, ``t = ck_expf(-2a)``,
   ``y = (1 - t) / (1 + t)``, negated for ``x < 0`` (:func:`logistic_f32`, :func:`tanh_f32`).
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
-  ``s / (float)reduce``; SUM: ``s`` alone. ADD / MUL: elementwise with NumPy broadcasting (each output element is
+  ``s / (float)reduce``; SUM: ``s`` alone. SUB: see :func:`sub_f32`. ADD / MUL: elementwise with NumPy broadcasting (each output element is
   one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
 - MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
   comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
@@ -228,6 +228,25 @@ def add_f32(a, b, activation="NONE") -> np.ndarray:
     return apply_activation(np.asarray(a, F32) + np.asarray(b, F32), activation)
 
 
+# TFLM's float SUB clamps to its activation range even without an activation: [-FLT_MAX,
+# FLT_MAX] (CalculateActivationRange), so an infinite difference comes out as +-FLT_MAX.
+FLT_MAX = float(np.finfo(np.float32).max)
+TFLM_RANGE = {"NONE": (-FLT_MAX, FLT_MAX), "RELU": (0.0, FLT_MAX), "RELU6": (0.0, 6.0),
+              "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+def sub_f32(a, b, activation="NONE") -> np.ndarray:
+    """Mirrors ``ck_sub_f32``: ``d = a - b``, ``d < lo ? lo : d``, then ``d > hi ? hi : d``
+    over TFLM's range (std::min(std::max(d, lo), hi): NaN passes, -0.0 stays)."""
+    if activation not in TFLM_RANGE:
+        raise ModelError(f"fused activation {activation} is not supported")
+    lo, hi = (F32(v) for v in TFLM_RANGE[activation])
+    with np.errstate(invalid="ignore", over="ignore"):      # inf - inf is NaN, as in C
+        d = np.asarray(np.asarray(a, F32) - np.asarray(b, F32), F32)
+    d = np.where(d < lo, lo, d)
+    return np.where(d > hi, hi, d).astype(F32)
+
+
 def mul_f32(a, b, activation="NONE") -> np.ndarray:
     return apply_activation(np.asarray(a, F32) * np.asarray(b, F32), activation)
 
@@ -299,6 +318,11 @@ def _pool(kind):
 def run_add(op, graph, inputs):
     a, b = _operands(op, graph, inputs)[:2]
     return add_f32(a, b, _act(op))
+
+
+def run_sub(op, graph, inputs):
+    a, b = _operands(op, graph, inputs)[:2]
+    return sub_f32(a, b, _act(op))
 
 
 def run_mul(op, graph, inputs):
@@ -398,7 +422,8 @@ def _arm_nan_adapter(fn):
 _HOST_OPS = {
     "CONV_2D": run_conv2d, "DEPTHWISE_CONV_2D": run_depthwise_conv2d,
     "FULLY_CONNECTED": run_fully_connected, "MAX_POOL_2D": _pool("max"),
-    "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "MUL": run_mul, "RESHAPE": run_reshape,
+    "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "SUB": run_sub, "MUL": run_mul,
+    "RESHAPE": run_reshape,
     "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "SUM": run_sum,
     "PAD": run_pad,
     "PADV2": run_pad, "CONCATENATION": run_concat,
