@@ -1,5 +1,5 @@
 /*
- * ck_elementwise.h - int8 ADD, SUB, MUL, PRELU, MAXIMUM and MINIMUM with 4-D broadcasting,
+ * ck_elementwise.h - int8 ADD, SUB, MUL, SQUARED_DIFFERENCE, PRELU, MAXIMUM and MINIMUM with 4-D broadcasting,
  * float32 SUB, MAXIMUM and MINIMUM with the same geometry, and int8 RELU / RELU6.
  *
  * Semantics: TFLite reference_integer_ops::Add / Mul (and their BroadcastAdd/Mul variants)
@@ -48,6 +48,11 @@ ck_status ck_add_s8(const ck_add_s8_params *p, const ck_broadcast4 *shape, const
  * out = requantized (in1 - in2). */
 ck_status ck_sub_s8(const ck_add_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
                     const int8_t *in2, int8_t *out);
+/* SQUARED_DIFFERENCE (tflite-micro squared_difference.cc): ADD's struct with left_shift 7 and
+ * output multiplier (2 max(s1, s2))^2 / (2^14 s_out), output_shift in [-31, 30];
+ * d = v1 - v2 (the requantized inputs), out = requantize(d * d) + output_zp, clamped. */
+ck_status ck_squared_difference_s8(const ck_add_s8_params *p, const ck_broadcast4 *shape,
+                                   const int8_t *in1, const int8_t *in2, int8_t *out);
 ck_status ck_mul_s8(const ck_mul_s8_params *p, const ck_broadcast4 *shape, const int8_t *in1,
                     const int8_t *in2, int8_t *out);
 

@@ -168,6 +168,14 @@ def add(ctx) -> KernelCall:
     return _binary(ctx, "ck_add_s8_params", {k: p[k] for k in order})
 
 
+def squared_difference(ctx) -> KernelCall:
+    """ck_squared_difference_s8 takes ADD's struct: its own left shift and multipliers."""
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
+    p = elementwise.squared_difference_params(a_t.quant.scalar_scale, b_t.quant.scalar_scale,
+                                              out_t.quant.scalar_scale)
+    return _binary(ctx, "ck_add_s8_params", p)
+
+
 def mul(ctx) -> KernelCall:
     # Same computation as elementwise.run_mul (which has no separate param helper).
     (a_t, b_t), out_t = op_tensors(ctx, 2)
@@ -292,5 +300,5 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "softmax": softmax_, "add": add, "mul": mul, "unary": unary,
             "requantize": requantize, "mean": mean, "pad": pad, "concat": concat,
             "reshape": reshape, "prelu": prelu, "minmax": minmax,
-            "sum": sum_}
+            "sum": sum_, "squared_difference": squared_difference}
 

@@ -1,4 +1,5 @@
-"""ADD, SUB, MUL, PRELU, MAXIMUM, MINIMUM, RELU and RELU6, int8, with NumPy broadcasting.
+"""ADD, SUB, MUL, SQUARED_DIFFERENCE, PRELU, MAXIMUM, MINIMUM, RELU and RELU6, int8, with
+NumPy broadcasting.
 
 Semantics (facts, no code copied):
 - ADD: tflite-micro kernels/add_common.cc (CalculateOpDataAdd) and reference/integer_ops/
@@ -11,6 +12,10 @@ Semantics (facts, no code copied):
   three multipliers); reference_ops::SubElementwise: ``MBQM(v_1 - v_2, m_out, shift_out)``.
   Not ADD with input 2's multiplier negated: SaturatingRoundingDoublingHighMul rounds a tie
   up, not away from zero, so ``MBQM(x, -m)`` and ``-MBQM(x, m)`` can differ by one.
+- SQUARED_DIFFERENCE: kernels/squared_difference.cc (PrepareQuantized): ADD's input stage
+  with ``left_shift = 7``, the output multiplier ``twice_max**2 / (2**14 * s_out)`` through
+  QuantizeMultiplier (it may exceed one); ``d = v_1 - v_2``, ``out = MBQM(d * d, m_out,
+  shift_out) + zp_out`` clamped to int8 (|d| < 2^15, so d * d fits in int32).
 - MUL: kernels/mul_common.cc and reference/integer_ops/mul.h. Multiplier from
   ``s1 * s2 / s_out`` (QuantizeMultiplier);
   ``out = MBQM((q1 - zp1) * (q2 - zp2), m, shift) + zp_out`` clamped.
@@ -76,6 +81,34 @@ def sub_s8(a, b, *, input1_zp, input2_zp, output_zp, left_shift, input1_multipli
     vb = mbqm((np.asarray(b, np.int64) - input2_zp) << left_shift, input2_multiplier,
               input2_shift)
     out = mbqm(va - vb, output_multiplier, output_shift) + output_zp
+    return quant.clamp_s8(out, act_min, act_max)
+
+
+SQD_LEFT_SHIFT = 7
+
+
+def squared_difference_params(s1: float, s2: float, s_out: float) -> dict:
+    s1, s2, s_out = _f32(s1), _f32(s2), _f32(s_out)
+    twice_max = 2.0 * max(s1, s2)
+    m1, sh1 = quant.quantize_multiplier(s1 / twice_max)
+    m2, sh2 = quant.quantize_multiplier(s2 / twice_max)
+    mo, sho = quant.quantize_multiplier(twice_max * twice_max
+                                        / ((1 << (2 * SQD_LEFT_SHIFT)) * s_out))
+    return dict(left_shift=SQD_LEFT_SHIFT, input1_multiplier=m1, input1_shift=sh1,
+                input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+
+
+def squared_difference_s8(a, b, *, input1_zp, input2_zp, output_zp, left_shift,
+                          input1_multiplier, input1_shift, input2_multiplier, input2_shift,
+                          output_multiplier, output_shift, act_min=-128,
+                          act_max=127) -> np.ndarray:
+    mbqm = quant.multiply_by_quantized_multiplier
+    va = mbqm((np.asarray(a, np.int64) - input1_zp) << left_shift, input1_multiplier,
+              input1_shift)
+    vb = mbqm((np.asarray(b, np.int64) - input2_zp) << left_shift, input2_multiplier,
+              input2_shift)
+    d = va - vb
+    out = mbqm(d * d, output_multiplier, output_shift) + output_zp
     return quant.clamp_s8(out, act_min, act_max)
 
 
@@ -178,6 +211,12 @@ def run_sub(op, graph, inputs) -> np.ndarray:
     return sub_s8(a, b, **_zps(ts), **p, act_min=lo, act_max=hi)
 
 
+def run_squared_difference(op, graph, inputs) -> np.ndarray:
+    ts, (a, b) = _tensors(op, graph, inputs, 2)
+    p = squared_difference_params(*(t.quant.scalar_scale for t in ts))
+    return squared_difference_s8(a, b, **_zps(ts), **p)
+
+
 def run_mul(op, graph, inputs) -> np.ndarray:
     ts, (a, b) = _tensors(op, graph, inputs, 2)
     lo, hi = _act(op, ts[2])
@@ -232,7 +271,7 @@ def run_relu6(op, graph, inputs) -> np.ndarray:
 
 
 OPS = {"ADD": OpSpec(run_add, onnx=("Add",)), "MUL": OpSpec(run_mul, onnx=("Mul",)),
-       "SUB": OpSpec(run_sub),
+       "SUB": OpSpec(run_sub), "SQUARED_DIFFERENCE": OpSpec(run_squared_difference),
        "RELU": OpSpec(run_relu, params=relu_fields, onnx=("Relu",)),
        "RELU6": OpSpec(run_relu6, params=relu6_fields),
        "PRELU": OpSpec(run_prelu),

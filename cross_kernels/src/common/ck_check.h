@@ -121,7 +121,7 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
     return CK_OK;
 }
 
-/* ADD, SUB */
+/* ADD, SUB, SQUARED_DIFFERENCE (left_shift 7: |d| < 2^15, so d * d fits) */
 #define CK_ADD_S8_BAD(p, s, in1, in2, out)                                                    \
     (!(p) || !(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK                    \
      || (p)->left_shift < 0 || (p)->left_shift > 23 || (p)->input1_shift > 0                 \
