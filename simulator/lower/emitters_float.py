@@ -144,6 +144,14 @@ def unary_f32(ctx) -> KernelCall:
                                  ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
 
 
+def leaky_relu_f32(ctx) -> KernelCall:
+    """(size, alpha, in, out): alpha the option's float32, as an exact C literal."""
+    (x_t,), out_t = op_tensors(ctx, 1)
+    alpha = f32_literal(ctx.op.options.get("alpha", 0.0))
+    return KernelCall(None, {}, [str(x_t.num_elements), alpha, ctx.ptr(x_t.index, F32_IN),
+                                 ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
+
+
 def mean_f32(ctx) -> KernelCall:
     (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
@@ -225,6 +233,7 @@ EMITTERS = {"conv2d_f32": conv2d_f32, "depthwise_conv2d_f32": depthwise_conv2d_f
             "fully_connected_f32": fully_connected_f32, "pool_f32": pool_f32,
             "add_f32": add_f32, "mul_f32": mul_f32, "sub_f32": sub_f32, "relu_f32": relu_f32,
             "softmax_f32": softmax_f32, "logistic_f32": unary_f32, "tanh_f32": unary_f32,
+            "hard_swish_f32": unary_f32, "leaky_relu_f32": leaky_relu_f32,
             "mean_f32": mean_f32, "pad_f32": pad_f32, "concat_f32": concat_f32,
             "quantize_f32": quantize_f32,
             "dequantize_f32": dequantize_f32}

@@ -18,6 +18,8 @@ results are bit-identical, not merely close:
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
   ``s / (float)reduce``; SUM: ``s`` alone. SUB: see :func:`sub_f32`. ADD / MUL: elementwise with NumPy broadcasting (each output element is
   one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
+- LEAKY_RELU: ``x > 0 ? x : x * alpha``; HARD_SWISH: ``x * min(6, max(0, x + 3)) / 6``
+  (:func:`leaky_relu_f32`, :func:`hard_swish_f32`), as TFLM's reference kernels.
 - MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
   comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
   ``a`` does not; -0.0 against +0.0 gives ``b``).
@@ -203,6 +205,26 @@ def tanh_f32(x) -> np.ndarray:
     t = expf_approx((F32(-2.0) * a).astype(F32))
     y = ((F32(1.0) - t) / (F32(1.0) + t)).astype(F32)
     return np.where(neg, -y, y).astype(F32)
+
+
+def leaky_relu_f32(x, alpha) -> np.ndarray:
+    """Mirrors ``ck_leaky_relu_f32`` and TFLM's reference LeakyRelu: ``x > 0 ? x : x * alpha``
+    (alpha the option's float32; -0.0 and NaN go through the multiply)."""
+    x = np.asarray(x, F32)
+    with np.errstate(invalid="ignore", over="ignore"):        # -inf * 0, -1e38 * 1.7: as C
+        return np.where(x > F32(0), x, (x * F32(alpha)).astype(F32)).astype(F32)
+
+
+def hard_swish_f32(x) -> np.ndarray:
+    """Mirrors ``ck_hard_swish_f32`` and TFLM's reference HardSwish:
+    ``x * min(6, max(0, x + 3)) / 6`` in that order, std::max/std::min's comparisons
+    (``0 < t ? t : 0``, then ``t < 6 ? t : 6``: a NaN ``x + 3`` becomes 0)."""
+    x = np.asarray(x, F32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = (x + F32(3)).astype(F32)
+        t = np.where(F32(0) < t, t, F32(0))
+        t = np.where(t < F32(6), t, F32(6)).astype(F32)
+        return ((x * t).astype(F32) / F32(6)).astype(F32)
 
 
 def mean_f32(x, axes, keep_dims=False, divide=True) -> np.ndarray:
@@ -431,6 +453,9 @@ _HOST_OPS = {
     "RELU": _unary(lambda v: apply_activation(v, "RELU")),
     "RELU6": _unary(lambda v: apply_activation(v, "RELU6")),
     "MAXIMUM": _binary(maximum_f32), "MINIMUM": _binary(minimum_f32),
+    "LEAKY_RELU": lambda op, graph, inputs: leaky_relu_f32(
+        _operands(op, graph, inputs)[0], op.options.get("alpha", 0.0)),
+    "HARD_SWISH": _unary(hard_swish_f32),
 }
 OPS = {name: _arm_nan_adapter(fn) for name, fn in _HOST_OPS.items()}
 

@@ -268,7 +268,7 @@ static inline int ck_pool_f32_bad(const ck_pool_f32_params *p)
     (!(input) || !(output) || (size) < 0                                                      \
      || ((activation) != CK_ACT_RELU && (activation) != CK_ACT_RELU6))
 
-/* LOGISTIC, TANH */
+/* LOGISTIC, TANH, LEAKY_RELU, HARD_SWISH */
 #define CK_UNARY_F32_BAD(size, input, output) (!(input) || !(output) || (size) < 0)
 
 #define CK_SOFTMAX_F32_BAD(rows, depth, beta, input, output)                                  \
