@@ -1,6 +1,6 @@
 /*
  * ck_elementwise.h - int8 ADD, SUB, MUL, SQUARED_DIFFERENCE, PRELU, MAXIMUM and MINIMUM with 4-D broadcasting,
- * float32 SUB, MAXIMUM and MINIMUM with the same geometry, and int8 RELU / RELU6.
+ * float32 SUB, PRELU, MAXIMUM and MINIMUM with the same geometry, and int8 RELU / RELU6.
  *
  * Semantics: TFLite reference_integer_ops::Add / Mul (and their BroadcastAdd/Mul variants)
  * with the parameters of tflite-micro's add_common.cc / mul_common.cc, and
@@ -86,6 +86,10 @@ ck_status ck_maximum_f32(const ck_broadcast4 *shape, const float *in1, const flo
                          float *out);
 ck_status ck_minimum_f32(const ck_broadcast4 *shape, const float *in1, const float *in2,
                          float *out);
+/* float32 PRELU: out = in >= 0 ? in : in * alpha, alpha broadcast as input 2. */
+ck_status ck_prelu_f32(const ck_broadcast4 *shape, const float *in, const float *alpha,
+                       float *out);
+
 /* float32 SUB: out = act(in1 - in2), activation a CK_ACT_* code (ck_float.h's clamps). */
 ck_status ck_sub_f32(const ck_broadcast4 *shape, int32_t activation, const float *in1,
                      const float *in2, float *out);

@@ -200,7 +200,8 @@ def prelu(ctx) -> KernelCall:
 
 
 def minmax(ctx) -> KernelCall:
-    """MAXIMUM / MINIMUM, int8 or float32: ``kernel(&shape, in1, in2, out)``, no params."""
+    """MAXIMUM / MINIMUM (int8, float32) and float32 PRELU: ``kernel(&shape, in1, in2, out)``,
+    no params."""
     (a_t, b_t), out_t = op_tensors(ctx, 2)
     cin, cout = (F32_IN, F32_OUT) if out_t.dtype == "float32" else (None, None)
     shape = _shape4(ctx, a_t, b_t)
@@ -299,6 +300,6 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "fully_connected": fully_connected, "avgpool": avgpool, "maxpool": maxpool,
             "softmax": softmax_, "add": add, "mul": mul, "unary": unary,
             "requantize": requantize, "mean": mean, "pad": pad, "concat": concat,
-            "reshape": reshape, "prelu": prelu, "minmax": minmax,
+            "reshape": reshape, "prelu": prelu, "minmax": minmax, "prelu_f32": minmax,
             "sum": sum_, "squared_difference": squared_difference}
 

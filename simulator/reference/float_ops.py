@@ -18,7 +18,7 @@ results are bit-identical, not merely close:
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
   ``s / (float)reduce``; SUM: ``s`` alone. SUB: see :func:`sub_f32`. ADD / MUL: elementwise with NumPy broadcasting (each output element is
   one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
-- LEAKY_RELU: ``x > 0 ? x : x * alpha``; HARD_SWISH: ``x * min(6, max(0, x + 3)) / 6``
+- PRELU: ``x >= 0 ? x : x * alpha`` (alpha broadcast); LEAKY_RELU: ``x > 0 ? x : x * alpha``; HARD_SWISH: ``x * min(6, max(0, x + 3)) / 6``
   (:func:`leaky_relu_f32`, :func:`hard_swish_f32`), as TFLM's reference kernels.
 - MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
   comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
@@ -213,6 +213,14 @@ def leaky_relu_f32(x, alpha) -> np.ndarray:
     x = np.asarray(x, F32)
     with np.errstate(invalid="ignore", over="ignore"):        # -inf * 0, -1e38 * 1.7: as C
         return np.where(x > F32(0), x, (x * F32(alpha)).astype(F32)).astype(F32)
+
+
+def prelu_f32(x, alpha) -> np.ndarray:
+    """Mirrors ``ck_prelu_f32`` and TFLM's float PRELU: ``x >= 0 ? x : x * alpha`` with alpha
+    broadcast against x (so -0.0 passes unchanged)."""
+    x, alpha = np.broadcast_arrays(np.asarray(x, F32), np.asarray(alpha, F32))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(x >= F32(0), x, (x * alpha).astype(F32)).astype(F32)
 
 
 def hard_swish_f32(x) -> np.ndarray:
@@ -455,7 +463,7 @@ _HOST_OPS = {
     "MAXIMUM": _binary(maximum_f32), "MINIMUM": _binary(minimum_f32),
     "LEAKY_RELU": lambda op, graph, inputs: leaky_relu_f32(
         _operands(op, graph, inputs)[0], op.options.get("alpha", 0.0)),
-    "HARD_SWISH": _unary(hard_swish_f32),
+    "HARD_SWISH": _unary(hard_swish_f32), "PRELU": _binary(prelu_f32),
 }
 OPS = {name: _arm_nan_adapter(fn) for name, fn in _HOST_OPS.items()}
 

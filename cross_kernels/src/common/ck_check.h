@@ -141,7 +141,7 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
      || (p)->alpha_shift > 31 || (p)->input_zp < CK_S8_MIN || (p)->input_zp > CK_S8_MAX     \
      || (p)->alpha_zp < CK_S8_MIN || (p)->alpha_zp > CK_S8_MAX)
 
-/* MAXIMUM / MINIMUM, int8 and float32; float32 SUB's pointers and shape */
+/* MAXIMUM / MINIMUM, int8 and float32; float32 SUB's and PRELU's pointers and shape */
 #define CK_MINMAX_BAD(s, in1, in2, out)                                                    \
     (!(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK)
 
