@@ -271,7 +271,7 @@ def run_relu6(op, graph, inputs) -> np.ndarray:
 
 
 OPS = {"ADD": OpSpec(run_add, onnx=("Add",)), "MUL": OpSpec(run_mul, onnx=("Mul",)),
-       "SUB": OpSpec(run_sub), "SQUARED_DIFFERENCE": OpSpec(run_squared_difference),
+       "SUB": OpSpec(run_sub, onnx=("Sub",)), "SQUARED_DIFFERENCE": OpSpec(run_squared_difference),
        "RELU": OpSpec(run_relu, params=relu_fields, onnx=("Relu",)),
        "RELU6": OpSpec(run_relu6, params=relu6_fields),
        "PRELU": OpSpec(run_prelu),

@@ -54,7 +54,7 @@ def test_onnx_supported_is_its_converter_table():
     assert onnx_reader.SUPPORTED == tuple(sorted(onnx_reader.CONVERTERS))
     one_to_one = {name: op for op, s in all_specs().items() for name in s.onnx}
     assert one_to_one == {"Relu": "RELU", "Sigmoid": "LOGISTIC", "Tanh": "TANH", "Add": "ADD",
-                          "Mul": "MUL"}
+                          "Mul": "MUL", "Sub": "SUB", "HardSwish": "HARD_SWISH"}
     assert set(one_to_one) <= set(onnx_reader.CONVERTERS)
 
 
