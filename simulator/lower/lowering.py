@@ -32,7 +32,7 @@ from .kernel_call import ConstArray, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
-from .rules import Rule, op_signature, select_rule
+from .rules import INT16X8_HINT, Rule, op_signature, select_rule
 
 
 @dataclass
@@ -176,8 +176,10 @@ def _check_io(graph: Graph) -> None:
     for idx in graph.inputs + graph.outputs:
         t = graph.tensor(idx)
         if t.dtype not in IO_DTYPES:
+            hint = f"; {INT16X8_HINT}" if t.dtype == "int16" else ""
             raise ModelError(f"model input/output {t.name!r} is {t.dtype}; code generation "
-                             f"needs int8 or float32", path=graph.source, tensor_index=idx)
+                             f"needs int8 or float32{hint}", path=graph.source,
+                             tensor_index=idx)
 
 
 def _emit(ctx: _Context) -> KernelCall:
