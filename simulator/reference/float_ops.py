@@ -16,10 +16,12 @@ results are bit-identical, not merely close:
 - LOGISTIC: ``1 / (1 + ck_expf(-x))``; TANH: ``a = |x|``, ``t = ck_expf(-2a)``,
   ``y = (1 - t) / (1 + t)``, negated for ``x < 0`` (:func:`logistic_f32`, :func:`tanh_f32`).
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
-  ``s / (float)reduce``; SUM: ``s`` alone. SUB: see :func:`sub_f32`. ADD / MUL: elementwise with NumPy broadcasting (each output element is
-  one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
-- PRELU: ``x >= 0 ? x : x * alpha`` (alpha broadcast); LEAKY_RELU: ``x > 0 ? x : x * alpha``; HARD_SWISH: ``x * min(6, max(0, x + 3)) / 6``
-  (:func:`leaky_relu_f32`, :func:`hard_swish_f32`), as TFLM's reference kernels.
+  ``s / (float)reduce``; SUM: ``s`` alone. ADD / MUL: elementwise with NumPy broadcasting
+  (each output element is one IEEE operation, as in ``ck_add_f32_bcast``); SUB: see
+  :func:`sub_f32` (TFLM's clamp to +-FLT_MAX). PAD, CONCATENATION: copies.
+- PRELU: ``x >= 0 ? x : x * alpha`` (alpha broadcast); LEAKY_RELU: ``x > 0 ? x : x * alpha``;
+  HARD_SWISH: ``x * min(6, max(0, x + 3)) / 6`` (:func:`prelu_f32`, :func:`leaky_relu_f32`,
+  :func:`hard_swish_f32`), as TFLM's reference kernels.
 - MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
   comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
   ``a`` does not; -0.0 against +0.0 gives ``b``).
