@@ -1,11 +1,13 @@
 /*
- * ck_elementwise.h - int8 ADD, SUB, MUL, SQUARED_DIFFERENCE, PRELU, MAXIMUM and MINIMUM with 4-D broadcasting,
- * float32 SUB, PRELU, MAXIMUM and MINIMUM with the same geometry, and int8 RELU / RELU6.
+ * ck_elementwise.h - int8 ADD, SUB, MUL, SQUARED_DIFFERENCE, PRELU, MAXIMUM and MINIMUM with
+ * 4-D broadcasting, float32 SUB, PRELU, MAXIMUM and MINIMUM with the same geometry, and int8
+ * RELU / RELU6.
  *
  * Semantics: TFLite reference_integer_ops::Add / Mul (and their BroadcastAdd/Mul variants)
  * with the parameters of tflite-micro's add_common.cc / mul_common.cc, and
  * activations_common.cc for RELU / RELU6, prelu_common.cc + reference_ops::BroadcastPrelu4DSlow
- * for PRELU, maximum_minimum.cc for MAXIMUM / MINIMUM. Python twin
+ * for PRELU, maximum_minimum.cc for MAXIMUM / MINIMUM, sub_common.cc for SUB,
+ * squared_difference.cc for SQUARED_DIFFERENCE. Python twin
  * simulator/reference/elementwise.py (float32: float_ops.py).
  */
 #ifndef CK_ELEMENTWISE_H
