@@ -128,7 +128,7 @@ def check_op_geometry(op: Op, graph: Graph) -> None:
 
 
 PAD_OPS = ("PAD", "PADV2")
-BROADCAST_OPS = ("ADD", "MUL", "SUB", "PRELU", "MAXIMUM", "MINIMUM")
+BROADCAST_OPS = ("ADD", "MUL", "SUB", "SQUARED_DIFFERENCE", "PRELU", "MAXIMUM", "MINIMUM")
 
 
 def _derived_shape(op: Op, graph: Graph):

@@ -152,3 +152,21 @@ def test_cross_compiles(core):
     for op in OPS:
         for dtype in DTYPES:
             assert hostlib.cross_compile(src(op, dtype), core).exists()
+
+
+@pytest.mark.parametrize("op", ["MAXIMUM", "PRELU", "SQUARED_DIFFERENCE"])
+def test_bad_shapes_are_named_before_any_build(op):
+    """Operands that do not broadcast, or an output declared at another size, are ModelErrors
+    naming the op (simulator/budget.py), not a NumPy error or an overrun."""
+    from simulator.errors import ModelError
+    for a_shape, out_shape, what in (((1, 3, 5), (1, 3, 4), "do not broadcast"),
+                                     ((1, 1, 4), (1, 3, 2), "declares")):
+        b = ModelBuilder("bad")
+        x = b.input((1, 3, 4), scale=0.1, zero_point=0)
+        c = b.const(np.ones(a_shape, np.int8), "int8", scale=0.1, zero_point=0)
+        y = b.tensor(out_shape, scale=0.1, zero_point=0)
+        b.op(op, [x, c], [y])
+        b.output(y)
+        with pytest.raises(ModelError, match=what) as err:
+            analyze(b.build(), "stm32h743")
+        assert err.value.opcode == op
