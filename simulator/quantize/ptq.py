@@ -13,8 +13,8 @@ What it produces follows the TFLite int8 quantization spec
   TANH 1/128, 0): each op's ``fixed_output`` in its reference registration;
 - ops that move bytes without requantizing share one (scale, zero point) between their
   inputs and output, as TFLM's int8 kernels require (RESHAPE, SQUEEZE, MAX_POOL_2D,
-  AVERAGE_POOL_2D, PAD, CONCATENATION: ``shared_quant``); the shared range is the union of
-  theirs;
+  AVERAGE_POOL_2D, PAD, CONCATENATION, MAXIMUM, MINIMUM: ``shared_quant``); the shared range
+  is the union of theirs, and a float constant operand is quantized with it;
 - the weight axis of each layer with weights is its registration's ``weight_axis``;
 - float model I/O becomes QUANTIZE at each input and DEQUANTIZE at each output, unless
   ``int8_io=True`` (then the int8 tensors are the graph's I/O, as in the bundled models).
