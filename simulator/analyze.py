@@ -24,8 +24,12 @@ from .boards import get_board
 from .budget import HostBudget, check_geometry, check_host
 from .errors import ConfigError, FlashOverflow, ModelError, RamOverflow
 from .frontend import load_model
+from .frontend.quant_schemes import check_quant_schemes
+from .frontend.multi_output import expand_multi_output
 from .ir import Graph
 from .lower import LoweredModel, lower_graph, write_sources
+from .lower.libraries import load_library
+from .lower.libraries.backend import LibraryBackend
 from .lower.firmware_io import read_failure, read_output
 from .lower.planner import align_up
 from .machine import Machine
@@ -216,7 +220,8 @@ def compare_layer(layer, got: np.ndarray, want: np.ndarray, dtype: str = "int8")
 
 def _load(model) -> Graph:
     if isinstance(model, Graph):
-        return model
+        check_quant_schemes(model)      # load_tflite checks files; a Graph built in Python too
+        return expand_multi_output(model)   # as load_tflite does: one output per op
     path = Path(model)
     if not path.is_file():
         raise ConfigError(f"model file not found: {path}")
@@ -268,7 +273,7 @@ def _base(lm: LoweredModel, machine: Machine, toolchain: str, need: dict, placem
                     layers=_layer_results(lm), tensors=list(lm.memory.slots.values()),
                     inputs=[_tensor_info(g, i) for i in g.inputs], outputs=[_tensor_info(g, i) for i in g.outputs],
                     toolchain_version=machine.toolchain.ident,
-                    context=make_context(machine.toolchain.ident, None, machine.memory),
+                    context=make_context(machine.toolchain.ident, None, machine.memory, lm.library),
                     memory={"model": machine.memory}, placement=dict(placement or {}), schedule=schedule)
 
 
@@ -277,7 +282,8 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
             work_dir=None, memory: str | None = None, progress=None, caches: bool | None = None,
             weights: str | None = None, arena: str | None = None,
             host_budget: HostBudget | None = None, max_seconds: float | None = None,
-            max_output: int | None = None, schedule: str = "auto") -> Analysis:
+            max_output: int | None = None, schedule: str = "auto", measure_plain: bool = True,
+            kernels: str | None = None) -> Analysis:
     """Lower, build, run and check ``model`` (a .tflite path or a Graph) on ``board``.
 
     Raises McusimError subclasses for a bad model/input/board (ModelError, ConfigError ...);
@@ -296,13 +302,17 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
     ``max_seconds`` and ``max_output`` bound the emulated run's wall-clock time and output
     (WallClockExceeded, OutputLimitExceeded; defaults in simulator/limits.py).
     ``schedule``: "plain" (one tensor each), "inplace", "rows", "patch", or "auto": the cheapest whose
-    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``."""
+    RAM need fits (simulator/schedule.py); its choice and cost are ``Analysis.schedule``; the
+    cost needs a second, plain run (``measure_plain=False`` skips it: no cost in the summary).
+    ``kernels``: "mcusim" (default) or a kernel library, "cmsis-nn[=PATH]" (docs/kernel-libraries.md):
+    the ops its table maps run its functions (plain schedule), the rest mcusim's kernels."""
     try:
         return _analyze(model, board, ram=ram, toolchain=toolchain, input=input, stack=stack,
                         max_instructions=max_instructions, work_dir=work_dir, memory=memory, caches=caches,
                         weights=weights, arena=arena,
                         progress=progress or (lambda text: None), host_budget=host_budget,
-                        max_seconds=max_seconds, max_output=max_output, schedule=schedule)
+                        max_seconds=max_seconds, max_output=max_output, schedule=schedule,
+                        measure_plain=measure_plain, kernels=kernels)
     except ModelError as err:
         # Lowering and the reference raise far from the file: name it in every diagnosis.
         source = model.source if isinstance(model, Graph) else model
@@ -311,7 +321,7 @@ def analyze(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig"
 
 def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, work_dir,
              memory, caches, weights, arena, progress, host_budget, max_seconds, max_output,
-             schedule="auto") -> Analysis:
+             schedule="auto", measure_plain=True, kernels=None) -> Analysis:
     t0 = time.perf_counter()
     progress("loading the model")
     graph = _load(model)
@@ -333,11 +343,14 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
         adapter_for(op, graph)          # "no NumPy reference" before "no C kernel"
     progress("lowering to C")
     placement = machine.placement({"weights": weights, "arena": arena})
+    backend = library_backend(kernels, machine, schedule)
     choice = pick_schedule(graph, machine.board, machine.ram_limit,
-                           lambda l: ram_need(l, machine.stack_size, placement), schedule)
+                           lambda l: ram_need(l, machine.stack_size, placement),
+                           "plain" if backend is not None else schedule, backend=backend)
     lm = choice.lowered
     need = ram_need(lm, machine.stack_size, placement)
-    result = _base(lm, machine, machine.toolchain.name, need, placement, choice)
+    result = replace(_base(lm, machine, machine.toolchain.name, need, placement, choice),
+                     tflm_arena=tflm_figure(graph))
 
     def overflow(err: RamOverflow) -> str:
         return f"{err}\n{choice.summary()}" if len(choice.candidates) > 1 else str(err)
@@ -357,13 +370,23 @@ def _analyze(model, board, *, ram, toolchain, input, stack, max_instructions, wo
                       {"weights": weights, "arena": arena})
     except RamOverflow as err:            # the linker's exact count: over the limit after all
         result = replace(result, fits=False, overflow=overflow(err))
-    if result.ran and choice.chosen != "plain":
+    if result.ran and choice.chosen != "plain" and measure_plain:
         progress("measuring the plain schedule's cost")
         measure_baseline(choice, lambda: analyze(
             graph, board, toolchain=toolchain, input=x, stack=stack, memory=memory, caches=caches,
             weights=weights, arena=arena, max_instructions=max_instructions, host_budget=host_budget,
             max_seconds=max_seconds, max_output=max_output, schedule="plain"))
     return replace(result, wall_seconds=time.perf_counter() - t0)
+
+
+def tflm_figure(graph: Graph) -> dict | None:
+    """TFLite Micro's arena for the same model (simulator/tflm_arena.py): the package's
+    measurement of the .tflite the graph came from, else the replica."""
+    from .tflm_arena import tflm_arena
+    source = Path(graph.source) if graph.source else None
+    data = source.read_bytes() if source is not None and source.suffix == ".tflite" and source.is_file() else None
+    found = tflm_arena(graph, data)
+    return None if found is None else found.to_dict()
 
 
 def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str = "zig", input=None,
@@ -378,11 +401,27 @@ def model_firmware(model, board: str = "stm32h743", *, ram=None, toolchain: str 
     return _build(lm, machine, prepare_input(graph, input), work_dir, lambda text: None)
 
 
+def library_backend(kernels: str | None, machine: Machine, schedule: str = "auto"):
+    """The LibraryBackend of ``--kernels`` for ``machine`` (None: mcusim's kernels). A library
+    lowers with the plain schedule: the in-place, row and patch schedules are mcusim kernels."""
+    library = load_library(kernels)
+    if library is None:
+        return None
+    if schedule not in ("auto", "plain"):
+        raise ConfigError(f"--kernels {library.name} runs the plain schedule; --schedule {schedule} "
+                          "needs mcusim's kernels")
+    return LibraryBackend(library, machine)
+
+
 def _build(lm, machine, x, work_dir, progress, placement=None):
     files = write_sources(lm, work_dir, x)
     progress(f"compiling with {machine.toolchain.name}")
+    extra, include = [], [files[0].parent]
+    if lm.backend is not None:                 # --kernels: the library's archive and headers
+        progress(f"building {lm.library.title} for {machine.board.core.name}")
+        extra, include = [lm.backend.archive()], include + list(lm.library.include_dirs)
     try:
-        return machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False,
+        return machine.build(files + lm.sources + extra, include_dirs=include, keep_all=False,
                              placement=placement)
     except RamOverflow as err:        # the linker's own check: say which layer sets the peak
         raise RamOverflow(f"{err}\n{peak_explanation(lm)}", limit=err.limit,
@@ -441,7 +480,7 @@ def _with_run(lm, fw, run, captured, reference, base: Analysis) -> Analysis:
     input_bytes = lm.graph.tensor(lm.input).nbytes
     return replace(
         base, ran=True, toolchain_version=run.toolchain, build=run.build,
-        context=make_context(run.toolchain, run.build, memory.get("model")),
+        context=make_context(run.toolchain, run.build, memory.get("model"), lm.library),
         instructions=int(cold.get("instructions", run.instructions)), cycles=cycles,
         cycles_warm=warm.get("cycles"), memory=memory, stack_peak=run.stack_peak,
         flash_code=max(lay.flash_used - base.flash_weights - input_bytes, 0),

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .errors import HostBudgetExceeded, ModelError, RamOverflow
 from .ir import Graph, Op
+from .reference import movement, resize
 from .reference.padding import compute_padding
 from .sizes import format_size, parse_size
 
@@ -129,6 +130,12 @@ def check_op_geometry(op: Op, graph: Graph) -> None:
 
 PAD_OPS = ("PAD", "PADV2")
 BROADCAST_OPS = ("ADD", "MUL", "SUB", "SQUARED_DIFFERENCE", "PRELU", "MAXIMUM", "MINIMUM")
+# data-movement ops whose output size follows from constant operands (perm, begin/end/strides,
+# indices, size) or the input count: the reference family says how
+MOVEMENT_SHAPES = {**dict.fromkeys(("TRANSPOSE", "STRIDED_SLICE", "GATHER", "PACK"),
+                                   movement.output_shape),
+                   **dict.fromkeys(("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"),
+                                   resize.output_shape)}
 
 
 def _derived_shape(op: Op, graph: Graph):
@@ -144,6 +151,12 @@ def _derived_shape(op: Op, graph: Graph):
                              opcode=op.opcode, tensor_index=ins[1].index)
         return tuple(int(d) + int(pads[2 * k]) + int(pads[2 * k + 1])
                      for k, d in enumerate(ins[0].shape))
+    if op.opcode in MOVEMENT_SHAPES:
+        try:
+            return MOVEMENT_SHAPES[op.opcode](op, graph)
+        except ModelError as err:
+            raise ModelError(err.message, path=graph.source, op_index=op.index,
+                             opcode=op.opcode) from None
     if op.opcode in BROADCAST_OPS and len(ins) == 2:
         a, b = ins[0].shape, ins[1].shape
         out = []

@@ -132,7 +132,9 @@ def candidate(lm: LoweredModel, need: dict, limit: int) -> Candidate:
                      [(b.first, b.last) for b in lm.blocks])
 
 
-def _lower(graph, board, name: str, fits=None) -> LoweredModel | None:
+def _lower(graph, board, name: str, fits=None, backend=None) -> LoweredModel | None:
+    if backend is not None:                  # a kernel library (--kernels) lowers plain only
+        return lower_graph(graph, board, name, backend=backend)
     if name == "patch":
         return best_patch(graph, board, fits)
     if name == "rows":
@@ -205,10 +207,10 @@ def prune_inplace(graph, board, stage=None, blocks=()) -> LoweredModel:
     return lm
 
 
-def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> ScheduleChoice:
+def pick_schedule(graph, board, limit: int, need, requested: str = "auto", backend=None) -> ScheduleChoice:
     """Lower ``graph`` for ``board`` with the cheapest schedule whose RAM need fits ``limit``
     (``requested`` "auto"), or with the one schedule asked for. ``need(lm)`` is the RAM
-    need dict of a lowered model."""
+    need dict of a lowered model. ``backend``: a --kernels library (lower_graph), plain only."""
     if requested not in CHOICES:
         raise ConfigError(f"unknown schedule {requested!r}: choose one of {', '.join(CHOICES)}")
     names = SCHEDULES if requested == "auto" else (requested,)
@@ -219,7 +221,7 @@ def pick_schedule(graph, board, limit: int, need, requested: str = "auto") -> Sc
     for name in names:
         # asked for by name, a patch stage minimises the peak; in the budget search, the
         # cheapest stage that fits wins
-        lm = _lower(graph, board, name, fits if requested == "auto" else None)
+        lm = _lower(graph, board, name, fits if requested == "auto" else None, backend)
         if lm is None:                   # no patch stage for this model
             continue
         lm.schedule = name

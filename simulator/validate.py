@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analyze import as_words, check_flash, check_ram, prepare_input, ram_need
+from .analyze import as_words, check_flash, check_ram, library_backend, prepare_input, ram_need
 from .boards import get_board
 from .budget import check_geometry, check_host
 from .errors import ConfigError, McusimError, ModelError
@@ -194,7 +194,7 @@ def float_outputs(float_model, data, n: int) -> np.ndarray:
 # ---- the build ---------------------------------------------------------------------------------
 
 def build_once(graph: Graph, board, *, ram=None, stack=DEFAULT_STACK, toolchain="zig", memory=None,
-               max_instructions=None, max_seconds=None, max_output=None):
+               max_instructions=None, max_seconds=None, max_output=None, kernels=None):
     """(firmware, lowered model) for ``graph``: the schedule and placement ``analyze`` uses by
     default, a zero placeholder as the input. RamOverflow/FlashOverflow when it does not fit."""
     kwargs = {k: v for k, v in dict(max_instructions=max_instructions, max_seconds=max_seconds,
@@ -202,14 +202,17 @@ def build_once(graph: Graph, board, *, ram=None, stack=DEFAULT_STACK, toolchain=
     machine = Machine(get_board(board), ram=ram, stack=stack, toolchain=toolchain, memory=memory, **kwargs)
     placement = machine.placement({"weights": None, "arena": None})
     need = lambda lm: ram_need(lm, machine.stack_size, placement)  # noqa: E731
-    lm = pick_schedule(graph, machine.board, machine.ram_limit, need, "auto").lowered
+    backend = library_backend(kernels, machine)          # --kernels: analyze's choice
+    lm = pick_schedule(graph, machine.board, machine.ram_limit, need, "plain" if backend else "auto",
+                       backend=backend).lowered
     check_ram(lm, machine.ram_limit, machine.stack_size, machine.board.name, placement)
     check_flash(lm, machine.board)
     t = graph.tensor(lm.input)
     placeholder = np.zeros(t.shape, io.NP_DTYPES[t.dtype])
     files = write_sources(lm, None, placeholder)
-    fw = machine.build(files + lm.sources, include_dirs=[files[0].parent], keep_all=False,
-                       placement={"weights": None, "arena": None})
+    extra = [backend.archive()] if backend else []
+    fw = machine.build(files + lm.sources + extra, keep_all=False, placement={"weights": None, "arena": None},
+                       include_dirs=[files[0].parent] + (list(lm.library.include_dirs) if backend else []))
     return fw, lm
 
 
@@ -291,7 +294,7 @@ def _run_all(n: int, workers: int, progress) -> list[tuple]:
 def validate(model, board: str = "stm32h743", *, data, labels=None, float_model=None,
              workers: int = 1, ram=None, stack=DEFAULT_STACK, toolchain: str = "zig",
              memory: str | None = None, max_instructions=None, max_seconds=None, max_output=None,
-             progress=None) -> Validation:
+             progress=None, kernels: str | None = None) -> Validation:
     """Run every sample of ``data`` on one build of ``model`` for ``board`` (module docstring).
     ``progress(done, total)`` is told after every few samples."""
     t0 = time.perf_counter()
@@ -301,14 +304,14 @@ def validate(model, board: str = "stm32h743", *, data, labels=None, float_model=
         return _validate(model, board, data=data, labels=labels, float_model=float_model,
                          workers=workers, ram=ram, stack=stack, toolchain=toolchain, memory=memory,
                          max_instructions=max_instructions, max_seconds=max_seconds,
-                         max_output=max_output, progress=progress, t0=t0)
+                         max_output=max_output, progress=progress, t0=t0, kernels=kernels)
     except ModelError as err:
         # lowering and the reference raise far from the file: name it, as analyze does
         raise err.with_path(model.source if isinstance(model, Graph) else model) from None
 
 
 def _validate(model, board, *, data, labels, float_model, workers, ram, stack, toolchain, memory,
-              max_instructions, max_seconds, max_output, progress, t0) -> Validation:
+              max_instructions, max_seconds, max_output, progress, t0, kernels=None) -> Validation:
     graph = _load(model)
     check_geometry(graph)               # analyze's order: shapes, then "no NumPy reference"
     for op in graph.ops:
@@ -317,7 +320,8 @@ def _validate(model, board, *, data, labels, float_model, workers, ram, stack, t
     samples = load_samples(graph, data)
     y = load_labels(labels, len(samples)) if labels is not None else None
     fw, lm = build_once(graph, board, ram=ram, stack=stack, toolchain=toolchain, memory=memory,
-                        max_instructions=max_instructions, max_seconds=max_seconds, max_output=max_output)
+                        max_instructions=max_instructions, max_seconds=max_seconds, max_output=max_output,
+                        kernels=kernels)
     out_t = graph.tensor(lm.output)
     _JOB.clear()
     _JOB.update(fw=fw, lm=lm, graph=graph, samples=samples, out_bytes=out_t.nbytes,

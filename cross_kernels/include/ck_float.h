@@ -1,8 +1,8 @@
 /*
  * ck_float.h - the float32 path: conv, depthwise conv, fully connected, pools, add, mul
  * (same shape or broadcast), relu, softmax, logistic, tanh, leaky relu, hard swish, mean, sum,
- * pad, concatenation, in IEEE single precision, bit-identical to
- * simulator/reference/float_ops.py (sub, maximum and minimum take ck_elementwise.h's
+ * pad, concatenation, resize bilinear, in IEEE single precision, bit-identical to
+ * simulator/reference/float_ops.py (sub, prelu, maximum and minimum take ck_elementwise.h's
  * broadcast geometry and are declared there).
  *
  * Bit-exactness comes from a fixed operation order, mirrored by the NumPy reference:
@@ -139,6 +139,24 @@ ck_status ck_relu_f32(int32_t size, int32_t activation, const float *input, floa
 /* rows x depth, over the last axis; beta > 0 */
 ck_status ck_softmax_f32(int32_t rows, int32_t depth, float beta, const float *input,
                          float *output);
+
+/*
+ * RESIZE_BILINEAR float32 as TFLite's reference_ops::ResizeBilinear: scale = in / out
+ * (align_corners and out > 1: (in - 1) / (out - 1)), source y = y * scale (half_pixel_centers:
+ * (y + 0.5f) * scale - 0.5f), y0 = max((int)floor(y), 0), y1 = min((int)ceil(y), in - 1)
+ * (y0 also kept below in, where float rounding could reach it: TFLite would read past);
+ * out = v00 * (1 - (y - y0)) * (1 - (x - x0)) + v10 * (y - y0) * (1 - (x - x0))
+ *     + v01 * (1 - (y - y0)) * (x - x0) + v11 * (y - y0) * (x - x0), left to right.
+ */
+typedef struct {
+    int32_t batches, in_h, in_w, channels;    /* each >= 1 */
+    int32_t out_h, out_w;                     /* each >= 1 */
+    float height_scale, width_scale;          /* >= 0, as above */
+    int32_t half_pixel_centers;               /* 0 or 1 */
+} ck_resize_bilinear_f32_params;
+
+ck_status ck_resize_bilinear_f32(const ck_resize_bilinear_f32_params *params, const float *input,
+                                 float *output);
 
 static inline float ck_activation_f32(float v, int32_t activation)
 {

@@ -13,10 +13,10 @@ import warnings
 from .. import __version__
 from ..errors import McusimError
 from ..npy import CastNote
-from . import analyze, boards, compare, lib, quantize, report, run, validate
+from . import analyze, boards, compare, export, lib, quantize, report, run, validate
 
 EXIT_INTERNAL = 70      # EX_SOFTWARE: a bug in mcusim itself
-COMMANDS = (run, lib, boards, analyze, validate, quantize, report, compare)
+COMMANDS = (run, lib, boards, analyze, validate, quantize, report, compare, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,19 +6,20 @@ from __future__ import annotations
 import json
 
 from .diagnosis import print_analysis_diagnosis, terminal_progress
-from .options import json_parser, target_kwargs, target_parser
+from .options import json_parser, kernels_parser, target_kwargs, target_parser
 
 
 def add_parser(sub) -> None:
     from ..schedule import CHOICES
 
-    p = sub.add_parser("analyze", help="lower a quantized .tflite to C, run it on a board, "
+    p = sub.add_parser("analyze", help="lower a .tflite or .onnx model to C, run it on a board, "
                        "report flash, RAM, cycles per layer and bit-exactness",
                        description="Exit 0: fits and bit-exact; 1: bit mismatch; 2: bad input, "
                        "unsupported model, or it does not fit the RAM.",
-                       parents=[target_parser(), json_parser()])
-    p.add_argument("model", help=".tflite file: int8 (as TensorFlow's converter writes it), float32, "
-                   "or with mcusim's binary layers")
+                       parents=[target_parser(), kernels_parser(), json_parser()])
+    p.add_argument("model", help=".tflite file (full-int8 as TensorFlow's converter writes it, "
+                   "float32, or with mcusim's binary layers) or .onnx file (float32); supported ops: "
+                   "docs/supported-ops.md")
     p.add_argument("--input", default=None, metavar="X.npy",
                    help="input, the model input's shape: for an int8 input, int8 or float32 (quantized "
                    "with the input's scale and zero point); for a float32 input, float32; float64 "

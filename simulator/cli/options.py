@@ -50,6 +50,16 @@ def target_parser(board_default: str | None = "generic-m7", board_help: str = BO
     return p
 
 
+def kernels_parser() -> argparse.ArgumentParser:
+    """--kernels (analyze, validate: the commands that lower a model)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--kernels", default="mcusim", metavar="mcusim|cmsis-nn[=PATH]",
+                   help="kernel library the model's layers call: mcusim (default) or cmsis-nn, its "
+                        "sources at PATH (default $MCUSIM_CMSIS_NN or ../shared/third_party/CMSIS-NN); "
+                        "ops it lacks run mcusim's kernels (docs/kernel-libraries.md)")
+    return p
+
+
 def json_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -106,4 +116,4 @@ def target_kwargs(args) -> dict:
     """The target options as keyword arguments of :func:`simulator.analyze.analyze` (and validate)."""
     return dict(ram=args.ram, toolchain=args.toolchain, stack=args.stack,
                 max_instructions=args.max_instructions, memory=memory_model(args),
-                max_seconds=args.max_seconds, max_output=args.max_output)
+                max_seconds=args.max_seconds, max_output=args.max_output, kernels=getattr(args, "kernels", None))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from .diagnosis import print_error, terminal_bar
-from .options import json_parser, target_kwargs, target_parser
+from .options import json_parser, kernels_parser, target_kwargs, target_parser
 
 
 def add_parser(sub) -> None:
@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
                        "bit-exactness per sample, accuracy, error vs the float model, cycles",
                        description="Exit 0: every sample bit-exact; 1: a sample differs from the "
                        "NumPy reference; 2: bad input, unsupported model, or it does not fit.",
-                       parents=[target_parser(), json_parser()])
+                       parents=[target_parser(), kernels_parser(), json_parser()])
     p.add_argument("model", help="quantized .tflite (or .onnx) to validate")
     p.add_argument("--data", required=True, metavar="X.npy",
                    help="inputs: a batch [N, *input_shape[1:]] or one sample; int8, or float32 "

@@ -9,7 +9,10 @@ again with the same accounting. The key also hashes the cycle model's own source
 changing a rule (any file of simulator/cycles/ or a table) invalidates every entry. Blocks whose cost depends on decode order (pieces of a
 straight-line run that Unicorn cut, engine._split_block_cost) are never stored. Each entry keeps
 its code bytes (checked against memory before use) and the table classes it found missing
-(``CoreTable.missing``, reported as untimed). Stored as JSON (never pickle: nothing read from
+(``CoreTable.missing``, reported as untimed). The decoded instructions (capstone + classify, a
+pure function of an instruction's bytes and address) are kept too, each with its bytes: the
+blocks that are not stored, their read-ahead and the runs of new edges are then scheduled
+without disassembling again. Stored as JSON (never pickle: nothing read from
 the cache directory is executed), written atomically (temp + replace).
 """
 from __future__ import annotations
@@ -22,7 +25,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-FORMAT = b"mcusim-blockcosts/2"
+FORMAT = b"mcusim-blockcosts/3"
 
 
 
@@ -49,15 +52,34 @@ def _fields() -> list[str]:
     return [f.name for f in dataclasses.fields(BlockCost) if f.name != "run"]
 
 
+def _insn_row(code: bytes, ins) -> list:
+    fields = {f.name: getattr(ins, f.name) for f in dataclasses.fields(ins)}
+    for name, value in fields.items():
+        if isinstance(value, (frozenset, set)):
+            fields[name] = sorted(value)
+    return [code.hex(), fields]
+
+
+def _insn_from(row: list):
+    from simulator.cycles.classify import Insn
+    code, fields = row
+    for f in dataclasses.fields(Insn):
+        if f.name in ("reads", "writes", "addr_regs", "acc_regs", "wb_regs"):
+            fields[f.name] = frozenset(fields[f.name])
+    if fields["mem"] is not None:
+        fields["mem"] = tuple(fields["mem"])
+    return bytes.fromhex(code), Insn(**fields)
+
+
 def _path(key: str) -> Path:
     from simulator.cycles.native import cache_dir
     return cache_dir() / "blockcosts" / f"{key}.json"
 
 
-def load(key: str) -> tuple[dict, dict]:
-    """``({(address, size): (code, BlockCost, missing classes)}, {edge key: correction})``, where
-    an edge key is ``(prev address, prev size, address, size, taken)``; empty when absent or
-    unreadable."""
+def load(key: str) -> tuple[dict, dict, dict]:
+    """``({(address, size): (code, BlockCost, missing classes)}, {edge key: correction},
+    {address: (code, Insn)})``, where an edge key is ``(prev address, prev size, address, size,
+    taken)``; empty when absent or unreadable."""
     from simulator.cycles.model import BlockCost
     try:
         data = json.loads(_path(key).read_text())
@@ -66,15 +88,20 @@ def load(key: str) -> tuple[dict, dict]:
             cost = BlockCost(**{f: row[f] for f in _fields()})
             out[(cost.address, cost.size)] = (bytes.fromhex(row["code"]), cost, tuple(row["missing"]))
         edges = {(int(a), int(b), int(c), int(d), bool(t)): int(corr) for a, b, c, d, t, corr in data["edges"]}
-        return out, edges
+        insns = {}
+        for row in data["insns"]:
+            code, ins = _insn_from(row)
+            insns[ins.address] = (code, ins)
+        return out, edges, insns
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}, {}             # absent, written by an older version, or damaged: decode
+        return {}, {}, {}         # absent, written by an older version, or damaged: decode
 
 
-def save(key: str, entries: dict, edges: dict | None = None) -> None:
+def save(key: str, entries: dict, edges: dict | None = None, insns: dict | None = None) -> None:
     rows = {"blocks": [{**{f: getattr(cost, f) for f in _fields()}, "code": code.hex(), "missing": list(missing)}
                        for code, cost, missing in entries.values()],
-            "edges": [[*k, corr] for k, corr in (edges or {}).items()]}
+            "edges": [[*k, corr] for k, corr in (edges or {}).items()],
+            "insns": [_insn_row(code, ins) for code, ins in (insns or {}).values()]}
     target = _path(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -38,12 +38,18 @@ def sources() -> list[Path]:
 u64, u32, i32 = ctypes.c_uint64, ctypes.c_uint32, ctypes.c_int32
 
 
+class Successor(ctypes.Structure):
+    """accounting.c mc_succ: a block seen right after another (its table index, edge correction)."""
+    _fields_ = [("addr", u32), ("idx", u32), ("corr", i32), ("flags", u32)]
+
+
 class Block(ctypes.Structure):
-    _fields_ = [("addr", u64), ("branch_pc", u64), ("branch_target", u64), ("succ_addr", u64),
-                ("execs", u64), ("insns", u64), ("cycles_acc", u64),
-                ("size", u32), ("ninsn", u32), ("cycles", i32), ("taken_pen", i32), ("nottaken_pen", i32),
-                ("entry_pen", i32), ("mispredict_pen", i32), ("succ_corr", i32), ("kind", u32), ("used", u32),
-                ("succ_valid", u32)]
+    """accounting.c mc_block (128 bytes, checked at load)."""
+    _fields_ = [("addr", u64), ("size", u32), ("ninsn", u32), ("cycles", i32), ("kind", u32),
+                ("succ", Successor * 2), ("btac_base", u32), ("used", u32),
+                ("execs", u64), ("insns", u64), ("cycles_acc", u64), ("branch_pc", u64), ("branch_target", u64),
+                ("taken_pen", i32), ("nottaken_pen", i32), ("entry_pen", i32), ("mispredict_pen", i32),
+                ("entry_checks", u32), ("pad", u32)]
 
 
 class Counters(ctypes.Structure):
@@ -55,7 +61,8 @@ class Counters(ctypes.Structure):
 class CheckRecord(ctypes.Structure):
     """checks.c ck_record: the first member of its state."""
     _fields_ = [("fault", i32), ("div_trap", i32), ("fault_pc", u64), ("fault_addr", u64),
-                ("align_checks", u64), ("divides", u64)]
+                ("align_checks", u64), ("divides", u64), ("entry_checks", u64), ("entry_block", u64),
+                ("entry_site", u64)]
 
 
 MISS_FN = ctypes.CFUNCTYPE(ctypes.c_int, u64, u32, ctypes.POINTER(Block))
@@ -73,7 +80,7 @@ def cache_dir() -> Path:
 
 def _tag() -> str:
     h = hashlib.sha256(sys.platform.encode())
-    for src in sources():
+    for src in sources() + sorted(NATIVE_DIR.glob("*.h")):     # headers too (oahash.h)
         h.update(src.name.encode() + b"\0" + src.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
@@ -197,6 +204,17 @@ def _prototypes(lib: ctypes.CDLL) -> None:
     lib.mc_blocks.restype = u64
     lib.mc_block_count.argtypes = [vp]
     lib.mc_block_count.restype = u64
+    lib.mc_preload.argtypes = [vp, ctypes.POINTER(Block)]
+    lib.mc_preload.restype = ctypes.c_int
+    lib.mc_preload_edge.argtypes = [vp, u64, u64, i32]
+    lib.mc_preload_edge.restype = ctypes.c_int
+    lib.mc_preloaded_unrun.argtypes = [vp, u64, i32]
+    lib.mc_preloaded_unrun.restype = ctypes.c_int
+    lib.mc_block_size.argtypes = []
+    lib.mc_block_size.restype = u64
+    if lib.mc_block_size() != ctypes.sizeof(Block):     # accounting.c and Block out of step
+        raise ToolchainError(f"native accounting: mc_block is {lib.mc_block_size()} bytes, "
+                             f"native.py Block {ctypes.sizeof(Block)}")
 
 
 def _check_prototypes(lib: ctypes.CDLL) -> None:
@@ -211,3 +229,7 @@ def _check_prototypes(lib: ctypes.CDLL) -> None:
     lib.ck_divide_cycles.argtypes = [u32, u32, i32, i32, i32]
     lib.ck_divide_cycles.restype = i32
     lib.mc_add_cycles.argtypes = [vp, ctypes.c_int64]
+    lib.ck_add_entry.argtypes = [vp, u64, u64, i32, i32]
+    lib.ck_add_entry.restype = ctypes.c_int
+    lib.ck_mark_hooked.argtypes = [vp, u64]
+    lib.mc_set_checks.argtypes = [vp, vp]

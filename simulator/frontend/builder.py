@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..ir import Graph, Op, QuantParams, Tensor
+from ..reference import movement, resize
 from ..reference.registry import fixed_outputs
 from . import schema
 
@@ -71,7 +72,7 @@ class ModelBuilder:
         return idx
 
     def const(self, data, dtype: str, scale=None, zero_point=0, axis=0, name=None) -> int:
-        arr = np.ascontiguousarray(np.asarray(data, dtype=dtype))
+        arr = np.array(data, dtype=dtype, order="C")   # (ascontiguousarray makes 0-D 1-D)
         return self.tensor(arr.shape, dtype, scale, zero_point, axis, arr, name)
 
     def input(self, shape, scale=None, zero_point=0, dtype="int8", name=None) -> int:
@@ -322,3 +323,55 @@ class ModelBuilder:
                       name=name or self._name("concatenation"))
         self.op("CONCATENATION", list(xs), [y], axis=axis, fused_activation_function=activation)
         return y
+
+    # -- data movement (output shapes from reference/movement.py and resize.py) ------------
+    def _moved(self, opcode, inputs, consts, name, **options) -> int:
+        """One data-movement op: ``consts`` (suffix -> int32 values) appended as inputs, the
+        output shaped as the reference family says, sharing the first input's quantization."""
+        name = name or self._name(opcode.lower())
+        ins = list(inputs) + [self.const(np.asarray(v, np.int32), "int32", name=f"{name}/{k}")
+                              for k, v in consts.items()]
+        op = Op(len(self.ops), opcode, ins, [], {**schema.default_options(opcode), **options})
+        view = Graph(tensors=self.tensors, ops=[], inputs=[], outputs=[])
+        shape_of = resize.output_shape if opcode.startswith("RESIZE") else movement.output_shape
+        y = self._new(shape_of(op, view), like=inputs[0], dtype=self.tensors[inputs[0]].dtype,
+                      name=name)
+        self.op(opcode, ins, [y], **options)
+        return y
+
+    def transpose(self, x, perm, name=None) -> int:
+        return self._moved("TRANSPOSE", [x], {"perm": perm}, name)
+
+    def strided_slice(self, x, begin, end, strides, name=None, **masks) -> int:
+        """``masks``: begin_mask, end_mask, shrink_axis_mask (bit k for axis k)."""
+        return self._moved("STRIDED_SLICE", [x], {"begin": begin, "end": end,
+                                                  "strides": strides}, name, **masks)
+
+    def gather(self, x, indices, axis=0, name=None) -> int:
+        return self._moved("GATHER", [x], {"indices": indices}, name, axis=int(axis))
+
+    def pack(self, xs: Sequence[int], axis=0, name=None) -> int:
+        return self._moved("PACK", list(xs), {}, name, axis=int(axis), values_count=len(xs))
+
+    def resize_nearest_neighbor(self, x, size, align_corners=False, half_pixel_centers=False,
+                                name=None) -> int:
+        return self._moved("RESIZE_NEAREST_NEIGHBOR", [x], {"size": size}, name,
+                           align_corners=align_corners, half_pixel_centers=half_pixel_centers)
+
+    def resize_bilinear(self, x, size, align_corners=False, half_pixel_centers=False,
+                        name=None) -> int:
+        return self._moved("RESIZE_BILINEAR", [x], {"size": size}, name,
+                           align_corners=align_corners, half_pixel_centers=half_pixel_centers)
+
+    def split(self, x, num_splits: int, axis=0, name=None) -> list[int]:
+        """SPLIT into ``num_splits`` equal parts (a multi-output op: expanded at import)."""
+        name = name or self._name("split")
+        shape = list(self.shape(x))
+        if shape[axis] % num_splits:
+            raise ModelError(f"split of size {shape[axis]} into {num_splits} equal parts")
+        shape[axis] //= num_splits
+        a = self.const(np.array(axis, np.int32), "int32", name=f"{name}/axis")
+        outs = [self._new(shape, like=x, dtype=self.tensors[x].dtype, name=f"{name}_{k}")
+                for k in range(num_splits)]
+        self.op("SPLIT", [a, x], outs, num_splits=num_splits)
+        return outs

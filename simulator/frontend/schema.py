@@ -153,6 +153,17 @@ OPTION_TABLES: dict[str, tuple] = {
     "MaximumMinimumOptions": (),
     "TransposeOptions": (),
     "PadV2Options": (),
+    # data movement; ResizeBilinearOptions' new_height/new_width are deprecated (size is an input)
+    "ResizeBilinearOptions": (("new_height", "int32", 0), ("new_width", "int32", 0),
+                              ("align_corners", "bool", False),
+                              ("half_pixel_centers", "bool", False)),
+    "ResizeNearestNeighborOptions": (("align_corners", "bool", False),
+                                     ("half_pixel_centers", "bool", False)),
+    "GatherOptions": (("axis", "int32", 0), ("batch_dims", "int32", 0)),
+    "PackOptions": (("values_count", "int32", 0), ("axis", "int32", 0)),
+    "UnpackOptions": (("num", "int32", 0), ("axis", "int32", 0)),
+    "SplitOptions": (("num_splits", "int32", 0),),
+    "SplitVOptions": (("num_splits", "int32", 0),),
 }
 
 # Which option table each builtin operator carries (schema.fbs pairs them by name).
@@ -168,6 +179,10 @@ OPERATOR_OPTIONS = {
     "DEQUANTIZE": "DequantizeOptions", "QUANTIZE": "QuantizeOptions",
     "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
     "TRANSPOSE": "TransposeOptions",
+    "RESIZE_BILINEAR": "ResizeBilinearOptions",
+    "RESIZE_NEAREST_NEIGHBOR": "ResizeNearestNeighborOptions", "GATHER": "GatherOptions",
+    "PACK": "PackOptions", "UNPACK": "UnpackOptions", "SPLIT": "SplitOptions",
+    "SPLIT_V": "SplitVOptions",
 }
 
 ENUMS = {"padding": PADDING, "activation": ACTIVATION, "weights_format": WEIGHTS_FORMAT}

@@ -17,7 +17,10 @@ from ..errors import ModelError
 from ..ir import DTYPE_BYTES, Graph, Op, QuantParams, Tensor
 from . import schema
 from .flatbuf import Buffer, FlatBufferError, Table
+from .multi_output import expand_multi_output
+from .quant_schemes import check_quant_schemes
 from .schema import F
+from .shape_fold import fold_shape_ops
 
 MAX_RANK = 8
 MAX_TENSOR_BYTES = 1 << 31          # nothing larger can be addressed on a Cortex-M
@@ -47,6 +50,12 @@ def load_tflite(path_or_bytes, name: str | None = None) -> Graph:
         default_name = Path(source).stem
     try:
         graph = _read_model(Buffer(data))
+        graph.source = source
+        graph = expand_multi_output(graph)  # SPLIT / SPLIT_V / UNPACK as one slice per output
+        fold_shape_ops(graph)            # the dynamic batch's shape arithmetic: constants now
+        check_quant_schemes(graph)       # hybrid, uint8 ...: refused here, never a wrong answer
+    except ModelError as err:
+        raise err.with_path(source) from None
     except FlatBufferError as err:
         raise ModelError(f"malformed flatbuffer at {err}", path=source) from None
     except _Fail as err:
@@ -55,7 +64,6 @@ def load_tflite(path_or_bytes, name: str | None = None) -> Graph:
         # Defence in depth: every path above is checked; this keeps the contract if one is not.
         raise ModelError(f"malformed model ({type(err).__name__}: {err})", path=source) from None
     graph.name = name or default_name
-    graph.source = source
     return graph
 
 

@@ -19,7 +19,6 @@ import numpy as np
 
 from .tflite_reader import load_tflite
 
-_TOTAL = re.compile(r"Arena allocation total (\d+) bytes")
 
 
 def _runtime():
@@ -60,16 +59,23 @@ def run_tflm(model_bytes: bytes, inputs) -> list[np.ndarray]:
 
 def tflm_arena_bytes(model_bytes: bytes) -> int:
     """Bytes of tensor arena TFLM used for this model (RecordingMicroAllocator's total)."""
+    return tflm_allocations(model_bytes)["total"]
+
+
+def tflm_allocations(model_bytes: bytes) -> dict[str, int]:
+    """The RecordingMicroAllocator's arena "total", "head" (planned tensors) and "tail"
+    (persistent allocations), in bytes. RuntimeError if TFLM cannot allocate the model.
+    The interpreter allocates (and its kernels request their buffers) when it is made, so no
+    inference runs: the report is the same after invoke() (checked on DS-CNN and VWW)."""
     interp = interpreter(model_bytes)
-    for i in range(len(load_tflite(model_bytes).inputs)):
-        d = interp.get_input_details(i)
-        interp.set_input(np.zeros(d["shape"], dtype=d["dtype"]), i)
-    interp.invoke()
     report = _capture_c_stderr(interp.print_allocations)
-    match = _TOTAL.search(report)
-    if match is None:
-        raise RuntimeError(f"no arena total in TFLM's allocation report:\n{report}")
-    return int(match.group(1))
+    found: dict[str, int] = {}
+    for part in ("total", "head", "tail"):
+        match = re.search(rf"Arena allocation {part} (\d+) bytes", report)
+        if match is None:
+            raise RuntimeError(f"no arena {part} in TFLM's allocation report:\n{report}")
+        found[part] = int(match.group(1))
+    return found
 
 
 def _capture_c_stderr(fn) -> str:

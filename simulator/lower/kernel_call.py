@@ -16,6 +16,11 @@ from ..reference.padding import activation_range_s8
 F32_IN, F32_OUT = "const float *", "float *"      # casts of arena pointers for float kernels
 
 
+class Declined(Exception):
+    """A kernel library's emitter cannot take this layer (the message says why): the lowering
+    runs mcusim's kernel for it and the layer's report names the reason."""
+
+
 @dataclass
 class ConstArray:
     """A ``static const`` array in flash."""
@@ -39,6 +44,10 @@ class KernelCall:
     macc: int = 0
     with_scratch: bool = False         # pass (g_scratch, CK_SCRATCH_BYTES) last
     structs: list = field(default_factory=list)   # more const structs: (c_type, name, fields)
+    returns: str = "ck_status"         # the function's return type: another status enum is cast
+                                       # to ck_status (0 = OK), "void" counts as CK_OK
+    function: str | None = None        # the C function, when not the rule's kernel (a library
+                                       # emitter may pick a sibling, lower/emitters_cmsis_nn.py)
 
     @property
     def struct_bytes(self) -> int:

@@ -27,12 +27,12 @@ import cross_kernels
 from ..boards import Board
 from ..errors import ConfigError, ModelError
 from ..ir import Graph, Op
-from . import emitters, emitters_binary, emitters_float, emitters_inplace
-from .kernel_call import ConstArray, KernelCall
+from . import emitters, emitters_binary, emitters_float, emitters_inplace, emitters_movement
+from .kernel_call import ConstArray, Declined, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
-from .rules import INT16X8_HINT, Rule, op_signature, select_rule
+from .rules import INT16X8_HINT, SUPPORTED_OPS_DOC, Rule, op_signature, select_rule
 
 
 @dataclass
@@ -76,6 +76,8 @@ class LoweredModel:
     stage: object = None               # lower/patches.PatchStage run patch by patch, or None
     blocks: list = field(default_factory=list)   # lower/blocks.RowBlock run row by row
     folds: list = field(default_factory=list)    # lower/fold.PadFold: PADs inside their conv
+    library: object = None             # lower/libraries.KernelLibrary of --kernels, or None (mcusim)
+    backend: object = None             # its LibraryBackend (the compiled archive), or None
 
     @property
     def arena_bytes(self) -> int:
@@ -114,6 +116,7 @@ class _Context:
     const_names: dict[int, str]
     consts: list[ConstArray]
     extra_decls: list[str] = field(default_factory=list)
+    backend: object = None             # a library emitter's LibraryBackend (scratch sizes)
 
     def ptr(self, t: int, cast: str | None = None) -> str:
         """The C expression for tensor ``t``; ``cast`` ("const float *" ...) converts the arena's
@@ -139,7 +142,7 @@ class _Context:
 
 # rules.toml ``emitter`` -> function, over the int8, float32, binary and in-place modules.
 EMITTERS = {**emitters.EMITTERS, **emitters_float.EMITTERS, **emitters_binary.EMITTERS,
-            **emitters_inplace.EMITTERS}
+            **emitters_inplace.EMITTERS, **emitters_movement.EMITTERS}
 LOWER_SCHEDULES = ("plain", "inplace")
 CONST_CTYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float"}
 IO_DTYPES = ("int8", "float32")
@@ -173,17 +176,24 @@ def _check_io(graph: Graph) -> None:
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise ModelError(f"code generation handles one input and one output; the model has "
                          f"{len(graph.inputs)} and {len(graph.outputs)}", path=graph.source)
+    readers, writers = graph.consumers(), graph.producers()
     for idx in graph.inputs + graph.outputs:
         t = graph.tensor(idx)
         if t.dtype not in IO_DTYPES:
+            # Name the op at the boundary: a 16x8 or uint8 model is refused at its first op.
+            op = writers.get(idx) or next(iter(readers.get(idx, [])), None)
+            side = "input" if idx in graph.inputs else "output"
             hint = f"; {INT16X8_HINT}" if t.dtype == "int16" else ""
-            raise ModelError(f"model input/output {t.name!r} is {t.dtype}; code generation "
-                             f"needs int8 or float32{hint}", path=graph.source,
-                             tensor_index=idx)
+            raise ModelError(f"model {side} {t.name!r} is {t.dtype}; code generation needs int8 "
+                             f"or float32 (ops and signatures: {SUPPORTED_OPS_DOC}){hint}",
+                             path=graph.source, tensor_index=idx,
+                             op_index=None if op is None else op.index,
+                             opcode=None if op is None else op.opcode)
 
 
-def _emit(ctx: _Context) -> KernelCall:
-    fn = EMITTERS[ctx.rule.emitter]
+def _emit(ctx: _Context, fn=None) -> KernelCall:
+    """``fn`` (default: the rule's mcusim emitter) on ``ctx``, its errors as the op's ModelError."""
+    fn = fn or EMITTERS[ctx.rule.emitter]
     op = ctx.op
     try:
         return fn(ctx)
@@ -199,13 +209,17 @@ def _emit(ctx: _Context) -> KernelCall:
 
 def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
                 keep_plain: frozenset[int] = frozenset(), stage=None,
-                blocks=()) -> LoweredModel:
+                blocks=(), backend=None) -> LoweredModel:
     """``schedule`` "plain": one kernel call per op into its own tensor; "inplace": ops whose
     input dies there write over it where their rule allows (lower/inplace.py), except the
     op indices in ``keep_plain``. ``stage``: a lower/patches.PatchStage whose ops run patch
     by patch (its inner tensors never exist whole); ``blocks``: lower/blocks.RowBlock
-    residual blocks run row by row (their output over their input's bytes)."""
+    residual blocks run row by row (their output over their input's bytes). ``backend``: a
+    lower/libraries/backend.LibraryBackend (--kernels): ops its table maps run its functions,
+    the rest mcusim's kernels, each such layer's ``kernel`` saying why (plain schedule only)."""
     _check_io(graph)
+    if backend is not None and (schedule != "plain" or stage is not None or blocks):
+        raise ConfigError(f"--kernels {backend.library.name} lowers with the plain schedule only")
     has_dsp = board.core.has_dsp
     if schedule not in LOWER_SCHEDULES:
         raise ConfigError(f"unknown schedule {schedule!r} (lowering knows {LOWER_SCHEDULES})")
@@ -241,7 +255,11 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
     for op in graph.ops:
         rule = rules[op.index]
         ctx = _Context(graph, op, rule, f"L{op.index}", aliases, const_names, consts)
-        call = _emit(ctx)
+        note = None
+        if backend is not None and not rule.is_alias:
+            call, rule, note = _emit_library(ctx, backend, op_signature(graph, op), has_dsp)
+        else:
+            call = _emit(ctx)
         if op.index in fold_of:
             fold_into_call(call, fold_of[op.index], graph, ctx.ptr)
         consts += call.consts
@@ -251,6 +269,10 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
         kernel = "alias (in place)" if alias else ("ck_copy" if rule.is_alias else rule.kernel)
         if op.index in folded:
             kernel = f"folded into L{folded[op.index].conv}"
+        if note:
+            kernel += f" [mcusim: {note}]"
+        elif call.function:
+            kernel = call.function
         if stage is not None and op.index in stage.ops:
             kernel += f" (patches {stage.grid[0]}x{stage.grid[1]})"
         if any(op.index in block.ops for block in blocks):
@@ -263,7 +285,26 @@ def lower_graph(graph: Graph, board: Board, schedule: str = "plain",
     memory = _plan(graph, aliases, stage, blocks, folds)
     return LoweredModel(graph, board, layers, memory, consts, decls,
                         [cross_kernels.SRC_DIR / s for s in sources], graph.inputs[0],
-                        graph.outputs[0], schedule, stage, list(blocks), folds)
+                        graph.outputs[0], schedule, stage, list(blocks), folds,
+                        backend.library if backend is not None else None, backend)
+
+
+def _emit_library(ctx: _Context, backend, signature: str, has_dsp: bool):
+    """(call, rule, None) from the library's row for the op; mcusim's (call, rule, why) when the
+    library has no row or its emitter declines the layer."""
+    lib = backend.library
+    row = lib.rule_for(ctx.op.opcode, signature, has_dsp)
+    if row is None:
+        return _emit(ctx), ctx.rule, f"{lib.title} has no {ctx.op.opcode} {signature}"
+    rule = Rule(op=row.op, dtype=row.dtype, dsp=row.dsp, kernel=row.function,
+                emitter=f"{lib.name}:{row.emitter}", sources=(), scratch=row.scratch, source=row.source)
+    mcusim_rule, ctx.rule, ctx.backend = ctx.rule, rule, backend
+    try:
+        return _emit(ctx, lib.emitter(row)), rule, None
+    except Declined as why:
+        ctx.rule = mcusim_rule
+        ctx.extra_decls.clear()
+        return _emit(ctx), mcusim_rule, str(why)
 
 
 def _plan(graph: Graph, aliases: dict[int, int], stage, blocks, folds=()) -> MemoryPlan:

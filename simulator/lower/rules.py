@@ -65,6 +65,9 @@ def supported_ops() -> list[str]:
 
 
 SUPPORTED_OPS_DOC = "docs/supported-ops.md"
+# multi-output ops rewritten by frontend/multi_output.py (tests/kernels/test_split.py checks
+# this list against its EXPANDERS)
+IMPORT_EXPANDED = ("SPLIT", "SPLIT_V", "UNPACK")
 
 
 def render_supported_ops() -> str:
@@ -82,6 +85,9 @@ def render_supported_ops() -> str:
         place = r.inplace if r.variant is None and r.inplace else (
             f"{r.inplace} (variant)" if r.variant else "")
         lines.append(f"| {r.op} | {r.dtype} | {kernel} | {core} | {place} |")
+    lines += ["", "Expanded at import into one STRIDED_SLICE per output "
+              "(frontend/multi_output.py), so they run where STRIDED_SLICE does: "
+              + ", ".join(IMPORT_EXPANDED) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -111,10 +117,11 @@ def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
         have = ", ".join(sorted({r.dtype for r in rows}))
         hint = f"; {INT16X8_HINT}" if "int16" in dtype else ""
         raise ModelError(f"no C kernel for {op.opcode} on {dtype} tensors (kernels exist for: "
-                         f"{have}){hint}", op_index=op.index, opcode=op.opcode)
+                         f"{have}; see {SUPPORTED_OPS_DOC}){hint}", op_index=op.index,
+                         opcode=op.opcode)
     for r in typed:
         if r.dsp is None or r.dsp == has_dsp:
             return r
     raise ModelError(f"no C kernel for {op.opcode} {dtype} on a core "
-                     f"{'with' if has_dsp else 'without'} DSP", op_index=op.index,
+                     f"{'with' if has_dsp else 'without'} DSP (see {SUPPORTED_OPS_DOC})", op_index=op.index,
                      opcode=op.opcode)

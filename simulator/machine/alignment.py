@@ -30,8 +30,8 @@ _CHECKED = {name: 4 for name in (
     "ldrd", "strd", "ldm", "ldmia", "ldmdb", "stm", "stmia", "stmdb", "ldrex", "strex",
     "vldr", "vstr", "vldmia", "vldmdb", "vstmia", "vstmdb")}
 _CHECKED.update({"ldrexh": 2, "strexh": 2})
-_CS_TO_UC = {getattr(arm, f"ARM_REG_R{i}"): getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)}
-_CS_TO_UC[arm.ARM_REG_LR] = A.UC_ARM_REG_LR
+CS_TO_UC = {getattr(arm, f"ARM_REG_R{i}"): getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)}
+CS_TO_UC[arm.ARM_REG_LR] = A.UC_ARM_REG_LR
 
 
 def _disassembler():
@@ -83,14 +83,14 @@ def _site(ins):
         return None
     mem = next((op for op in ins.operands if op.type == arm.ARM_OP_MEM), None)
     base = mem.mem.base if mem is not None else (ins.operands[0].reg if ins.operands else 0)
-    if base == arm.ARM_REG_SP or base not in _CS_TO_UC:
+    if base == arm.ARM_REG_SP or base not in CS_TO_UC:
         return None
     disp, post = 0, bool(getattr(ins, "post_index", False))
     if mem is not None and not post:
         disp = -mem.mem.disp if mem.subtracted else mem.mem.disp
     if name in ("ldmdb", "stmdb", "vldmdb", "vstmdb"):
         disp = 0          # the lowest address is base - 4n: aligned exactly when base is
-    return (ins.address, _CS_TO_UC[base], disp, need, post)
+    return (ins.address, CS_TO_UC[base], disp, need, post)
 
 
 def _proves(prev, ins, site, targets) -> bool:
@@ -98,16 +98,16 @@ def _proves(prev, ins, site, targets) -> bool:
     _, base, disp, need, _ = site
     return (a_ins.address + a_ins.size == ins.address and ins.address not in targets
             and a[1] == base and a[3] % need == 0 and (disp - a[2]) % need == 0
-            and not _predicated(a_ins) and not _predicated(ins) and not _writes_base(a_ins, base))
+            and not predicated(a_ins) and not predicated(ins) and not writes_base(a_ins, base))
 
 
-def _predicated(ins) -> bool:
+def predicated(ins) -> bool:
     return ins.cc not in (arm.ARM_CC_AL, arm.ARM_CC_INVALID)
 
 
-def _writes_base(ins, uc_base: int) -> bool:
+def writes_base(ins, uc_base: int) -> bool:
     _, written = ins.regs_access()
-    return ins.writeback or any(_CS_TO_UC.get(r) == uc_base for r in written)
+    return ins.writeback or any(CS_TO_UC.get(r) == uc_base for r in written)
 
 
 _DIRECT = ("b", "bl", "cbz", "cbnz")

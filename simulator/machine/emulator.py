@@ -163,6 +163,7 @@ class Emulator:
             self.checks = NativeChecks(self.uc)
             for check in (self.checks, AlignmentCheck(), DivideCheck(), HintCheck()):
                 self.add_check(check)
+            self.counter.preload(self.checks)   # stored blocks in read-only memory: no callback for them
         self._md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
 
     # -- memory map -------------------------------------------------------------------------

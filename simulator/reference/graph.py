@@ -46,7 +46,8 @@ def adapter_for(op: Op, graph: Graph | None = None) -> Callable:
     fn = fn or OPS.get(op.opcode)
     if fn is None:
         raise ModelError(f"no NumPy reference for {op.opcode} (reference ops: "
-                         f"{', '.join(sorted(OPS))})", op_index=op.index, opcode=op.opcode)
+                         f"{', '.join(sorted(OPS))}; lowered ops: docs/supported-ops.md)", op_index=op.index,
+                         opcode=op.opcode)
     return fn
 
 

@@ -13,12 +13,12 @@ import importlib
 from functools import lru_cache
 
 from simulator.errors import ModelError
-from simulator.reference import (activations, conv, elementwise, fully_connected, pooling,
-                                 quantize_ops, reduce, shape_ops, softmax)
+from simulator.reference import (activations, conv, elementwise, fully_connected, movement,
+                                 pooling, quantize_ops, reduce, resize, shape_ops, softmax)
 from simulator.reference.spec import OpSpec
 
 FAMILIES = (conv, fully_connected, elementwise, pooling, softmax, activations, reduce,
-            shape_ops, quantize_ops)
+            shape_ops, quantize_ops, movement, resize)
 OPTIONAL_FAMILIES = ("binary",)          # merged when present (opcodes of their own)
 
 

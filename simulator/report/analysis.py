@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..escape import term_text
+from ..fit import tflm_summary
 from ..sizes import format_size
 from .text import elide, table
 
@@ -50,6 +51,7 @@ def _summary(a) -> list[str]:
         f"model      {term_text(a.model)}",
         f"target     {a.board} ({a.core}, {a.clock_hz / 1e6:g} MHz), toolchain "
         f"{a.toolchain_version or a.toolchain}",
+    ] + _kernels_line(a) + [
         f"params     {a.params:,}",
         f"MACC       {a.macc:,}",
         "flash      " + (f"{_bytes(a.flash_total)}: " if a.flash_total is not None else "")
@@ -58,6 +60,9 @@ def _summary(a) -> list[str]:
         f"RAM        {_bytes(a.ram_total)} of {_bytes(a.ram_limit)} "
         f"({'fits' if a.fits else 'DOES NOT FIT'})" + ("" if a.ran else ", estimated before linking"),
     ] + _ram_lines(a)
+    tflm = tflm_summary(a, _bytes)
+    if tflm is not None:
+        lines.append(f"TFLM arena {term_text(tflm)}")
     schedule = getattr(a, "schedule", None)
     if schedule is not None and (schedule.chosen != "plain" or len(schedule.candidates) > 1):
         lines.append(f"schedule   {a.schedule_summary}")
@@ -67,6 +72,14 @@ def _summary(a) -> list[str]:
         verdict = "yes: every layer equals the NumPy reference" if a.bit_exact else "NO"
         lines.append(f"bit-exact  {verdict}")
     return lines
+
+
+def _kernels_line(a) -> list[str]:
+    """A --kernels library, by name and version (mcusim's own kernels need no line)."""
+    lib = (a.context or {}).get("kernel_library") or ""
+    if lib.startswith("cross_kernels"):
+        return []
+    return [f"kernels    {term_text(lib)}; a layer marked [mcusim: ...] runs mcusim's kernel"]
 
 
 def _memory_lines(a) -> list[str]:

@@ -45,12 +45,21 @@ def compile_flags(command: list[str] | None) -> list[str] | None:
     return out
 
 
-def make_context(toolchain: str, build: dict | None, memory_model: str | None) -> dict:
-    """The ``context`` object of analysis JSON (docs/analysis-schema.md)."""
+def library_context(library=None) -> str:
+    """``kernel_library`` of the context: mcusim's kernels by digest, or a --kernels library by
+    name and version with the digest of the mcusim kernels its missing ops fall back to."""
+    if library is None:
+        return kernel_library()
+    return f"{library.title} {library.version} (fallback {kernel_library()})"
+
+
+def make_context(toolchain: str, build: dict | None, memory_model: str | None, library=None) -> dict:
+    """The ``context`` object of analysis JSON (docs/analysis-schema.md); ``library``: the
+    lower/libraries.KernelLibrary of --kernels, None for mcusim's own kernels."""
     build = build or {}
     return {"toolchain": build.get("compiler") or toolchain, "flags": compile_flags(build.get("compile")),
             "libc": build.get("libc") or None, "memory_model": memory_model, "pass": "cold",
-            "kernel_library": kernel_library()}
+            "kernel_library": library_context(library)}
 
 
 def run_context(run, memory_model: str | None) -> dict:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..escape import md_text
+from ..fit import tflm_summary
 from ..sizes import format_size
 from .schema import cost_metric
 from .text import elide
@@ -75,7 +76,7 @@ def summary_rows(a, marks: bool = True) -> list[list[str]]:
         ["params / MACC", f"{a.params:,} / {a.macc:,}"],
         ["flash", f"{_bytes(a.flash_total)}: weights {_bytes(a.flash_weights)}, code {_bytes(a.flash_code)}"],
         ["RAM", _ram(a)],
-    ]
+    ] + ([["TFLite Micro arena", tflm]] if (tflm := tflm_summary(a, _bytes)) else [])
 
 
 def io_rows(a) -> tuple[list[str], list[list], str]:

@@ -133,6 +133,7 @@ class Analysis:
     placement: dict = field(default_factory=dict)   # what lives in which board region
     build: dict = field(default_factory=dict)   # compiler, C library, exact commands (RunResult.build)
     schedule: object = None              # ScheduleChoice (simulator/schedule.py) or ScheduleRecord
+    tflm_arena: dict | None = None       # TFLite Micro's arena: bytes, head, tail, source (tflm_arena.py)
 
     @property
     def schedule_summary(self) -> str | None:
@@ -200,7 +201,16 @@ class Analysis:
                                          "region": self.placement.get("arena")} for t in self.tensors]},
             "schedule": None if self.schedule is None else
             {**self.schedule.to_dict(), "summary": self.schedule_summary},
+            "tflm_arena": self._tflm_dict(),
         }
+
+    def _tflm_dict(self) -> dict | None:
+        from ..fit import judge_fit
+        if not self.tflm_arena:
+            return None
+        verdict = judge_fit(self, "tflm")
+        return {**{k: self.tflm_arena[k] for k in ("bytes", "head", "tail", "source")},
+                "ram_needed": verdict.ram_needed, "fits": verdict.fits}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Analysis":
@@ -224,4 +234,6 @@ class Analysis:
             placement=d.get("placement") or {}, build=d.get("build") or {},
             schedule=None if not sched else ScheduleRecord(
                 sched["requested"], sched["chosen"], sched["candidates"], sched.get("baseline_cycles"),
-                sched.get("baseline_flash"), sched.get("summary")))
+                sched.get("baseline_flash"), sched.get("summary")),
+            tflm_arena=None if not d.get("tflm_arena") else
+            {k: d["tflm_arena"][k] for k in ("bytes", "head", "tail", "source")})

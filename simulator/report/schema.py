@@ -84,7 +84,8 @@ CONTEXT_FACTS = {
     "libc": _text("C library and version (null: not built)", nullable=True),
     "memory_model": {"enum": ["realistic", "ideal", "uncached", None],
                      "description": "memory model the cycles were counted under"},
-    "kernel_library": _text("cross_kernels content digest (the C kernels that ran)")}
+    "kernel_library": _text("the C kernels that ran: cross_kernels content digest, or a --kernels library's "
+                            "name and version with the digest of the mcusim kernels it falls back to")}
 CONTEXT = _object("what instruction and cycle counts depend on: two analyses compare only when these (and "
                   "board, clock_hz) are equal", {
     **CONTEXT_FACTS,
@@ -158,6 +159,18 @@ JSON_SCHEMA = {
                                             "(lower/blocks.py): [first op, last op] each",
                                             "items": {"type": "array", "items": _count("op index")}}},
                              required=["schedule", "timeline"])}}},
+        "tflm_arena": {"type": ["object", "null"],
+                       "description": "the tensor arena TensorFlow Lite Micro would need for the same "
+                                      "model (simulator/tflm_arena.py; null: TFLM cannot run it)",
+                       "required": ["bytes", "head", "tail", "source", "ram_needed", "fits"],
+                       "properties": {
+                           "bytes": _count("head + tail"),
+                           "head": _count("non-persistent: the tensors TFLM's greedy planner places"),
+                           "tail": _count("persistent allocations (tensor and node structs, kernel data)"),
+                           "source": _text("tflite-micro <version> (the package's measurement) or replica"),
+                           "ram_needed": _count("ram_bytes.total with TFLM's arena in place of mcusim's "
+                                                "arena and scratch"),
+                           "fits": _bool("ram_needed <= ram_limit_bytes")}},
     },
 }
 

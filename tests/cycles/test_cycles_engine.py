@@ -294,3 +294,50 @@ def test_native_and_python_engines_agree_on_round2_rules(core):
     assert native.instructions == python.instructions == 3 + 200 * 24   # setup + loop (BKPT stops first)
     assert native.cycles == python.cycles
     assert native.mispredicts == python.mispredicts
+
+
+def _many_edges(sites: int) -> str:
+    """``sites`` blocks, each ending in a forward conditional branch that falls through (predicted,
+    so an edge correction applies on the M7 too) and then calling ``f``, run 3 times: ``f``'s
+    return block has ``sites`` successors, so the native engine's per-block successor lists keep
+    missing, and the block and edge tables grow (past 768 entries each) while a previous block
+    is live."""
+    calls = "\n".join(f"    cmp r7, #100\n    {'ldr r1, [r3]' if k % 2 else 'add r1, r3, #4'}\n    beq.w done\n"
+                      f"    ldr r2, [r1]\n    bl f" for k in range(sites))
+    return f"""
+    ldr r3, ={SRAM}
+    ldr r7, =3
+outer:
+{calls}
+    subs r7, r7, #1
+    beq done
+    b.w outer
+done:
+    bkpt #0
+f:  adds r0, r0, #1
+    bx lr
+    .ltorg
+"""
+
+
+@pytest.mark.parametrize("core", ("m4", "m7"))
+def test_native_and_python_engines_agree_on_many_edges(core, monkeypatch):
+    """The native hook's fast path (successor lists, edge cache) against the Python oracle. Each
+    edge gets a synthetic correction from -1 to 3 that depends on the pair (both engines ask
+    engine.edge_correction), so a
+    correction served for the wrong pair, or lost when a table grows, changes the count (from -1:
+    a block costs at least 1 cycle, so its native unsigned total stays non-negative)."""
+    import simulator.cycles.engine as engine
+    monkeypatch.setattr(engine, "edge_correction",
+                        lambda prev, cur, table, taken: hash((prev[-1].address, cur[0].address, taken)) % 5 - 1)
+    code = assemble(_many_edges(900), core)
+    native, _ = run_snippet(code, core, regions=REGIONS)
+    python, _ = run_snippet(code, core, regions=REGIONS, engine=PyAccounting)
+    assert native._lib.mc_block_count(native._st) > 1800      # the block table grew
+    assert len(python._edges) > 900                           # and so did the edge table
+    assert set(python._edges.values()) == {-1, 0, 1, 2, 3}
+    assert native.instructions == python.instructions
+    assert (native.cycles, native.mispredicts) == (python.cycles, python.mispredicts)
+    symbols = [("main", FLASH, len(code))]
+    assert native.profile(symbols) == python.profile(symbols)
+    assert sorted(native._block_totals()) == sorted(python._block_totals())

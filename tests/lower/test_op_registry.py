@@ -37,8 +37,11 @@ def test_quantization_facts_are_tflites():
     assert ptq.WEIGHT_AXIS == {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
     assert ptq.FIXED_OUTPUT == {"SOFTMAX": (1 / 256, -128), "LOGISTIC": (1 / 256, -128),
                                 "TANH": (1 / 128, 0)}
+    # TFLite's quantization spec: "input and outputs must all have same scale/zero_point"
     assert ptq.SHARED_QUANT == {"RESHAPE", "SQUEEZE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD",
-                                "CONCATENATION", "MAXIMUM", "MINIMUM"}
+                                "CONCATENATION", "TRANSPOSE", "STRIDED_SLICE", "GATHER", "PACK",
+                                "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR", "MAXIMUM",
+                                "MINIMUM"}
 
 
 @pytest.mark.parametrize("op", ["LOGISTIC", "TANH", "SOFTMAX"])

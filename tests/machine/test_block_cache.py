@@ -65,3 +65,29 @@ def test_entries_are_used_only_while_the_code_matches(tmp_path, monkeypatch):
     assert fw.run().cycles == first.cycles                # other code: decoded afresh
     store.write_text("{not json")
     assert fw.run().cycles == first.cycles                # damaged: decoded afresh
+
+
+def _tamper_insns(store, code: bool):
+    """Drop the stored blocks (every block is scheduled again, from the stored instructions)
+    and make every stored instruction a divide, optionally with other bytes."""
+    data = json.loads(store.read_text())
+    data["blocks"], data["edges"] = [], []
+    for row in data["insns"]:
+        row[1]["cls"] = "div"
+        if code:
+            row[0] = "ff" * (len(row[0]) // 2)
+    store.write_text(json.dumps(data))
+
+
+def test_stored_instructions_are_used_only_while_the_bytes_match(tmp_path, monkeypatch):
+    monkeypatch.setenv("MCUSIM_CACHE_DIR", str(tmp_path))
+    fw = Machine("stm32h743").build([FIXTURES / "dwt.c"])
+    first = fw.run()
+    store = next((tmp_path / "blockcosts").glob("*.json"))
+    saved = store.read_text()
+    assert json.loads(saved)["insns"]
+    _tamper_insns(store, code=False)
+    assert fw.run().cycles > first.cycles + 1000          # same bytes: the stored decode is used
+    store.write_text(saved)
+    _tamper_insns(store, code=True)
+    assert fw.run().cycles == first.cycles                # other bytes: disassembled afresh

@@ -187,11 +187,68 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
      || (p)->inner < 1 || (p)->shift > 30 || (p)->shift < -31)
 #endif
 
-/* ---- PAD int8 (ck_shape.h; CONCATENATION is CK_CONCAT_BAD above) ----------------------- */
+/* ---- PAD int8, TRANSPOSE, STRIDED_SLICE, GATHER, RESIZE_* (ck_shape.h; CONCATENATION is
+ * CK_CONCAT_BAD above) ---------------------------------------------------------------------- */
 #ifdef CK_SHAPE_H
 /* (each dimension, >= 1 with padding >= 0, is checked by the kernel's first loop) */
 #define CK_PAD_S8_BAD(p, in, out)                                                             \
     (!(p) || !(in) || !(out) || (p)->pad_value < CK_S8_MIN || (p)->pad_value > CK_S8_MAX)
+
+/* TRANSPOSE / STRIDED_SLICE: every dimension >= 1 and every index read, from the smallest
+ * (offset plus each negative stride's full run) to the largest, inside [0, in_size). */
+static inline int ck_strided_copy_bad(const ck_strided_copy_params *p, const void *in,
+                                      const void *out)
+{
+    int64_t lo, hi;
+    int k;
+    if (!p || !in || !out || p->in_size < 1) {
+        return 1;
+    }
+    lo = hi = p->offset;
+    for (k = 0; k < 6; ++k) {
+        const int64_t run = (int64_t)(p->out_dims[k] - 1) * p->in_strides[k];
+        if (p->out_dims[k] < 1) {
+            return 1;
+        }
+        if (run < 0) {
+            lo += run;
+        } else {
+            hi += run;
+        }
+    }
+    return lo < 0 || hi >= p->in_size;
+}
+
+/* GATHER (each index, in [0, axis_size), is checked by the kernel's first loop) */
+#define CK_GATHER_BAD(p, in, indices, out)                                                    \
+    (!(p) || !(in) || !(out) || ((p)->num_indices > 0 && !(indices)) || (p)->outer < 1        \
+     || (p)->axis_size < 1 || (p)->inner < 1 || (p)->num_indices < 0)
+
+/* RESIZE_NEAREST_NEIGHBOR (each map entry, inside the input, is checked by the first loops) */
+#define CK_RESIZE_NEAREST_BAD(p, in, y_map, x_map, out)                                      \
+    (!(p) || !(in) || !(y_map) || !(x_map) || !(out) || (p)->batches < 1 || (p)->in_h < 1    \
+     || (p)->in_w < 1 || (p)->channels < 1 || (p)->out_h < 1 || (p)->out_w < 1)
+
+/* RESIZE_BILINEAR int8: sizes >= 1, scales >= 0 (0: align_corners from one row), a 0/1 flag,
+ * y * scale within int32, and the last row's and column's lower tap inside the input (TFLite
+ * clamps only the upper tap; a rounded-up scale over a large upscale could pass the edge). */
+static inline int ck_resize_axis_bad(int32_t in_size, int32_t out_size, int32_t scale_10,
+                                     int32_t half_pixel_centers)
+{
+    int64_t last;
+    if (in_size < 1 || out_size < 1 || scale_10 < 0
+        || (int64_t)out_size * scale_10 > (1 << 30)) {
+        return 1;
+    }
+    last = (int64_t)(out_size - 1) * scale_10 + (half_pixel_centers ? scale_10 / 2 - 512 : 0);
+    return last >= 0 && last / 1024 > in_size - 1;
+}
+
+#define CK_RESIZE_BILINEAR_S8_BAD(p, in, out)                                                 \
+    (!(p) || !(in) || !(out) || (p)->batches < 1 || (p)->channels < 1                         \
+     || ((p)->half_pixel_centers != 0 && (p)->half_pixel_centers != 1)                        \
+     || ck_resize_axis_bad((p)->in_h, (p)->out_h, (p)->height_scale_10, (p)->half_pixel_centers) \
+     || ck_resize_axis_bad((p)->in_w, (p)->out_w, (p)->width_scale_10, (p)->half_pixel_centers))
 #endif
 
 /* ---- QUANTIZE / DEQUANTIZE / requantize (ck_quantize.h) --------------------------------- */
@@ -280,6 +337,17 @@ static inline int ck_pool_f32_bad(const ck_pool_f32_params *p)
 
 /* (each dimension is checked by the kernel's first loop, as ck_pad_s8's) */
 #define CK_PAD_F32_BAD(p, input, output) (!(p) || !(input) || !(output))
+
+/* RESIZE_BILINEAR: sizes >= 1, scales >= 0 (not NaN) and no more than TFLite's can be (out *
+ * scale <= 2 in + 2: positions stay well inside int32), a 0/1 flag (the taps are clamped to
+ * the input by the kernel's min/max, as TFLite's) */
+#define CK_RESIZE_BILINEAR_F32_BAD(p, input, output)                                          \
+    (!(p) || !(input) || !(output) || (p)->batches < 1 || (p)->in_h < 1 || (p)->in_w < 1      \
+     || (p)->channels < 1 || (p)->out_h < 1 || (p)->out_w < 1 || !((p)->height_scale >= 0.0f) \
+     || !((p)->width_scale >= 0.0f)                                                          \
+     || !((float)(p)->out_h * (p)->height_scale <= 2.0f * (float)(p)->in_h + 2.0f)            \
+     || !((float)(p)->out_w * (p)->width_scale <= 2.0f * (float)(p)->in_w + 2.0f)             \
+     || ((p)->half_pixel_centers != 0 && (p)->half_pixel_centers != 1))
 #endif
 
 #endif /* CK_CHECK_H */

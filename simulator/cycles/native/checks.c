@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "oahash.h"
+
 #define SITE_ALIGN 1
 #define SITE_DIVIDE 2
 #define FAULT_UNALIGNED 1
@@ -34,7 +36,19 @@ typedef struct {
     int32_t base_reg;         /* unicorn register id of the base (SITE_ALIGN) */
     int32_t disp;
     uint32_t align;
+    uint32_t hooked;          /* has its own code hook (then no block-entry check) */
+    uint32_t pad;
 } ck_site;
+
+#define BASE_AT_ENTRY 0       /* how a block-entry check finds the site's base (ck_entry.how) */
+#define BASE_SP_PLUS 1        /* sp at block entry + off */
+#define BASE_LOADED 2         /* the word at sp at block entry + off */
+
+typedef struct {              /* an alignment site checked when the block holding it starts */
+    uint64_t block, site;
+    int32_t how, off;         /* BASE_*: the base register the site will use, from the entry state */
+    uint32_t used, pad;
+} ck_entry;
 
 typedef struct {              /* mirrored by native.py CheckRecord; first member of ck_state */
     int32_t fault;            /* 0 or FAULT_* */
@@ -43,6 +57,9 @@ typedef struct {              /* mirrored by native.py CheckRecord; first member
     uint64_t fault_addr;
     uint64_t align_checks;    /* executions of alignment sites */
     uint64_t divides;         /* executions of divide sites */
+    uint64_t entry_checks;    /* alignment sites checked at block entry */
+    uint64_t entry_block;     /* the block stopped before it ran: a site in it would fault (0: none) */
+    uint64_t entry_site;
 } ck_record;
 
 typedef struct {
@@ -55,17 +72,15 @@ typedef struct {
     int32_t gpr[16];          /* unicorn register ids of r0..r15 */
     ck_site *sites;
     uint64_t cap, count;
+    ck_entry *entries;        /* keyed by block; several per block */
+    uint64_t ecap, ecount;
 } ck_state;
 
-static uint64_t slot_of(uint64_t addr, uint64_t cap) {
-    return ((addr >> 1) * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
-}
-
 static ck_site *find_site(const ck_state *st, uint64_t addr) {
-    uint64_t i = slot_of(addr, st->cap);
+    uint64_t i = oa_slot(addr, st->cap);
     while (st->sites[i].addr) {
         if (st->sites[i].addr == addr) return &st->sites[i];
-        i = (i + 1) & (st->cap - 1);
+        i = oa_next(i, st->cap);
     }
     return NULL;
 }
@@ -75,7 +90,9 @@ ck_state *ck_new(reg_read_fn reg_read, mem_read_fn mem_read, stop_fn stop, const
     if (!st) return NULL;
     st->cap = 64;
     st->sites = calloc(st->cap, sizeof(ck_site));
-    if (!st->sites) { free(st); return NULL; }
+    st->ecap = 64;
+    st->entries = calloc(st->ecap, sizeof(ck_entry));
+    if (!st->sites || !st->entries) { free(st->sites); free(st->entries); free(st); return NULL; }
     st->reg_read = reg_read;
     st->mem_read = mem_read;
     st->stop = stop;
@@ -86,23 +103,20 @@ ck_state *ck_new(reg_read_fn reg_read, mem_read_fn mem_read, stop_fn stop, const
 void ck_free(ck_state *st) {
     if (!st) return;
     free(st->sites);
+    free(st->entries);
     free(st);
 }
 
+static int site_used(const void *e) { return ((const ck_site *)e)->addr != 0; }
+static uint64_t site_slot(const void *e, uint64_t cap) { return oa_slot(((const ck_site *)e)->addr, cap); }
+
 static int grow(ck_state *st) {
-    ck_site *old = st->sites;
-    uint64_t oldcap = st->cap;
-    ck_site *fresh = calloc(oldcap * 2, sizeof(ck_site));
+    ck_site *fresh = calloc(st->cap * 2, sizeof(ck_site));
     if (!fresh) return -1;
+    oa_rehash(fresh, st->cap * 2, st->sites, st->cap, sizeof(ck_site), site_used, NULL, NULL, site_slot);
+    free(st->sites);
     st->sites = fresh;
-    st->cap = oldcap * 2;
-    for (uint64_t k = 0; k < oldcap; k++) {
-        if (!old[k].addr) continue;
-        uint64_t i = slot_of(old[k].addr, st->cap);
-        while (st->sites[i].addr) i = (i + 1) & (st->cap - 1);
-        st->sites[i] = old[k];
-    }
-    free(old);
+    st->cap *= 2;
     return 0;
 }
 
@@ -110,10 +124,80 @@ static int grow(ck_state *st) {
 int ck_add_site(ck_state *st, uint64_t addr, int32_t kind, int32_t base_reg, int32_t disp, uint32_t align) {
     if (!addr || find_site(st, addr)) return addr ? 0 : -1;
     if ((st->count + 1) * 2 > st->cap && grow(st) != 0) return -1;
-    uint64_t i = slot_of(addr, st->cap);
-    while (st->sites[i].addr) i = (i + 1) & (st->cap - 1);
+    uint64_t i = oa_slot(addr, st->cap);
+    while (st->sites[i].addr) i = oa_next(i, st->cap);
     st->sites[i] = (ck_site){addr, kind, base_reg, disp, align};
     st->count++;
+    return 0;
+}
+
+static uint32_t reg(ck_state *st, void *uc, int32_t id) {
+    uint32_t v = 0;
+    st->reg_read(uc, id, &v);
+    return v;
+}
+
+/* --- block-entry alignment checks -------------------------------------------------------------
+ * A code hook costs every execution of its instruction a walk of Unicorn's whole code-hook list
+ * (checks.py). An alignment site whose base register no earlier instruction of its block
+ * writes has, when the block starts, the base it will use: the accounting's block hook checks
+ * it there (ck_block_entry). Aligned, the block runs unhooked; misaligned, the block is stopped
+ * before it runs and Python gives the site its own code hook (checks.py resume_point), which
+ * then faults at the instruction itself, exactly as before. */
+
+static int entry_used(const void *e) { return ((const ck_entry *)e)->used != 0; }
+static uint64_t entry_slot(const void *e, uint64_t cap) { return oa_slot(((const ck_entry *)e)->block, cap); }
+
+/* Check site at the start of block, its base found as how/off say (a site already registered
+ * for the block is kept). -1: no memory. */
+int ck_add_entry(ck_state *st, uint64_t block, uint64_t site, int32_t how, int32_t off) {
+    uint64_t i = oa_slot(block, st->ecap);
+    for (; st->entries[i].used; i = oa_next(i, st->ecap))
+        if (st->entries[i].block == block && st->entries[i].site == site) return 0;
+    if ((st->ecount + 1) * 2 > st->ecap) {
+        ck_entry *fresh = calloc(st->ecap * 2, sizeof(ck_entry));
+        if (!fresh) return -1;
+        oa_rehash(fresh, st->ecap * 2, st->entries, st->ecap, sizeof(ck_entry), entry_used, NULL, NULL, entry_slot);
+        free(st->entries);
+        st->entries = fresh;
+        st->ecap *= 2;
+        for (i = oa_slot(block, st->ecap); st->entries[i].used; i = oa_next(i, st->ecap)) {}
+    }
+    st->entries[i] = (ck_entry){block, site, how, off, 1, 0};
+    st->ecount++;
+    return 0;
+}
+
+/* The site got its own code hook: block-entry checks leave it to that. */
+void ck_mark_hooked(ck_state *st, uint64_t site) {
+    ck_site *s = find_site(st, site);
+    if (s) s->hooked = 1;
+}
+
+/* Called by accounting.c when a block with entry checks starts (before it runs or is counted).
+ * 1: a site of it would fault; the block and site are recorded, the caller stops emulation. */
+int ck_block_entry(void *state, void *uc, uint64_t block) {
+    ck_state *st = (ck_state *)state;
+    if (st->r.fault) return 0;
+    for (uint64_t i = oa_slot(block, st->ecap); st->entries[i].used; i = oa_next(i, st->ecap)) {
+        if (st->entries[i].block != block) continue;
+        const ck_site *s = find_site(st, st->entries[i].site);
+        if (!s || s->hooked || s->kind != SITE_ALIGN) continue;
+        st->r.entry_checks++;
+        uint32_t base = 0;
+        if (st->entries[i].how == BASE_AT_ENTRY) base = reg(st, uc, s->base_reg);
+        else {
+            uint32_t at = reg(st, uc, st->gpr[13]) + (uint32_t)st->entries[i].off;
+            if (st->entries[i].how == BASE_SP_PLUS) base = at;
+            else if (st->mem_read(uc, at, &base, 4) != 0) base = 1;     /* unreadable: let the hook see */
+        }
+        uint32_t ea = base + (uint32_t)s->disp;
+        if (ea % s->align) {
+            st->r.entry_block = block;
+            st->r.entry_site = s->addr;
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -150,11 +234,6 @@ static void fault(ck_state *st, void *uc, int32_t kind, uint64_t pc, uint64_t ad
     st->stop(uc);
 }
 
-static uint32_t reg(ck_state *st, void *uc, int32_t id) {
-    uint32_t v = 0;
-    st->reg_read(uc, id, &v);
-    return v;
-}
 
 static void check_alignment(ck_state *st, void *uc, const ck_site *s, uint64_t pc) {
     st->r.align_checks++;
