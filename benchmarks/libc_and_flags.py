@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from simulator import Machine  # noqa: E402
 from simulator.machine.elf import ElfImage  # noqa: E402
 from simulator.toolchain import available_toolchains  # noqa: E402
-from tests.machine import cmsis_nn as nn  # noqa: E402
-from tests.machine.test_cmsis_nn import _case, call_conv  # noqa: E402
+from tests.helpers import cmsis_nn as nn  # noqa: E402
+from tests.helpers.cmsis_nn import call_conv, conv_case  # noqa: E402
 
 BOARD = "stm32h743"
 FIXTURES = ROOT / "tests" / "toolchain" / "fixtures"
@@ -65,7 +65,7 @@ def _by_hand(machine, root: Path, out: Path, extra: list[str]) -> Path:
 
 def conv_figures(root: Path) -> dict:
     m = Machine(BOARD)
-    case = _case(np.random.default_rng(0), 8, 8, 64, 64, 1, 1, "VALID")
+    case = conv_case(np.random.default_rng(0), 8, 8, 64, 64, 1, 1, "VALID")
     macs = 8 * 8 * 64 * 64
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,6 +12,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .errors import ModelError
+
 DTYPE_BYTES = {"int8": 1, "uint8": 1, "bool": 1, "int16": 2, "float16": 2,
                "int32": 4, "float32": 4, "int64": 8, "float64": 8}
 
@@ -100,8 +102,6 @@ class Graph:
         the output of an earlier op; no tensor is produced twice or overwrites an input or a
         constant; every model output is produced (or is an input). A file can be well formed
         and still break these (the importer checks structure, not data flow)."""
-        from .errors import ModelError
-
         available = set(self.inputs)
         for op in self.ops:
             for i in op.inputs:

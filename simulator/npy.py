@@ -15,7 +15,7 @@ import tokenize
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, InexactInput
 
 MAX_NPY_BYTES = 1 << 30          # 1 GiB: a host budget no input or calibration set needs
 
@@ -71,7 +71,6 @@ def exact_float32(x: np.ndarray, where: str = "input") -> np.ndarray:
     not. Any other dtype is returned as it is."""
     import warnings
 
-    from .errors import InexactInput
 
     x = np.asarray(x)
     if x.dtype != np.float64:

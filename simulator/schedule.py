@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import ConfigError
+from .errors import ConfigError, McusimError
 from .lower import LoweredModel, lower_graph
 from .sizes import format_size
 
@@ -242,7 +242,6 @@ def measure_baseline(choice: ScheduleChoice, run_plain) -> None:
     """Fill the plain schedule's cycles and flash into ``choice`` from ``run_plain()`` (an
     Analysis of the plain schedule on the board's default RAM); left None when plain does not
     run there either."""
-    from .errors import McusimError
     try:
         a = run_plain()
     except McusimError:

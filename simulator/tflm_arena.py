@@ -22,7 +22,7 @@ allocations growing down from the end):
   OpData structs, the parsed builtin options, and the allocator's bookkeeping (subgraph
   tables, scratch handles): the replica's head equals the package's, its tail is below it by
   1,136-3,760 B on the bundled models (about 120-220 B per op), REPLICA_SHORTFALL at most
-  (tests/unit/test_tflm_arena.py).
+  (tests/test_tflm_arena.py).
 
 Struct sizes are the package's, a 64-bit host build (pointers 8 bytes): the package is the
 oracle the replica is tested against. On a 32-bit Cortex-M the pointer-holding structs are

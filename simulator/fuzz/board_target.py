@@ -17,8 +17,9 @@ import json
 import math
 from pathlib import Path
 
-from ..boards import BOARD_DIR
+from ..boards import BOARD_DIR, _parse_board
 from ..boards.parse import MAP_END
+from ..errors import BoardError
 from .targets import Target
 
 _SEEDS: list[tuple[str, dict, str]] = []
@@ -159,8 +160,6 @@ def map_regions(board) -> None:
 
 
 def judge(data: bytes, workdir: Path) -> tuple[str, str]:
-    from ..boards import _parse_board
-    from ..errors import BoardError
     path = workdir / "board.toml"
     path.write_bytes(data)
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..frontend import load_tflite
 from ..ir import Graph
 
 DEFAULT_TIME_LIMIT_S = 2.0
@@ -79,10 +80,9 @@ def _disarm_watchdog(previous) -> None:
 
 
 def _load_tflite(path):
-    # Looked up on the package at call time, so that patching ``simulator.fuzz.load_tflite``
-    # (as the harness's own tests do) still reaches run_case.
-    from .. import fuzz
-    return fuzz.load_tflite(path)
+    # Looked up on this module at call time, so that patching ``simulator.fuzz.harness.load_tflite``
+    # (as the harness's own tests do) reaches run_case.
+    return load_tflite(path)
 
 
 def run_case(path: Path, *, time_limit: float = DEFAULT_TIME_LIMIT_S,

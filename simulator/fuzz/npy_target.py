@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ConfigError, McusimError
+from .seeds import MODELS_DIR
 from .targets import Target
 
 _MODELS: list = []
@@ -36,7 +38,6 @@ def models():
     if not _MODELS:
         from ..frontend import load_model
         from ..quantize.ptq import quantize_graph
-        from .seeds import MODELS_DIR
         _MODELS.extend([load_model(MODELS_DIR / "digits_float.tflite"),
                         load_model(MODELS_DIR / "digits_cnn.tflite")])
         quantize_graph(_MODELS[0], np.zeros((1, *INPUT_SHAPE[1:]), np.float32))
@@ -98,7 +99,6 @@ def judge(data: bytes, workdir: Path) -> tuple[str, str]:
 
 def _judge(data: bytes, workdir: Path) -> tuple[str, str]:
     from ..analyze import prepare_input
-    from ..errors import ConfigError, McusimError
     from ..quantize.calibration import load_calibration
     from ..quantize.ptq import quantize_graph
     path = workdir / "case.npy"

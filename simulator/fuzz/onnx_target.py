@@ -3,7 +3,7 @@
 Contract (simulator/frontend/onnx_reader.py): any file ends in a consistent Graph (the same
 check as the .tflite harness) or a ModelError naming the file.
 
-Seeds are the models tests/frontend_onnx/onnx_models.py builds (cnn, more_ops, float_kernels and
+Seeds are the models tests/helpers/onnx_models.py builds (cnn, more_ops, float_kernels and
 a few one-node models). A mutation edits the protobuf message, not bytes: an attribute of a node
 gets a hostile value (empty, zero, negative, 2^31-1, 2^63-1, wrong length, wrong type), a node
 loses or gains an input or output or names an unknown value, its op_type becomes another
@@ -16,9 +16,11 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from ..errors import ModelError
+from .harness import check_graph
 from .targets import Target
 
-SEED_SCRIPT = Path(__file__).resolve().parents[2] / "tests" / "frontend_onnx" / "onnx_models.py"
+SEED_SCRIPT = Path(__file__).resolve().parents[2] / "tests" / "helpers" / "onnx_models.py"
 _SEEDS: list[tuple[str, bytes]] = []
 
 INTS = [0, 1, 2, 3, -1, -2, 7, 64, 2**31 - 1, -(2**31), 2**32 + 1, 2**40, 2**63 - 1, -(2**63)]
@@ -203,9 +205,7 @@ def make(rng) -> tuple[str, bytes]:
 
 
 def judge(data: bytes, workdir: Path) -> tuple[str, str]:
-    from ..errors import ModelError
     from ..frontend.onnx_reader import load_onnx
-    from .harness import check_graph
     path = workdir / "case.onnx"
     path.write_bytes(data)
     try:

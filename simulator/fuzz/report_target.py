@@ -17,6 +17,12 @@ import json
 import math
 from pathlib import Path
 
+from ..errors import ConfigError
+from ..report.compare import (FAIL_METRICS, compare_analyses, render_comparison_markdown,
+                              render_comparison_text, violations)
+from ..report.html import render_analysis_html
+from ..report.markdown import render_analysis_markdown
+from ..report.result import Analysis, load_analysis
 from .targets import Target
 
 SEED_SCRIPT = Path(__file__).resolve().parents[2] / "tests" / "report" / "conftest.py"
@@ -34,8 +40,6 @@ def seeds() -> list[dict]:
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         _SEEDS.extend([mod.make_analysis(), mod.make_analysis(cycles=False)])
-        from ..report.html import render_analysis_html
-        from ..report.result import Analysis
         render_analysis_html(Analysis.from_dict(_SEEDS[0]))
     return _SEEDS
 
@@ -112,13 +116,6 @@ def make(rng) -> tuple[str, bytes]:
 
 
 def judge(data: bytes, workdir: Path) -> tuple[str, str]:
-    from ..errors import ConfigError
-    from ..report.compare import (FAIL_METRICS, compare_analyses, render_comparison_markdown,
-                                  render_comparison_text, violations)
-    from ..report.html import render_analysis_html
-    from ..report.markdown import render_analysis_markdown
-    from ..report.result import Analysis
-    from ..report.schema import load_analysis
     path = workdir / "analysis.json"
     path.write_bytes(data[1:])
     try:

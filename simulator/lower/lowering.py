@@ -99,7 +99,7 @@ class LoweredModel:
 
     @property
     def params(self) -> int:
-        """Weights and biases, as models/README counts: elements of quantized int8/int32 and of
+        """Weights and biases, as models/README.md counts: elements of quantized int8/int32 and of
         float32 constants; a binary layer's weights count one per real (non-padding) bit, its
         thresholds one per channel."""
         return count_params(self.graph)

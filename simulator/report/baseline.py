@@ -8,7 +8,7 @@ under gcc says so instead of failing +75-132 % with no word about why::
     {"tests/test_dot.py::test_dot[rp2040]": {"board": "rp2040", "cycles": null, "instructions": 1843,
      "context": {"toolchain": "zig ziglang 0.17.1 (...)", "flags": ["-O2", ...], "clock_hz": 125000000, ...}}}
 
-Its JSON Schema is :data:`BASELINE_SCHEMA` (docs/baseline.schema.json). Files written before the
+Its JSON Schema is :data:`.schema.BASELINE_SCHEMA` (docs/baseline.schema.json). Files written before the
 context was recorded (``"memory"`` only) still load; what they lack is not compared.
 """
 from __future__ import annotations
@@ -19,28 +19,9 @@ from pathlib import Path
 from ..errors import ConfigError
 from .atomic import write_text_atomic
 from .context import context_differences
-from .schema import CONTEXT_FACTS, INT64_MAX, check_json
+from .schema import ENTRY_SCHEMA, check_json
 from .text import table
 from .thresholds import format_change, percent_change
-
-_COUNT = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
-ENTRY_SCHEMA = {
-    "type": "object", "description": "the heaviest run or call of one test",
-    "required": ["board", "cycles", "instructions"],
-    "properties": {
-        "board": {"type": "string"},
-        "cycles": {**_COUNT, "type": ["integer", "null"], "description": "null: no cycle model"},
-        "instructions": _COUNT,
-        "memory": {"type": "string", "description": "memory model (files written before context)"},
-        "context": {"type": "object", "description": "what the counts depend on",
-                    "properties": {**CONTEXT_FACTS, "clock_hz": {**_COUNT, "description": "core clock"}}},
-    }}
-BASELINE_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "mcusim.baseline",
-    "title": "mcusim pytest baseline (--mcu-save-baseline): test node id -> cost and context",
-    "type": "object", "additionalProperties": ENTRY_SCHEMA,
-}
 
 
 def load_baseline(path: str | Path) -> dict[str, dict]:

@@ -11,23 +11,26 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .atomic import write_bytes_atomic, write_text_atomic
+from .compare import (FAIL_METRICS, compare_analyses, context_warning, render_comparison_markdown,
+                      render_comparison_text, violations)
+from .html import render_analysis_html
+from .markdown import render_analysis_markdown
+from .plots import CHARTS
+from .result import load_analysis
+from .thresholds import parse_thresholds
+
 
 EXIT_REGRESSION = 1
 
 
 def cmd_report(args) -> int:
-    from .atomic import write_bytes_atomic, write_text_atomic
-    from .markdown import render_analysis_markdown
-    from .schema import load_analysis
-
     a = load_analysis(args.analysis)
     written = []
     if args.png_dir:
-        from .plots import CHARTS
         for name, render in CHARTS.items():
             written.append(write_bytes_atomic(Path(args.png_dir) / name, render(a)))
     if args.html:
-        from .html import render_analysis_html
         written.append(write_text_atomic(args.html, render_analysis_html(a)))
     if args.markdown and args.markdown != "-":
         written.append(write_text_atomic(args.markdown, render_analysis_markdown(a)))
@@ -39,11 +42,6 @@ def cmd_report(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .compare import (FAIL_METRICS, compare_analyses, context_warning, render_comparison_markdown,
-                          render_comparison_text, violations)
-    from .schema import load_analysis
-    from .thresholds import parse_thresholds
-
     limits = parse_thresholds(args.fail_on, FAIL_METRICS, "--fail-on")
     old, new = load_analysis(args.old), load_analysis(args.new)
     cmp = compare_analyses(old, new, args.old, args.new, strict=args.strict)

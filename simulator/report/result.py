@@ -10,12 +10,14 @@ or False.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from ..errors import BitMismatch, RamOverflow
-from .schema import SCHEMA
+from ..errors import BitMismatch, ConfigError, RamOverflow
+from .schema import SCHEMA, parse_json, validate_analysis
 
 
 @dataclass
@@ -237,3 +239,18 @@ class Analysis:
                 sched.get("baseline_flash"), sched.get("summary")),
             tflm_arena=None if not d.get("tflm_arena") else
             {k: d["tflm_arena"][k] for k in ("bytes", "head", "tail", "source")})
+
+
+MAX_FILE_BYTES = 256 << 20          # an analysis of 4,000 layers is about 1 MB
+
+
+def load_analysis(path: str | Path) -> Analysis:
+    """An :class:`Analysis` read from an ``mcusim analyze --json`` file."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_FILE_BYTES:
+                raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB: not an mcusim analysis")
+            raw = f.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return Analysis.from_dict(validate_analysis(parse_json(raw, path), str(path)))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -244,23 +243,6 @@ def validate_analysis(data, source: str = "analysis") -> dict:
     return data
 
 
-MAX_FILE_BYTES = 256 << 20          # an analysis of 4,000 layers is about 1 MB
-
-
-def load_analysis(path: str | Path):
-    """An :class:`~simulator.report.result.Analysis` read from an ``mcusim analyze --json`` file."""
-    from .result import Analysis
-
-    try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > MAX_FILE_BYTES:
-                raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB: not an mcusim analysis")
-            raw = f.read()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return Analysis.from_dict(validate_analysis(parse_json(raw, path), str(path)))
-
-
 def parse_json(raw: bytes, path) -> object:
     """JSON from an untrusted file: malformed, non-UTF-8 or absurdly nested text is a ConfigError."""
     try:
@@ -281,9 +263,29 @@ def layer_cost(layer, metric: str) -> int:
     return 0 if value is None else value
 
 
+# The pytest plugin's baseline file (report/baseline.py reads and writes it).
+_COUNT = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
+ENTRY_SCHEMA = {
+    "type": "object", "description": "the heaviest run or call of one test",
+    "required": ["board", "cycles", "instructions"],
+    "properties": {
+        "board": {"type": "string"},
+        "cycles": {**_COUNT, "type": ["integer", "null"], "description": "null: no cycle model"},
+        "instructions": _COUNT,
+        "memory": {"type": "string", "description": "memory model (files written before context)"},
+        "context": {"type": "object", "description": "what the counts depend on",
+                    "properties": {**CONTEXT_FACTS, "clock_hz": {**_COUNT, "description": "core clock"}}},
+    }}
+BASELINE_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "mcusim.baseline",
+    "title": "mcusim pytest baseline (--mcu-save-baseline): test node id -> cost and context",
+    "type": "object", "additionalProperties": ENTRY_SCHEMA,
+}
+
+
 def schema_files() -> dict[str, dict]:
     """Each JSON Schema mcusim publishes under docs/, by file name."""
-    from .baseline import BASELINE_SCHEMA
     return {"analysis.schema.json": JSON_SCHEMA, "baseline.schema.json": BASELINE_SCHEMA}
 
 

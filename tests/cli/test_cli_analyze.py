@@ -193,7 +193,7 @@ def test_a_real_analysis_reads_back_into_report_and_compare(tmp_path, capsys):
     file compared with itself is within any limit, also under --strict."""
     from simulator.analyze import analyze
     from simulator.cli import main
-    from simulator.report.schema import load_analysis
+    from simulator.report.result import load_analysis
 
     a = analyze(DIGITS, "stm32h743")
     src = tmp_path / "a.json"

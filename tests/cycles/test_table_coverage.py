@@ -1,6 +1,6 @@
 """Every timing-table row and parameter is held by a test.
 
-1. Each hand-computed micro-kernel (tests/cycles/micro_kernels.py, expected values written as
+1. Each hand-computed micro-kernel (tests/helpers/micro_kernels.py, expected values written as
    sums of cited rows) costs what the tables say.
 2. Perturbing any row key or [params] entry the model reads (+1, x2 for sizes, a toggled
    boolean, one less for "read late" keys; a row's ``nopair`` by removing every pair rule naming
@@ -16,8 +16,8 @@ import pytest
 
 from simulator.cycles.table import TABLE_DIR, load_table
 
-from .kernels_by_core import KERNELS
-from .micro_kernels import cost
+from tests.helpers.kernels_by_core import KERNELS
+from tests.helpers.micro_kernels import cost
 
 CORES = ("m0plus", "m4", "m7", "m33")
 # [params] entries the static cycle model does not read: the per-operand divide rule belongs to

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import hostlib
-import ops_oracle as oo
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.analyze import analyze
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference import float_ops as fo
 from simulator.reference.graph import run_graph
-from test_float_more_ops import activations
+from tests.helpers.opmath_cases import activations
 
 SRC = {"LEAKY_RELU": "activations/ck_leaky_relu_f32.c",
        "HARD_SWISH": "activations/ck_hard_swish_f32.c"}

@@ -7,9 +7,9 @@ import ctypes
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.errors import QuantizationError
 from simulator.machine import Machine
 from simulator.reference import binary as bn

@@ -7,8 +7,8 @@ import ctypes
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
+from tests.helpers import cstructs
+from tests.helpers import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 from simulator.reference.padding import compute_padding

@@ -10,11 +10,11 @@ import ctypes
 import numpy as np
 import pytest
 
-import hostlib
+from tests.helpers import hostlib
 from simulator.lower.emitters_inplace import ring_rows, ring_scratch
 from simulator.reference.conv import conv2d_s8, depthwise_conv2d_s8
-from test_conv_s8 import (CK_ARG_ERROR, CK_OK, CONV_SOURCES, conv_params, random_case,
-                          reference_kwargs)
+from tests.helpers.conv_kernels import (CK_ARG_ERROR, CK_OK, CONV_SOURCES, conv_params, random_case,
+                                        reference_kwargs)
 
 SOURCES = CONV_SOURCES + ["conv/ck_conv_s8_ring_inplace.c", "shape/ck_copy.c"]
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-import cstructs
-import hostlib
+from tests.helpers import cstructs
+from tests.helpers import hostlib
 from simulator.errors import StructLayoutError
 from simulator.machine.dwarf_types import parameter_structs
 from simulator.machine.structs import check_against_dwarf, layout

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import hostlib
+from tests.helpers import hostlib
 from simulator.reference.conv import depthwise_conv2d_s8
-from test_conv_s8 import (CK_ARG_ERROR, CK_OK, CONV_SOURCES, call_conv_kernel,
-                          check_against_tflm, conv_lib, random_case, reference_kwargs)
+from tests.helpers.conv_kernels import (CK_ARG_ERROR, CK_OK, CONV_SOURCES, call_conv_kernel,
+                                        check_against_tflm, conv_lib, random_case, reference_kwargs)
 
 CASES = [random_case(np.random.default_rng(1000 + seed), depthwise=True) for seed in range(150)]
 VARIANTS = [(False, "ck_depthwise_conv_s8"), (False, "ck_depthwise_conv_s8_wrapper"),

@@ -7,9 +7,9 @@ import ctypes
 import numpy as np
 import pytest
 
-import hostlib
+from tests.helpers import hostlib
 from simulator.reference.conv import depthwise_conv2d_s8
-from test_conv_s8 import CK_ARG_ERROR, CK_OK, conv_params, random_case, reference_kwargs
+from tests.helpers.conv_kernels import CK_ARG_ERROR, CK_OK, conv_params, random_case, reference_kwargs
 
 SOURCES = ["conv/ck_depthwise_conv_s8_inplace.c", "conv/ck_conv_check_args.c"]
 

@@ -21,12 +21,12 @@ import subprocess
 import numpy as np
 import pytest
 
-import hostlib
+from tests.helpers import hostlib
 from simulator import Machine
-from test_conv_fast_paths import emulate_conv, fc_case, fc_reference, reference, shaped
-from test_conv_s8 import CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib
-from test_fully_connected_s8 import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
-from test_fully_connected_s8 import call_fc, fc_lib
+from tests.helpers.fast_path_cases import emulate_conv, fc_case, fc_reference, reference, shaped
+from tests.helpers.conv_kernels import CK_OK, CONV_SOURCES, call_conv_kernel, conv_lib
+from tests.helpers.fc_kernels import FC_SOURCES, PARAM_FIELDS as FC_FIELDS
+from tests.helpers.fc_kernels import call_fc, fc_lib
 
 BOARDS = {"cortex-m4": "nrf52840", "cortex-m7": "stm32h743"}
 LIMIT = (1 << 30) - 1   # |bias| + taps * 128 * 255 must stay at or below this for the fast path

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import hostlib
-import ops_oracle as oo
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.reference import elementwise as ew
 from simulator.reference import quant
-from test_add_s8 import AddParams, Broadcast4, MulParams
+from tests.helpers.add_mul_kernels import AddParams, Broadcast4, MulParams
 
 SHAPES = [((1, 4, 5, 7), (1, 4, 5, 7)), ((1, 4, 5, 7), (1, 1, 1, 7)), ((1, 1, 1, 7), (1, 4, 5, 7)),
           ((3, 5, 9), (3, 5, 1)), ((3, 5, 1), (3, 5, 9)), ((2, 3, 1, 5), (1, 1, 4, 1)),

@@ -2,68 +2,23 @@
 against TFLM's interpreter, and target compile checks."""
 from __future__ import annotations
 
-import ctypes
 
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-from simulator.reference import quant
+from tests.helpers import hostlib
 from simulator.reference.fully_connected import fully_connected_s8
-from simulator.reference.padding import activation_range_s8
-from test_conv_s8 import CK_ARG_ERROR, CK_OK, check_against_tflm
+from tests.helpers.conv_kernels import CK_ARG_ERROR, CK_OK, check_against_tflm
+from tests.helpers.fc_kernels import FC_SOURCES, call_fc, fc_lib, random_case
 
-FC_SOURCES = ["fully_connected/ck_fully_connected_s8.c",
-              "fully_connected/ck_fully_connected_s8_dsp.c",
-              "fully_connected/ck_fully_connected_s8_wrapper.c",
-              "fully_connected/ck_fc_check_args.c"]
-PARAM_FIELDS = cstructs.fields("ck_fc_params")
 VARIANTS = [(False, "ck_fully_connected_s8"), (False, "ck_fully_connected_s8_wrapper"),
             (True, "ck_fully_connected_s8_dsp"), (True, "ck_fully_connected_s8_wrapper")]
-
-
-def fc_lib(dsp: bool) -> ctypes.CDLL:
-    return hostlib.build(FC_SOURCES, defines={"CK_DSP_EMULATE": None} if dsp else None)
-
-
-def random_case(rng) -> dict:
-    c = dict(batches=int(rng.integers(1, 4)),
-             in_features=int(rng.choice([1, 2, 3, 4, 5, 7, 8, 16, 31, 64, 250])),
-             out_features=int(rng.integers(1, 20)), per_channel=int(rng.integers(0, 2)))
-    input_zp, output_zp = int(rng.integers(-128, 128)), int(rng.integers(-40, 40))
-    c["input_offset"], c["output_offset"] = -input_zp, output_zp
-    n_q = c["out_features"] if c["per_channel"] else 1
-    real = np.exp(rng.uniform(np.log(0.1), np.log(10.0), n_q)) * 0.01 / np.sqrt(c["in_features"])
-    if rng.random() < 0.1:
-        real = rng.uniform(1.0, 300.0, n_q)
-    c["multiplier"], c["shift"] = quant.quantize_multipliers(real)
-    c["act_min"], c["act_max"] = activation_range_s8(
-        str(rng.choice(["NONE", "NONE", "RELU", "RELU6"])), float(rng.uniform(0.01, 0.1)),
-        output_zp)
-    c["x"] = rng.integers(-128, 128, (c["batches"], c["in_features"]), dtype=np.int8)
-    c["w"] = rng.integers(-128, 128, (c["out_features"], c["in_features"]), dtype=np.int8)
-    c["bias"] = (None if rng.random() < 0.2 else
-                 (rng.integers(-5000, 5000, c["out_features"])
-                  * np.sqrt(c["in_features"])).astype(np.int32))
-    return c
 
 
 def reference(c):
     return fully_connected_s8(c["x"], c["w"], c["bias"], input_zp=-c["input_offset"],
                               output_zp=c["output_offset"], multiplier=c["multiplier"],
                               shift=c["shift"], act_min=c["act_min"], act_max=c["act_max"])
-
-
-def call_fc(lib, name, c):
-    params = np.array([c[f] for f in PARAM_FIELDS], dtype=np.int32)
-    out = hostlib.Guarded((c["batches"], c["out_features"]))
-    fn = getattr(lib, name)
-    fn.restype = ctypes.c_int32
-    status = fn(hostlib.ptr(params), hostlib.ptr(c["x"]), hostlib.ptr(c["w"]),
-                hostlib.ptr(c["bias"]), hostlib.ptr(c["multiplier"]), hostlib.ptr(c["shift"]),
-                out.ptr)
-    return status, out.value(), out
 
 
 CASES = [random_case(np.random.default_rng(2000 + seed)) for seed in range(200)]

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-import cstructs
-import hostlib
+from tests.helpers import cstructs
+from tests.helpers import hostlib
 from simulator.lower.rules import load_rules
 
 SRC = hostlib.SRC

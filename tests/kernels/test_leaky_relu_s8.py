@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.analyze import analyze
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference.activations import leaky_relu_params, leaky_relu_s8

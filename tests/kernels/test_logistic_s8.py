@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference.activations import logistic_s8, sigmoid_params, tanh_s8
 

@@ -10,14 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.analyze import analyze
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference import elementwise as ew
 from simulator.reference import float_ops as fo
 from simulator.reference.graph import run_graph
+from tests.helpers.opmath_cases import values
 
 OPS = ("MAXIMUM", "MINIMUM")
 DTYPES = ("int8", "float32")
@@ -31,17 +32,6 @@ WANT = {("MAXIMUM", "float32"): fo.maximum_f32, ("MINIMUM", "float32"): fo.minim
 
 def src(op, dtype):
     return f"elementwise/ck_{op.lower()}_{'s8' if dtype == 'int8' else 'f32'}.c"
-
-
-def values(rng, shape, dtype):
-    if dtype == "int8":
-        return oo.s8(rng, shape)
-    v = (rng.normal(size=shape) * 3).astype(np.float32)
-    flat = v.reshape(-1)
-    specials = np.array([np.nan, 0.0, -0.0, np.inf, -np.inf], np.float32)
-    k = min(flat.size // 3, specials.size)   # NaN, signed zeros, infinities among the values
-    flat[rng.choice(flat.size, k, replace=False)] = specials[:k]
-    return v
 
 
 def case(op, dtype, i, seed):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import hostlib
-import ops_oracle as oo
-from test_avgpool_s8 import bad_args, build, cases, run_c
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
+from tests.helpers.pool_kernels import bad_args, build, cases, run_c
 
 KIND = "max"
 

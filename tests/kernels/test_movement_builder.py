@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import movement_cases as mc
+from tests.helpers import movement_cases as mc
 from simulator.analyze import analyze
 from simulator.budget import check_geometry
 from simulator.errors import ModelError

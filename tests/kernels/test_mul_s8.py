@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-import hostlib
-import ops_oracle as oo
-from test_add_s8 import bad_args, build, cases, inputs, run_c
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
+from tests.helpers.add_mul_kernels import bad_args, build, cases, inputs, run_c
 
 KIND = "mul"
 

@@ -8,8 +8,8 @@ import ctypes
 import numpy as np
 import pytest
 
-import cstructs
-import movement_cases as mc
+from tests.helpers import cstructs
+from tests.helpers import movement_cases as mc
 from simulator.analyze import analyze
 from simulator.reference.movement import pack, pack_geometry
 

@@ -7,9 +7,9 @@ import ctypes
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference.shape_ops import pad4
 

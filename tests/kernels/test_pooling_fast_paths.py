@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import hostlib
-import ops_oracle as oo
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.reference import pooling
 from simulator.reference.padding import compute_padding
-from test_avgpool_s8 import Params
+from tests.helpers.pool_kernels import Params
 
 RECIP_SHIFT, RECIP_MAX_COUNT = 24, 361      # ck_pooling_internal.h
 

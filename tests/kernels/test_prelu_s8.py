@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.analyze import analyze
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference import elementwise as ew
 from simulator.reference import float_ops as fo
 from simulator.reference.graph import run_graph
-from test_maximum_minimum import values
+from tests.helpers.opmath_cases import values
 
 SRC, NAME = "elementwise/ck_prelu_s8.c", "ck_prelu_s8"
 SRC_F32, NAME_F32 = "elementwise/ck_prelu_f32.c", "ck_prelu_f32"

@@ -10,7 +10,7 @@ import pytest
 
 from simulator.reference import quant
 
-import hostlib
+from tests.helpers import hostlib
 
 SHIM = Path(__file__).resolve().parent / "fixtures" / "quant_shim.c"
 EDGES = np.array([0, 1, -1, 2, -2, 3, -3, (1 << 30), -(1 << 30), (1 << 30) + 1, -(1 << 30) - 1,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cstructs
-import movement_cases as mc
+from tests.helpers import cstructs
+from tests.helpers import movement_cases as mc
 from simulator.analyze import analyze
 from simulator.errors import ModelError
 from simulator.reference.resize import (float_scale, resize_bilinear_f32, resize_bilinear_s8,

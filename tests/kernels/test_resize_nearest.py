@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import cstructs
-import movement_cases as mc
+from tests.helpers import cstructs
+from tests.helpers import movement_cases as mc
 from simulator.analyze import analyze
 from simulator.reference.resize import nearest_map, resize_nearest
 

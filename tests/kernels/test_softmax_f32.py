@@ -7,7 +7,7 @@ import ctypes
 import numpy as np
 import pytest
 
-import hostlib
+from tests.helpers import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import movement_cases as mc
+from tests.helpers import movement_cases as mc
 from simulator.analyze import analyze
 from simulator.errors import ModelError
 from simulator.frontend.builder import ModelBuilder

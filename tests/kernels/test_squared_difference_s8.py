@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.analyze import analyze
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference import elementwise as ew
-from test_add_s8 import SHAPES
+from tests.helpers.add_mul_kernels import SHAPES
 
 SRC, NAME = "elementwise/ck_squared_difference_s8.c", "ck_squared_difference_s8"
 BOARDS = ["rp2040", "nrf52840", "stm32h743"]          # Cortex-M0+, M4, M7

@@ -9,17 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import cstructs
-import hostlib
-import ops_oracle as oo
+from tests.helpers import cstructs
+from tests.helpers import hostlib
+from tests.helpers import ops_oracle as oo
 from simulator.analyze import analyze
 from simulator.frontend.builder import ModelBuilder
 from simulator.reference import elementwise as ew
 from simulator.reference import float_ops as fo
 from simulator.reference.graph import run_graph
 from simulator.reference.padding import activation_range_s8
-from test_add_s8 import SHAPES
-from test_maximum_minimum import values
+from tests.helpers.add_mul_kernels import SHAPES
+from tests.helpers.opmath_cases import values
 
 SRC = {"int8": "elementwise/ck_sub_s8.c", "float32": "elementwise/ck_sub_f32.c"}
 NAME = {"int8": "ck_sub_s8", "float32": "ck_sub_f32"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import res_blocks, widening_block
+from tests.helpers.lower_graphs import res_blocks, widening_block
 from simulator.analyze import _base, _build_and_run, analyze, prepare_input, ram_need
 from simulator.boards import get_board
 from simulator.lower import lower_graph
@@ -127,6 +127,6 @@ def test_rows_schedule_through_analyze(board):
 
 def test_rows_does_not_apply_without_blocks():
     from simulator.errors import ConfigError
-    from models import chain
+    from tests.helpers.lower_graphs import chain
     with pytest.raises(ConfigError, match="rows needs a residual block"):
         analyze(chain(), "generic-m4", schedule="rows")

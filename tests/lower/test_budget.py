@@ -6,23 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import chain
-from simulator.analyze import analyze, ram_need
+from simulator.analyze import analyze
 from simulator.errors import ConfigError
-from simulator.machine import Machine
-from simulator.schedule import pick_schedule
-
-BOARD = "stm32h743"
-
-
-def needs():
-    g = chain()
-    m = Machine(BOARD)
-    out = {}
-    for s in ("plain", "inplace"):
-        c = pick_schedule(g, m.board, 10 ** 9, lambda l: ram_need(l, m.stack_size), s)
-        out[s] = c.best.ram_total
-    return g, out
+from tests.helpers.ram_needs import BOARD, needs
 
 
 def test_auto_picks_plain_when_it_fits():

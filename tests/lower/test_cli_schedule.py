@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from models import chain
+from tests.helpers.lower_graphs import chain
 from simulator.frontend.tflite_writer import save_tflite
-from test_budget import needs
+from tests.helpers.ram_needs import needs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import chain, mobile_block
+from tests.helpers.lower_graphs import chain, mobile_block
 from simulator.analyze import _base, _build_and_run, analyze, prepare_input, ram_need
 from simulator.lower import lower_graph
 from simulator.machine import Machine

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import padded_convs
+from tests.helpers.lower_graphs import padded_convs
 from simulator.analyze import _base, _build_and_run, prepare_input, ram_need
 from simulator.boards import get_board
 from simulator.lower import lower_graph

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import stem
+from tests.helpers.lower_graphs import stem
 from simulator.analyze import _base, _build_and_run, analyze, prepare_input, ram_need
 from simulator.boards import get_board
 from simulator.lower import lower_graph
@@ -76,7 +76,7 @@ def test_patch_schedule_through_analyze():
 def test_patch_stage_with_input_kept_in_the_arena(board):
     """The stage input is read again after the stage (a residual from the model input): it
     stays in the arena, live over the stage, and the windows are read from there."""
-    from models import input_residual
+    from tests.helpers.lower_graphs import input_residual
     g = input_residual()
     assert chain_ops(g) == [0, 1]
     machine = Machine(board)

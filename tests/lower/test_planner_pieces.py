@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models import chain, mobile_block
+from tests.helpers.lower_graphs import chain, mobile_block
 from simulator.boards import get_board
 from simulator.lower import lower_graph
 from simulator.lower.planner import GreedyPlanner, align_up, tensor_lifetimes

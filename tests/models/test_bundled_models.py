@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from simulator.frontend import load_tflite, save_tflite
+from tests.helpers.builder_graphs import all_ops_graph
 
 pytest.importorskip("tflite_micro")
 from simulator.frontend.tflm_oracle import run_tflm, tflm_arena_bytes  # noqa: E402
@@ -75,11 +76,6 @@ def test_regeneration_is_deterministic():
 
 
 def test_builder_graph_with_every_op_runs_in_tflm():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-    try:
-        from test_tflite_roundtrip import all_ops_graph
-    finally:
-        sys.path.pop(0)
     data = save_tflite(all_ops_graph())
     x = np.random.default_rng(1).normal(size=(1, 8, 8, 3)).astype(np.float32)
     outs = run_tflm(data, x)

@@ -56,7 +56,7 @@ def test_quantized_onnx_arithmetic_is_tflms(tmp_path):
     ONNX model, quantized: TFLite Micro runs the int8 model with our bits."""
     onnx = pytest.importorskip("onnx")
     from simulator.frontend import load_onnx
-    from tests.frontend_onnx import onnx_models as om
+    from tests.helpers import onnx_models as om
     path = tmp_path / "arith.onnx"
     onnx.save(om.arithmetic(), path)
     model = load_onnx(path)

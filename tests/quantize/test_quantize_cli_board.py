@@ -15,7 +15,7 @@ import onnx  # noqa: E402
 
 from simulator.frontend import load_onnx, save_tflite  # noqa: E402
 from simulator.quantize import FloatBuilder  # noqa: E402
-from tests.frontend_onnx import onnx_models as om  # noqa: E402
+from tests.helpers import onnx_models as om  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -63,3 +63,15 @@ def as_analysis(d: dict) -> Analysis:
 @pytest.fixture
 def analysis():
     return as_analysis(make_analysis())
+
+
+def not_run(d: dict) -> dict:
+    """What analyze writes for a model that does not fit: nothing measured."""
+    d = copy.deepcopy(d)
+    d.update(fits=False, ran=False, instructions=None, cycles=None, latency_ms=None, bit_exact=None,
+             build={}, cycles_warm=None, latency_warm_ms=None)
+    d["ram_bytes"]["stack_peak"] = None
+    d["flash_bytes"].update(code=None, total=None)
+    for layer in d["layers"]:
+        layer.update(instructions=None, cycles=None, share=None, bit_exact=None)
+    return d

@@ -7,7 +7,7 @@ from simulator import cli
 from simulator.errors import ConfigError
 from simulator.report.compare import compare_analyses, violations
 
-from .conftest import as_analysis, make_analysis
+from .conftest import as_analysis, make_analysis, not_run
 
 
 def _files(tmp_path, old, new):
@@ -127,7 +127,6 @@ def test_each_context_fact_is_compared(key, old_value, new_value, words):
 def test_a_run_that_did_not_happen_compares_as_not_measured(tmp_path, capsys):
     """An analysis that did not fit has no cycles, code size or layer costs: they show as –, never
     as a change to or from 0, and no limit is judged on them."""
-    from .test_result_schema import not_run
     old, new = _files(tmp_path, make_analysis(), not_run(make_analysis()))
     assert cli.main(["compare", old, new, "--fail-on", "cycles:5%,flash:1%"]) == 0
     out = capsys.readouterr().out

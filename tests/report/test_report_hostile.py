@@ -12,7 +12,7 @@ from simulator import cli
 from simulator.errors import ConfigError
 from simulator.report.baseline import load_baseline
 from simulator.report.plots import MAX_BARS, _bars, layer_cost_png, memory_timeline_png
-from simulator.report.schema import load_analysis
+from simulator.report.result import load_analysis
 
 from .conftest import as_analysis, make_analysis
 

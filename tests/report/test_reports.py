@@ -10,7 +10,8 @@ from simulator.errors import ConfigError
 from simulator.report.html import render_analysis_html
 from simulator.report.markdown import render_analysis_markdown
 from simulator.report.plots import PlotsUnavailable, layer_cost_png, memory_timeline_png
-from simulator.report.schema import load_analysis, validate_analysis
+from simulator.report.result import load_analysis
+from simulator.report.schema import validate_analysis
 
 from .conftest import as_analysis, make_analysis
 

@@ -5,7 +5,6 @@ run-time check (report/schema.py) walks the same schema, and the two must agree 
 accept and refuse."""
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from simulator.report.markdown import render_analysis_markdown
 from simulator.report.result import Analysis
 from simulator.report.schema import JSON_SCHEMA, schema_files, schema_text, validate_analysis
 
-from .conftest import as_analysis, make_analysis
+from .conftest import as_analysis, make_analysis, not_run
 
 jsonschema = pytest.importorskip("jsonschema")
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "analysis.schema.json"
@@ -27,18 +26,6 @@ LONG_NAME = "model/sequential/" + "conv2d_block_with_a_converter_made_name/" * 2
 
 def _file_schema() -> dict:
     return json.loads(SCHEMA_FILE.read_text())
-
-
-def not_run(d: dict) -> dict:
-    """What analyze writes for a model that does not fit: nothing measured."""
-    d = copy.deepcopy(d)
-    d.update(fits=False, ran=False, instructions=None, cycles=None, latency_ms=None, bit_exact=None,
-             build={}, cycles_warm=None, latency_warm_ms=None)
-    d["ram_bytes"]["stack_peak"] = None
-    d["flash_bytes"].update(code=None, total=None)
-    for layer in d["layers"]:
-        layer.update(instructions=None, cycles=None, share=None, bit_exact=None)
-    return d
 
 
 def test_committed_schema_files_are_the_code_s_schemas():
