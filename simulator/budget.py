@@ -129,7 +129,7 @@ def check_op_geometry(op: Op, graph: Graph) -> None:
 
 
 PAD_OPS = ("PAD", "PADV2")
-BROADCAST_OPS = ("ADD", "MUL", "SUB")
+BROADCAST_OPS = ("ADD", "MUL", "SUB", "SQUARED_DIFFERENCE", "PRELU", "MAXIMUM", "MINIMUM")
 # data-movement ops whose output size follows from constant operands (perm, begin/end/strides,
 # indices, size) or the input count: the reference family says how
 MOVEMENT_SHAPES = {**dict.fromkeys(("TRANSPOSE", "STRIDED_SLICE", "GATHER", "PACK"),

@@ -1,8 +1,9 @@
 /*
  * ck_float.h - the float32 path: conv, depthwise conv, fully connected, pools, add, mul
- * (same shape or broadcast), relu, softmax, logistic, tanh, mean, pad, concatenation,
- * resize bilinear, in IEEE
- * single precision, bit-identical to simulator/reference/float_ops.py.
+ * (same shape or broadcast), relu, softmax, logistic, tanh, leaky relu, hard swish, mean, sum,
+ * pad, concatenation, resize bilinear, in IEEE single precision, bit-identical to
+ * simulator/reference/float_ops.py (sub, prelu, maximum and minimum take ck_elementwise.h's
+ * broadcast geometry and are declared there).
  *
  * Bit-exactness comes from a fixed operation order, mirrored by the NumPy reference:
  *   conv:      acc = bias[oc] (or +0.0f); for ky, kx (taps inside the image only), for ci:
@@ -112,10 +113,19 @@ ck_status ck_mul_f32_bcast(int32_t outer, int32_t inner, int32_t activation, con
 ck_status ck_logistic_f32(int32_t size, const float *input, float *output);
 /* size elements: tanh through ck_expf (formula above); |x| > 44 gives +-1 exactly */
 ck_status ck_tanh_f32(int32_t size, const float *input, float *output);
+/* size elements: x > 0 ? x : x * alpha (TFLM's reference LeakyRelu; alpha the op's option) */
+ck_status ck_leaky_relu_f32(int32_t size, float alpha, const float *input, float *output);
+/* size elements: t = x + 3; t = 0 < t ? t : 0; t = t < 6 ? t : 6; y = x * t / 6 (TFLM's
+ * reference HardSwish, in that order) */
+ck_status ck_hard_swish_f32(int32_t size, const float *input, float *output);
 /* in [outer, reduce, inner] -> out [outer, inner]: the mean over the middle axis. MEAN over
  * H, W of [N, H, W, C] is outer = N, reduce = H*W, inner = C. */
 ck_status ck_mean_f32(int32_t outer, int32_t reduce, int32_t inner, const float *input,
                       float *output);
+/* SUM: the same view and order (s = +0.0, then s = s + x over the middle axis, as TFLM's
+ * reference Reduce adds), without the division. */
+ck_status ck_sum_f32(int32_t outer, int32_t reduce, int32_t inner, const float *input,
+                     float *output);
 /* in [in_dims] -> out [in_dims + pad_before + pad_after] filled with pad_value outside;
  * out must not alias in */
 ck_status ck_pad_f32(const ck_pad_f32_params *params, float pad_value, const float *input,

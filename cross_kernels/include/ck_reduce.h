@@ -6,6 +6,8 @@
  * reference_ops::QuantizedMeanOrSum with the 1/count factor folded into the multiplier by
  * simulator/reference/reduce.py mean_params() (its Python twin):
  * out = clamp(requantize(sum - input_zp * reduce) + output_zp).
+ * SUM runs this kernel with the unfolded multiplier of s_in / s_out (reduce.py sum_params):
+ * tflite-micro's EvalSum is the same QuantizedMeanOrSum without the 1/count factor.
  */
 #ifndef CK_REDUCE_H
 #define CK_REDUCE_H

@@ -293,14 +293,21 @@ class ModelBuilder:
         return y
 
     def mean(self, x, axes, keep_dims=False, out_scale=None, out_zp=None, name=None) -> int:
+        return self._reduce("MEAN", x, axes, keep_dims, out_scale, out_zp, name)
+
+    def sum(self, x, axes, keep_dims=False, out_scale=None, out_zp=None, name=None) -> int:
+        return self._reduce("SUM", x, axes, keep_dims, out_scale, out_zp, name)
+
+    def _reduce(self, opcode, x, axes, keep_dims, out_scale, out_zp, name) -> int:
         rank = len(self.shape(x))
         axes = sorted({int(a) % rank for a in axes})
-        name = name or self._name("mean")
+        name = name or self._name(opcode.lower())
         a = self.const(np.array(axes, np.int32), "int32", name=f"{name}/axes")
         shape = tuple(1 if i in axes else d for i, d in enumerate(self.shape(x))
                       if keep_dims or i not in axes)
-        y = self._new(shape, like=x, scale=out_scale, zp=out_zp, name=name)
-        self.op("MEAN", [x, a], [y], keep_dims=bool(keep_dims))
+        y = self._new(shape, like=x, scale=out_scale, zp=out_zp, name=name,
+                      dtype=self.tensors[x].dtype)
+        self.op(opcode, [x, a], [y], keep_dims=bool(keep_dims))
         return y
 
     def concatenation(self, xs: Sequence[int], axis=-1, activation="NONE", out_scale=None,

@@ -21,6 +21,8 @@ ARITY = {
     "Mul": (2, 2, 1), "Relu": (1, 1, 1), "Sigmoid": (1, 1, 1), "Tanh": (1, 1, 1), "Clip": (1, 3, 1),
     "Identity": (1, 1, 1), "Dropout": (1, 3, 1), "Flatten": (1, 1, 1), "Reshape": (2, 2, 1),
     "Softmax": (1, 1, 1), "Pad": (1, 4, 1), "Concat": (1, 64, 1), "Constant": (0, 0, 1),
+    "Sub": (2, 2, 1), "LeakyRelu": (1, 1, 1), "HardSwish": (1, 1, 1), "PRelu": (2, 2, 1),
+    "Max": (1, 64, 1), "Min": (1, 64, 1),
 }
 
 # attribute -> (kind, lowest value); kinds follow onnx.helper.get_attribute_value's types.

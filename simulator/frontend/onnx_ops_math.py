@@ -1,4 +1,5 @@
-"""ONNX node converters for arithmetic: Gemm, MatMul, Add, Mul, the activations and Softmax."""
+"""ONNX node converters for arithmetic: Gemm, MatMul, Add, Sub, Mul, Max, Min, the activations
+(LeakyRelu, PRelu among them) and Softmax."""
 from __future__ import annotations
 
 import math
@@ -71,40 +72,87 @@ def _const_to_layout(c, v: _Value) -> np.ndarray:
     return c
 
 
-def _binary(opcode):
+def _operands(imp, node):
+    """(tensor indices, the activation operand's value, broadcast shape) of a two-input
+    elementwise node; constants are moved to the activation's layout."""
+    names = list(node.input)
+    is_c = [n in imp.consts for n in names]
+    if all(is_c):
+        raise _Fail("both operands are constants (constant folding is not supported)")
+    ref = imp.act(names[is_c.index(False)])
+    idx = []
+    for n in names:
+        if n in imp.consts:
+            idx.append(imp.const(_const_to_layout(imp.consts[n], ref), f"{n}"))
+        else:
+            v = imp.act(n)
+            if v.layout != ref.layout or v.chw != ref.chw:
+                raise _Fail(f"operands in different layouts ({v.layout}, {ref.layout})")
+            idx.append(v.tensor)
+    try:
+        shape = np.broadcast_shapes(*(imp.shape(i) for i in idx))
+    except ValueError:
+        raise _Fail(f"shapes {[list(imp.shape(i)) for i in idx]} do not broadcast") from None
+    return idx, ref, shape
+
+
+def _fold_bias(imp, node) -> bool:
+    """Add(MatMul(x, B), c) with a per-output constant c: c becomes the FC's bias."""
+    names = list(node.input)
+    is_c = [n in imp.consts for n in names]
+    if not any(is_c) or all(is_c):
+        return False
+    act_name = names[is_c.index(False)]
+    prod = imp.producer.get(act_name)
+    c = np.asarray(imp.consts[names[is_c.index(True)]], np.float32)
+    if prod is None or prod[0] != "MatMul" or not imp.sole_consumer(act_name):
+        return False
+    op = prod[1]
+    n_out = imp.shape(op.outputs[0])[1]
+    if not (c.ndim >= 1 and c.size == n_out and c.shape[-1] == n_out):
+        return False
+    op.inputs[2] = imp.const(c.reshape(-1), f"{node.output[0]}/bias")
+    imp.values[node.output[0]] = imp.values[act_name]
+    return True
+
+
+def _binary(opcode, fused: bool = True):
+    """A two-input elementwise op; ``fused``: the TFLite op has a fused activation option."""
+    options = {"fused_activation_function": "NONE"} if fused else {}
+
     def convert(imp, node, a):
-        names = list(node.input)
-        is_c = [n in imp.consts for n in names]
-        if all(is_c):
-            raise _Fail("both operands are constants (constant folding is not supported)")
-        if opcode == "ADD" and any(is_c):
-            act_name = names[is_c.index(False)]
-            prod = imp.producer.get(act_name)
-            c = np.asarray(imp.consts[names[is_c.index(True)]], np.float32)
-            if prod is not None and prod[0] == "MatMul" and imp.sole_consumer(act_name):
-                op = prod[1]
-                n_out = imp.shape(op.outputs[0])[1]
-                if c.ndim >= 1 and c.size == n_out and c.shape[-1] == n_out:
-                    op.inputs[2] = imp.const(c.reshape(-1), f"{node.output[0]}/bias")
-                    imp.values[node.output[0]] = imp.values[act_name]
-                    return
-        ref = imp.act(names[is_c.index(False)])
-        idx = []
-        for n in names:
-            if n in imp.consts:
-                idx.append(imp.const(_const_to_layout(imp.consts[n], ref), f"{n}"))
-            else:
-                v = imp.act(n)
-                if v.layout != ref.layout or v.chw != ref.chw:
-                    raise _Fail(f"operands in different layouts ({v.layout}, {ref.layout})")
-                idx.append(v.tensor)
-        try:
-            shape = np.broadcast_shapes(*(imp.shape(i) for i in idx))
-        except ValueError:
-            raise _Fail(f"shapes {[list(imp.shape(i)) for i in idx]} do not broadcast") from None
-        imp.set(node, imp.op(opcode, idx, shape, node.output[0],
-                             fused_activation_function="NONE"), ref.layout, ref.chw)
+        if opcode == "ADD" and _fold_bias(imp, node):
+            return
+        idx, ref, shape = _operands(imp, node)
+        imp.set(node, imp.op(opcode, idx, shape, node.output[0], **options), ref.layout,
+                ref.chw)
     return convert
+
+
+def _max_min(opcode):
+    """Max / Min: variadic in ONNX, MAXIMUM / MINIMUM take exactly two operands."""
+    two = _binary(opcode, fused=False)
+
+    def convert(imp, node, a):
+        if len(node.input) != 2:
+            raise _Fail(f"{node.op_type} of {len(node.input)} inputs is not supported "
+                        f"(exactly 2: {opcode})")
+        two(imp, node, a)
+    return convert
+
+
+def _prelu(imp, node, a):
+    """PRelu(X, slope): slope a constant broadcast to X (ONNX unidirectional broadcasting)."""
+    if node.input[0] in imp.consts or node.input[1] not in imp.consts:
+        raise _Fail("PRelu needs an activation X and a constant slope")
+    _binary("PRELU", fused=False)(imp, node, a)
+
+
+def _leaky_relu(imp, node, a):
+    x = imp.act(node.input[0])
+    alpha = float(np.float32(a.get("alpha", 0.01)))          # ONNX's default
+    imp.set(node, imp.op("LEAKY_RELU", [x.tensor], imp.shape(x.tensor), node.output[0],
+                         alpha=alpha), x.layout, x.chw)
 
 
 def _unary(opcode):

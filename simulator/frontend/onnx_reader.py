@@ -45,7 +45,8 @@ from .onnx_importer import _Fail, _Importer, _Value, check_shape
 from .onnx_layout import (FLAT, NCHW_TO_NHWC, NHWC, NHWC_AXIS, NHWC_TO_NCHW,  # noqa: F401
                           PLAIN, ir_outputs_to_onnx, is_onnx_graph, onnx_inputs_to_ir)
 from .onnx_ops_conv import _batchnorm, _conv, _global_avg, _pool
-from .onnx_ops_math import _binary, _clip, _gemm, _matmul, _softmax, _unary
+from .onnx_ops_math import (_binary, _clip, _gemm, _leaky_relu, _matmul, _max_min, _prelu,
+                            _softmax, _unary)
 from .onnx_ops_shape import _alias, _concat, _flatten, _pad, _reshape
 from ..reference.registry import onnx_elementwise
 
@@ -176,7 +177,8 @@ CONVERTERS = {
     "AveragePool": _pool("avg"), "GlobalAveragePool": _global_avg, "Gemm": _gemm,
     "MatMul": _matmul, "Clip": _clip, "Identity": _alias, "Dropout": _alias,
     "Flatten": _flatten, "Reshape": _reshape, "Softmax": _softmax, "Pad": _pad,
-    "Concat": _concat, "Constant": None,
+    "Concat": _concat, "Constant": None, "LeakyRelu": _leaky_relu, "PRelu": _prelu,
+    "Max": _max_min("MAXIMUM"), "Min": _max_min("MINIMUM"),
     **{name: _elementwise(opcode) for name, opcode in onnx_elementwise().items()},
 }
 SUPPORTED = tuple(sorted(CONVERTERS))

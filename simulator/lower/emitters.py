@@ -17,8 +17,8 @@ import numpy as np
 from ..errors import ModelError
 from ..reference import conv, elementwise, pooling, quant, reduce, shape_ops, softmax
 from ..reference.registry import spec_for
-from .kernel_call import (ConstArray, KernelCall, bias_ptr, fused_range_s8, i32,  # noqa: F401
-                          op_tensors)
+from .kernel_call import (F32_IN, F32_OUT, ConstArray, KernelCall, bias_ptr,  # noqa: F401
+                          fused_range_s8, i32, op_tensors)
 
 CONV_FIELDS = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w",
                "stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top", "pad_left",
@@ -168,12 +168,46 @@ def add(ctx) -> KernelCall:
     return _binary(ctx, "ck_add_s8_params", {k: p[k] for k in order})
 
 
+def squared_difference(ctx) -> KernelCall:
+    """ck_squared_difference_s8 takes ADD's struct: its own left shift and multipliers."""
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
+    p = elementwise.squared_difference_params(a_t.quant.scalar_scale, b_t.quant.scalar_scale,
+                                              out_t.quant.scalar_scale)
+    return _binary(ctx, "ck_add_s8_params", p)
+
+
 def mul(ctx) -> KernelCall:
     # Same computation as elementwise.run_mul (which has no separate param helper).
     (a_t, b_t), out_t = op_tensors(ctx, 2)
     s1, s2, so = (float(np.float32(t.quant.scalar_scale)) for t in (a_t, b_t, out_t))
     m, sh = quant.quantize_multiplier(s1 * s2 / so)
     return _binary(ctx, "ck_mul_s8_params", dict(output_multiplier=m, output_shift=sh))
+
+
+def _shape4(ctx, a_t, b_t) -> tuple:
+    dims, s1, s2 = elementwise.broadcast4(a_t.shape, b_t.shape)
+    return ("ck_broadcast4", f"{ctx.prefix}_shape",
+            dict(out_dims=dims, in1_strides=s1, in2_strides=s2))
+
+
+def prelu(ctx) -> KernelCall:
+    """``ck_prelu_s8(&params, &shape, in, alpha, out)``: alpha broadcasts as input 2."""
+    (x_t, a_t), out_t = op_tensors(ctx, 2)
+    shape = _shape4(ctx, x_t, a_t)
+    args = [f"&{shape[1]}", ctx.ptr(x_t.index), ctx.ptr(a_t.index), ctx.ptr(out_t.index)]
+    return KernelCall("ck_prelu_s8_params", elementwise.prelu_fields(ctx.op, ctx.graph), args,
+                      macc=out_t.num_elements, structs=[shape])
+
+
+def minmax(ctx) -> KernelCall:
+    """MAXIMUM / MINIMUM (int8, float32) and float32 PRELU: ``kernel(&shape, in1, in2, out)``,
+    no params."""
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
+    cin, cout = (F32_IN, F32_OUT) if out_t.dtype == "float32" else (None, None)
+    shape = _shape4(ctx, a_t, b_t)
+    args = [f"&{shape[1]}", ctx.ptr(a_t.index, cin), ctx.ptr(b_t.index, cin),
+            ctx.ptr(out_t.index, cout)]
+    return KernelCall(None, {}, args, macc=out_t.num_elements, structs=[shape])
 
 
 def _unary_size(ctx, struct_type: str, params: dict, order: tuple[str, ...]) -> KernelCall:
@@ -204,17 +238,23 @@ def requantize(ctx) -> KernelCall:
 
 # ---- reduce and data movement -----------------------------------------------------------------
 
-def mean(ctx) -> KernelCall:
+def mean(ctx, sum_: bool = False) -> KernelCall:
+    """MEAN, and SUM (``sum_``: ck_mean_s8 with the multiplier of reduce.sum_params)."""
     (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
-        raise ModelError("MEAN needs constant axes")
+        raise ModelError(f"{ctx.op.opcode} needs constant axes")
     axes = np.asarray(a_t.data).reshape(-1).tolist()
     outer, red, inner = reduce.mean_geometry(x_t.shape, axes)
-    p = reduce.mean_params(x_t.quant.scalar_scale, x_t.quant.scalar_zero_point,
-                           out_t.quant.scalar_scale, out_t.quant.scalar_zero_point, red)
+    q = (x_t.quant.scalar_scale, x_t.quant.scalar_zero_point, out_t.quant.scalar_scale,
+         out_t.quant.scalar_zero_point)
+    p = reduce.sum_params(*q) if sum_ else reduce.mean_params(*q, red)
     fields = dict(outer=outer, reduce=red, inner=inner, **p)
     return KernelCall("ck_mean_s8_params", fields, [ctx.ptr(x_t.index), ctx.ptr(out_t.index)],
                       macc=x_t.num_elements)
+
+
+def sum_(ctx) -> KernelCall:
+    return mean(ctx, sum_=True)
 
 
 def pad(ctx) -> KernelCall:
@@ -260,5 +300,6 @@ EMITTERS = {"conv2d": conv2d, "depthwise_conv2d": depthwise_conv2d,
             "fully_connected": fully_connected, "avgpool": avgpool, "maxpool": maxpool,
             "softmax": softmax_, "add": add, "mul": mul, "unary": unary,
             "requantize": requantize, "mean": mean, "pad": pad, "concat": concat,
-            "reshape": reshape}
+            "reshape": reshape, "prelu": prelu, "minmax": minmax, "prelu_f32": minmax,
+            "sum": sum_, "squared_difference": squared_difference}
 

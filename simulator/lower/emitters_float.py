@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ModelError
-from ..reference import float_ops, reduce, shape_ops
+from ..reference import elementwise, float_ops, reduce, shape_ops
 from .kernel_call import (F32_IN, F32_OUT, ConstArray, KernelCall, bias_ptr,  # noqa: F401
                           f32_literal, i32, op_tensors)
 
@@ -126,6 +126,17 @@ def _broadcast_f32(ctx) -> KernelCall:
 add_f32 = mul_f32 = _broadcast_f32
 
 
+def sub_f32(ctx) -> KernelCall:
+    """SUB (not commutative, any 4-D broadcast): ``ck_sub_f32(&shape, act, in1, in2, out)``."""
+    (a_t, b_t), out_t = op_tensors(ctx, 2)
+    dims, s1, s2 = elementwise.broadcast4(a_t.shape, b_t.shape)
+    shape = ("ck_broadcast4", f"{ctx.prefix}_shape",
+             dict(out_dims=dims, in1_strides=s1, in2_strides=s2))
+    args = [f"&{shape[1]}", str(_f32_act(ctx)), ctx.ptr(a_t.index, F32_IN),
+            ctx.ptr(b_t.index, F32_IN), ctx.ptr(out_t.index, F32_OUT)]
+    return KernelCall(None, {}, args, macc=out_t.num_elements, structs=[shape])
+
+
 def unary_f32(ctx) -> KernelCall:
     """LOGISTIC / TANH: (size, in, out)."""
     (x_t,), out_t = op_tensors(ctx, 1)
@@ -133,10 +144,18 @@ def unary_f32(ctx) -> KernelCall:
                                  ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
 
 
+def leaky_relu_f32(ctx) -> KernelCall:
+    """(size, alpha, in, out): alpha the option's float32, as an exact C literal."""
+    (x_t,), out_t = op_tensors(ctx, 1)
+    alpha = f32_literal(ctx.op.options.get("alpha", 0.0))
+    return KernelCall(None, {}, [str(x_t.num_elements), alpha, ctx.ptr(x_t.index, F32_IN),
+                                 ctx.ptr(out_t.index, F32_OUT)], macc=x_t.num_elements)
+
+
 def mean_f32(ctx) -> KernelCall:
     (x_t, a_t), out_t = op_tensors(ctx, 2)
     if a_t is None or not a_t.is_const:
-        raise ModelError("MEAN needs constant axes")
+        raise ModelError(f"{ctx.op.opcode} needs constant axes")
     outer, red, inner = reduce.mean_geometry(x_t.shape, np.asarray(a_t.data).reshape(-1))
     args = [str(outer), str(red), str(inner), ctx.ptr(x_t.index, F32_IN),
             ctx.ptr(out_t.index, F32_OUT)]
@@ -212,8 +231,9 @@ def dequantize_f32(ctx) -> KernelCall:
 
 EMITTERS = {"conv2d_f32": conv2d_f32, "depthwise_conv2d_f32": depthwise_conv2d_f32,
             "fully_connected_f32": fully_connected_f32, "pool_f32": pool_f32,
-            "add_f32": add_f32, "mul_f32": mul_f32, "relu_f32": relu_f32,
+            "add_f32": add_f32, "mul_f32": mul_f32, "sub_f32": sub_f32, "relu_f32": relu_f32,
             "softmax_f32": softmax_f32, "logistic_f32": unary_f32, "tanh_f32": unary_f32,
+            "hard_swish_f32": unary_f32, "leaky_relu_f32": leaky_relu_f32,
             "mean_f32": mean_f32, "pad_f32": pad_f32, "concat_f32": concat_f32,
             "quantize_f32": quantize_f32,
             "dequantize_f32": dequantize_f32}

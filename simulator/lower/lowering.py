@@ -32,7 +32,7 @@ from .kernel_call import ConstArray, Declined, KernelCall
 from .planner import MemoryPlan, plan_graph
 from .fold import fold_into_call, pad_folds
 from .inplace import choose_inplace
-from .rules import SUPPORTED_OPS_DOC, Rule, op_signature, select_rule
+from .rules import INT16X8_HINT, SUPPORTED_OPS_DOC, Rule, op_signature, select_rule
 
 
 @dataclass
@@ -183,8 +183,9 @@ def _check_io(graph: Graph) -> None:
             # Name the op at the boundary: a 16x8 or uint8 model is refused at its first op.
             op = writers.get(idx) or next(iter(readers.get(idx, [])), None)
             side = "input" if idx in graph.inputs else "output"
+            hint = f"; {INT16X8_HINT}" if t.dtype == "int16" else ""
             raise ModelError(f"model {side} {t.name!r} is {t.dtype}; code generation needs int8 "
-                             f"or float32 (ops and signatures: {SUPPORTED_OPS_DOC})",
+                             f"or float32 (ops and signatures: {SUPPORTED_OPS_DOC}){hint}",
                              path=graph.source, tensor_index=idx,
                              op_index=None if op is None else op.index,
                              opcode=None if op is None else op.opcode)

@@ -97,6 +97,13 @@ def select_variants(op, dtype: str, has_dsp: bool, variant: str) -> list[Rule]:
             and r.dtype == dtype and (r.dsp is None or r.dsp == has_dsp)]
 
 
+# What an int16 tensor means and what to do: the converter's int16x8 scheme (16-bit activations,
+# 8-bit weights), which no kernel here implements bit for bit as TFLM does.
+INT16X8_HINT = ("int16 activations (TFLite's int16x8 quantization) are not supported: convert "
+                "with full-int8 quantization (supported_ops [TFLITE_BUILTINS_INT8], "
+                "inference_input_type and inference_output_type int8)")
+
+
 def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
     """The first row matching (opcode, dtype, core feature); ModelError naming what is missing.
     Variant rows (in-place kernels) are left to :func:`select_variants`."""
@@ -108,8 +115,10 @@ def select_rule(op, dtype: str, has_dsp: bool) -> Rule:
     typed = [r for r in rows if r.dtype == dtype]
     if not typed:
         have = ", ".join(sorted({r.dtype for r in rows}))
+        hint = f"; {INT16X8_HINT}" if "int16" in dtype else ""
         raise ModelError(f"no C kernel for {op.opcode} on {dtype} tensors (kernels exist for: "
-                         f"{have}; see {SUPPORTED_OPS_DOC})", op_index=op.index, opcode=op.opcode)
+                         f"{have}; see {SUPPORTED_OPS_DOC}){hint}", op_index=op.index,
+                         opcode=op.opcode)
     for r in typed:
         if r.dsp is None or r.dsp == has_dsp:
             return r

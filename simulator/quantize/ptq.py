@@ -13,8 +13,8 @@ What it produces follows the TFLite int8 quantization spec
   TANH 1/128, 0): each op's ``fixed_output`` in its reference registration;
 - ops that move bytes without requantizing share one (scale, zero point) between their
   inputs and output, as TFLM's int8 kernels require (RESHAPE, SQUEEZE, MAX_POOL_2D,
-  AVERAGE_POOL_2D, PAD, CONCATENATION: ``shared_quant``); the shared range is the union of
-  theirs;
+  AVERAGE_POOL_2D, PAD, CONCATENATION, MAXIMUM, MINIMUM: ``shared_quant``); the shared range
+  is the union of theirs, and a float constant operand is quantized with it;
 - the weight axis of each layer with weights is its registration's ``weight_axis``;
 - float model I/O becomes QUANTIZE at each input and DEQUANTIZE at each output, unless
   ``int8_io=True`` (then the int8 tensors are the graph's I/O, as in the bundled models).
@@ -150,8 +150,21 @@ def quantize_bias(b: np.ndarray, input_scale: float, w_scales: np.ndarray) -> tu
     return q.astype(np.int32), np.broadcast_to(scales, q.shape).copy()
 
 
-def _const_int8(data: np.ndarray) -> tuple[np.ndarray, float, int]:
-    scale, zp = qparams_for_range(float(np.min(data)), float(np.max(data)))
+def _shared_consts(g: Graph, act: dict) -> dict[int, tuple[float, int]]:
+    """float constants read by a SHARED_QUANT op (MAXIMUM against a constant ...): they take
+    the op's output quantization, as TFLite's converter writes them (the op moves raw bytes)."""
+    out = {}
+    for op in g.ops:
+        if op.opcode in SHARED_QUANT and op.outputs[0] in act:
+            for i in op.inputs:
+                if i >= 0 and g.tensor(i).is_const and g.tensor(i).dtype == "float32":
+                    out[i] = act[op.outputs[0]]
+    return out
+
+
+def _const_int8(data: np.ndarray, scale=None, zp=None) -> tuple[np.ndarray, float, int]:
+    if scale is None:
+        scale, zp = qparams_for_range(float(np.min(data)), float(np.max(data)))
     q = np.clip(np.round(np.asarray(data, np.float64) / scale) + zp, -128, 127)
     return q.astype(np.int8), scale, zp
 
@@ -183,9 +196,10 @@ def quantize_graph(float_graph: Graph, calibration_data, *, per_channel: bool = 
     for op in g.ops:
         if op.opcode in WEIGHT_AXIS:
             _quantize_layer(op, g, tensors, act, done, per_channel)
+    shared = _shared_consts(g, act)
     for t in tensors:
         if t.is_const and t.dtype == "float32":       # e.g. the constant operand of an ADD
-            q, scale, zp = _const_int8(t.data)
+            q, scale, zp = _const_int8(t.data, *shared.get(t.index, (None, None)))
             t.data, t.dtype, t.quant = q, "int8", QuantParams([scale], [zp])
 
     ops = [Op(op.index, op.opcode, list(op.inputs), list(op.outputs), dict(op.options))

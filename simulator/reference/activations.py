@@ -354,4 +354,4 @@ OPS = {"LOGISTIC": OpSpec(run_logistic, params=sigmoid_fields, fixed_output=(1.0
        "TANH": OpSpec(run_tanh, params=sigmoid_fields, fixed_output=(1.0 / 128, 0),
                       onnx=("Tanh",)),
        "LEAKY_RELU": OpSpec(run_leaky_relu, params=leaky_relu_fields),
-       "HARD_SWISH": OpSpec(run_hard_swish, params=hard_swish_fields)}
+       "HARD_SWISH": OpSpec(run_hard_swish, params=hard_swish_fields, onnx=("HardSwish",))}

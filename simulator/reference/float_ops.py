@@ -16,8 +16,15 @@ results are bit-identical, not merely close:
 - LOGISTIC: ``1 / (1 + ck_expf(-x))``; TANH: ``a = |x|``, ``t = ck_expf(-2a)``,
   ``y = (1 - t) / (1 + t)``, negated for ``x < 0`` (:func:`logistic_f32`, :func:`tanh_f32`).
 - MEAN: over contiguous axes viewed as ``[outer, reduce, inner]``: ``s = s + v`` in order, then
-  ``s / (float)reduce``. ADD / MUL: elementwise with NumPy broadcasting (each output element is
-  one IEEE operation, as in ``ck_add_f32_bcast``). PAD, CONCATENATION: copies.
+  ``s / (float)reduce``; SUM: ``s`` alone. ADD / MUL: elementwise with NumPy broadcasting
+  (each output element is one IEEE operation, as in ``ck_add_f32_bcast``); SUB: see
+  :func:`sub_f32` (TFLM's clamp to +-FLT_MAX). PAD, CONCATENATION: copies.
+- PRELU: ``x >= 0 ? x : x * alpha`` (alpha broadcast); LEAKY_RELU: ``x > 0 ? x : x * alpha``;
+  HARD_SWISH: ``x * min(6, max(0, x + 3)) / 6`` (:func:`prelu_f32`, :func:`leaky_relu_f32`,
+  :func:`hard_swish_f32`), as TFLM's reference kernels.
+- MAXIMUM / MINIMUM: ``a > b ? a : b`` / ``a < b ? a : b`` with NumPy broadcasting, the
+  comparison tflite-micro's maximum_minimum.cc makes (so a NaN in ``b`` propagates, one in
+  ``a`` does not; -0.0 against +0.0 gives ``b``).
 - Fused activations: ``RELU`` is ``v < 0 ? 0 : v`` (keeps -0.0 and NaN like the C code),
   ``RELU6`` then ``v > 6 ? 6 : v``, ``RELU_N1_TO_1`` likewise.
 
@@ -202,9 +209,38 @@ def tanh_f32(x) -> np.ndarray:
     return np.where(neg, -y, y).astype(F32)
 
 
-def mean_f32(x, axes, keep_dims=False) -> np.ndarray:
+def leaky_relu_f32(x, alpha) -> np.ndarray:
+    """Mirrors ``ck_leaky_relu_f32`` and TFLM's reference LeakyRelu: ``x > 0 ? x : x * alpha``
+    (alpha the option's float32; -0.0 and NaN go through the multiply)."""
+    x = np.asarray(x, F32)
+    with np.errstate(invalid="ignore", over="ignore"):        # -inf * 0, -1e38 * 1.7: as C
+        return np.where(x > F32(0), x, (x * F32(alpha)).astype(F32)).astype(F32)
+
+
+def prelu_f32(x, alpha) -> np.ndarray:
+    """Mirrors ``ck_prelu_f32`` and TFLM's float PRELU: ``x >= 0 ? x : x * alpha`` with alpha
+    broadcast against x (so -0.0 passes unchanged)."""
+    x, alpha = np.broadcast_arrays(np.asarray(x, F32), np.asarray(alpha, F32))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.where(x >= F32(0), x, (x * alpha).astype(F32)).astype(F32)
+
+
+def hard_swish_f32(x) -> np.ndarray:
+    """Mirrors ``ck_hard_swish_f32`` and TFLM's reference HardSwish:
+    ``x * min(6, max(0, x + 3)) / 6`` in that order, std::max/std::min's comparisons
+    (``0 < t ? t : 0``, then ``t < 6 ? t : 6``: a NaN ``x + 3`` becomes 0)."""
+    x = np.asarray(x, F32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = (x + F32(3)).astype(F32)
+        t = np.where(F32(0) < t, t, F32(0))
+        t = np.where(t < F32(6), t, F32(6)).astype(F32)
+        return ((x * t).astype(F32) / F32(6)).astype(F32)
+
+
+def mean_f32(x, axes, keep_dims=False, divide=True) -> np.ndarray:
     """Mirrors ``ck_mean_f32``: contiguous ``axes`` summed in index order from +0.0, then
-    divided by their element count (one float32 division)."""
+    divided by their element count (one float32 division); SUM (``ck_sum_f32``,
+    ``divide=False``) is the sum alone, in the order of TFLM's reference Reduce."""
     x = np.asarray(x, F32)
     axes = sorted({int(a) % x.ndim for a in np.ravel(axes)})
     if axes != list(range(axes[0], axes[-1] + 1)):
@@ -215,7 +251,7 @@ def mean_f32(x, axes, keep_dims=False) -> np.ndarray:
     s = np.zeros((v.shape[0], v.shape[2]), dtype=F32)
     for r in range(red):
         s = s + v[:, r, :]
-    y = (s / F32(red)).astype(F32)
+    y = (s / F32(red)).astype(F32) if divide else s
     shape = lead + ((1,) * len(axes) if keep_dims else ()) + tail
     return y.reshape(shape)
 
@@ -224,8 +260,37 @@ def add_f32(a, b, activation="NONE") -> np.ndarray:
     return apply_activation(np.asarray(a, F32) + np.asarray(b, F32), activation)
 
 
+# TFLM's float SUB clamps to its activation range even without an activation: [-FLT_MAX,
+# FLT_MAX] (CalculateActivationRange), so an infinite difference comes out as +-FLT_MAX.
+FLT_MAX = float(np.finfo(np.float32).max)
+TFLM_RANGE = {"NONE": (-FLT_MAX, FLT_MAX), "RELU": (0.0, FLT_MAX), "RELU6": (0.0, 6.0),
+              "RELU_N1_TO_1": (-1.0, 1.0)}
+
+
+def sub_f32(a, b, activation="NONE") -> np.ndarray:
+    """Mirrors ``ck_sub_f32``: ``d = a - b``, ``d < lo ? lo : d``, then ``d > hi ? hi : d``
+    over TFLM's range (std::min(std::max(d, lo), hi): NaN passes, -0.0 stays)."""
+    if activation not in TFLM_RANGE:
+        raise ModelError(f"fused activation {activation} is not supported")
+    lo, hi = (F32(v) for v in TFLM_RANGE[activation])
+    with np.errstate(invalid="ignore", over="ignore"):      # inf - inf is NaN, as in C
+        d = np.asarray(np.asarray(a, F32) - np.asarray(b, F32), F32)
+    d = np.where(d < lo, lo, d)
+    return np.where(d > hi, hi, d).astype(F32)
+
+
 def mul_f32(a, b, activation="NONE") -> np.ndarray:
     return apply_activation(np.asarray(a, F32) * np.asarray(b, F32), activation)
+
+
+def maximum_f32(a, b) -> np.ndarray:
+    a, b = np.broadcast_arrays(np.asarray(a, F32), np.asarray(b, F32))
+    return np.where(a > b, a, b)
+
+
+def minimum_f32(a, b) -> np.ndarray:
+    a, b = np.broadcast_arrays(np.asarray(a, F32), np.asarray(b, F32))
+    return np.where(a < b, a, b)
 
 
 # ---- IR adapters: fn(op, graph, inputs) -> output, inputs with a leading batch axis ----------
@@ -287,9 +352,18 @@ def run_add(op, graph, inputs):
     return add_f32(a, b, _act(op))
 
 
+def run_sub(op, graph, inputs):
+    a, b = _operands(op, graph, inputs)[:2]
+    return sub_f32(a, b, _act(op))
+
+
 def run_mul(op, graph, inputs):
     a, b = _operands(op, graph, inputs)[:2]
     return mul_f32(a, b, _act(op))
+
+
+def _binary(fn):
+    return lambda op, graph, inputs: fn(*_operands(op, graph, inputs)[:2])
 
 
 def run_reshape(op, graph, inputs):
@@ -305,6 +379,11 @@ def run_softmax(op, graph, inputs):
 def run_mean(op, graph, inputs):
     x, axes = _operands(op, graph, inputs)[:2]
     return mean_f32(x, axes, bool(op.options.get("keep_dims", False)))
+
+
+def run_sum(op, graph, inputs):
+    x, axes = _operands(op, graph, inputs)[:2]
+    return mean_f32(x, axes, bool(op.options.get("keep_dims", False)), divide=False)
 
 
 def pad_f32(x, paddings, value=0.0) -> np.ndarray:
@@ -375,12 +454,18 @@ def _arm_nan_adapter(fn):
 _HOST_OPS = {
     "CONV_2D": run_conv2d, "DEPTHWISE_CONV_2D": run_depthwise_conv2d,
     "FULLY_CONNECTED": run_fully_connected, "MAX_POOL_2D": _pool("max"),
-    "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "MUL": run_mul, "RESHAPE": run_reshape,
-    "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "PAD": run_pad,
+    "AVERAGE_POOL_2D": _pool("avg"), "ADD": run_add, "SUB": run_sub, "MUL": run_mul,
+    "RESHAPE": run_reshape,
+    "SQUEEZE": run_reshape, "SOFTMAX": run_softmax, "MEAN": run_mean, "SUM": run_sum,
+    "PAD": run_pad,
     "PADV2": run_pad, "CONCATENATION": run_concat,
     "LOGISTIC": _unary(logistic_f32), "TANH": _unary(tanh_f32),
     "RELU": _unary(lambda v: apply_activation(v, "RELU")),
     "RELU6": _unary(lambda v: apply_activation(v, "RELU6")),
+    "MAXIMUM": _binary(maximum_f32), "MINIMUM": _binary(minimum_f32),
+    "LEAKY_RELU": lambda op, graph, inputs: leaky_relu_f32(
+        _operands(op, graph, inputs)[0], op.options.get("alpha", 0.0)),
+    "HARD_SWISH": _unary(hard_swish_f32), "PRELU": _binary(prelu_f32),
 }
 OPS = {name: _arm_nan_adapter(fn) for name, fn in _HOST_OPS.items()}
 

@@ -121,3 +121,23 @@ def single(op_type, x_shape, inits=None, inputs=(), outputs=1, y_shape=None, ops
     return _model([node], inits or {}, [_io("x", list(x_shape))],
                   [_io(f"y{i}", None) for i in range(outputs)] if y_shape is None
                   else [_io("y0", list(y_shape))], opset=opset, check=y_shape is not None)
+
+
+def arithmetic(seed=3):
+    """Conv, then LeakyRelu(alpha), PRelu with a per-channel slope [C, 1, 1], HardSwish, Sub of
+    a per-channel constant, Max and Min against a scalar and against another activation."""
+    rng = np.random.default_rng(seed)
+    inits = {"w": _w(rng, 4, 2, 3, 3), "slope": _w(rng, 4, 1, 1, scale=0.3),
+             "mu": _w(rng, 1, 4, 1, 1), "lo": np.array(-0.5, np.float32),
+             "hi": np.array([1.5], np.float32)}
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("LeakyRelu", ["c"], ["l"], name="leaky", alpha=0.15),
+        helper.make_node("PRelu", ["c", "slope"], ["p"], name="prelu"),
+        helper.make_node("HardSwish", ["p"], ["h"], name="hswish"),
+        helper.make_node("Sub", ["h", "mu"], ["s"], name="sub"),
+        helper.make_node("Max", ["s", "lo"], ["m"], name="max"),
+        helper.make_node("Min", ["m", "l"], ["n"], name="min_act"),
+        helper.make_node("Min", ["n", "hi"], ["y"], name="min_const"),
+    ]
+    return _model(nodes, inits, [_io("x", [1, 2, 5, 5])], [_io("y", [1, 4, 5, 5])])

@@ -11,6 +11,7 @@ from tests.helpers import cstructs
 from tests.helpers import hostlib
 from simulator.machine import Machine
 from simulator.reference import float_ops as fo
+from tests.helpers.opmath_cases import activations
 
 SRC = ["activations/ck_logistic_f32.c", "activations/ck_tanh_f32.c", "reduce/ck_mean_f32.c",
        "shape/ck_pad_f32.c", "shape/ck_concat_f32.c", "elementwise/ck_add_f32_bcast.c",
@@ -22,15 +23,6 @@ ACTS = {"NONE": 0, "RELU": 1, "RELU6": 2, "RELU_N1_TO_1": 3}
 def same_bits(got, want):
     return np.array_equal(np.asarray(got, np.float32).view(np.uint32).reshape(-1),
                           np.asarray(want, np.float32).view(np.uint32).reshape(-1))
-
-
-def activations(seed=0, n=2001):
-    """Wide range, both saturation ends, signed zeros, denormals, exp's cut-off points."""
-    rng = np.random.default_rng(seed)
-    x = np.concatenate([rng.normal(0, 3, n), rng.uniform(-100, 100, 200),
-                        [0.0, -0.0, 1e-40, -1e-40, 1e-7, -1e-7, 43.5, 44.0, -44.0, 87.0, -87.0,
-                         88.0, -88.0, 90.0, -90.0, 1e30, -1e30]])
-    return x.astype(np.float32)
 
 
 def mean_case(seed=1):

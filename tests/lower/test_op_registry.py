@@ -40,7 +40,8 @@ def test_quantization_facts_are_tflites():
     # TFLite's quantization spec: "input and outputs must all have same scale/zero_point"
     assert ptq.SHARED_QUANT == {"RESHAPE", "SQUEEZE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD",
                                 "CONCATENATION", "TRANSPOSE", "STRIDED_SLICE", "GATHER", "PACK",
-                                "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"}
+                                "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR", "MAXIMUM",
+                                "MINIMUM"}
 
 
 @pytest.mark.parametrize("op", ["LOGISTIC", "TANH", "SOFTMAX"])
@@ -56,7 +57,7 @@ def test_onnx_supported_is_its_converter_table():
     assert onnx_reader.SUPPORTED == tuple(sorted(onnx_reader.CONVERTERS))
     one_to_one = {name: op for op, s in all_specs().items() for name in s.onnx}
     assert one_to_one == {"Relu": "RELU", "Sigmoid": "LOGISTIC", "Tanh": "TANH", "Add": "ADD",
-                          "Mul": "MUL"}
+                          "Mul": "MUL", "Sub": "SUB", "HardSwish": "HARD_SWISH"}
     assert set(one_to_one) <= set(onnx_reader.CONVERTERS)
 
 

@@ -105,7 +105,7 @@ static inline ck_status ck_pool_s8_check(const ck_pool_s8_params *p, const int8_
 }
 #endif
 
-/* ---- ADD / MUL / RELU int8 (ck_elementwise.h) ------------------------------------------- */
+/* ---- ADD / MUL / PRELU / MAXIMUM / MINIMUM / RELU int8 (ck_elementwise.h) ------------- */
 #ifdef CK_ELEMENTWISE_H
 static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
 {
@@ -121,6 +121,7 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
     return CK_OK;
 }
 
+/* ADD, SUB, SQUARED_DIFFERENCE (left_shift 7: |d| < 2^15, so d * d fits) */
 #define CK_ADD_S8_BAD(p, s, in1, in2, out)                                                    \
     (!(p) || !(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK                    \
      || (p)->left_shift < 0 || (p)->left_shift > 23 || (p)->input1_shift > 0                 \
@@ -132,6 +133,17 @@ static inline ck_status ck_broadcast4_check(const ck_broadcast4 *s)
     (!(p) || !(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK                    \
      || (p)->output_shift > 30 || (p)->output_shift < -31 || (p)->act_min < CK_S8_MIN        \
      || (p)->act_max > CK_S8_MAX || (p)->act_min > (p)->act_max)
+
+/* PRELU: both shifts within ck_requantize's range, zero points int8 */
+#define CK_PRELU_S8_BAD(p, s, in, alpha, out)                                                 \
+    (!(p) || !(in) || !(alpha) || !(out) || ck_broadcast4_check(s) != CK_OK                  \
+     || (p)->identity_shift < -31 || (p)->identity_shift > 31 || (p)->alpha_shift < -31      \
+     || (p)->alpha_shift > 31 || (p)->input_zp < CK_S8_MIN || (p)->input_zp > CK_S8_MAX     \
+     || (p)->alpha_zp < CK_S8_MIN || (p)->alpha_zp > CK_S8_MAX)
+
+/* MAXIMUM / MINIMUM, int8 and float32; float32 SUB's and PRELU's pointers and shape */
+#define CK_MINMAX_BAD(s, in1, in2, out)                                                    \
+    (!(in1) || !(in2) || !(out) || ck_broadcast4_check(s) != CK_OK)
 
 #define CK_RELU_S8_BAD(p, in, out)                                                            \
     (!(p) || !(in) || !(out) || (p)->size < 0 || (p)->shift > 30 || (p)->shift < -31          \
@@ -313,12 +325,13 @@ static inline int ck_pool_f32_bad(const ck_pool_f32_params *p)
     (!(input) || !(output) || (size) < 0                                                      \
      || ((activation) != CK_ACT_RELU && (activation) != CK_ACT_RELU6))
 
-/* LOGISTIC, TANH */
+/* LOGISTIC, TANH, LEAKY_RELU, HARD_SWISH */
 #define CK_UNARY_F32_BAD(size, input, output) (!(input) || !(output) || (size) < 0)
 
 #define CK_SOFTMAX_F32_BAD(rows, depth, beta, input, output)                                  \
     (!(input) || !(output) || (rows) < 1 || (depth) < 1 || !((beta) > 0.0f))
 
+/* MEAN, SUM */
 #define CK_MEAN_F32_BAD(outer, reduce, inner, input, output)                                  \
     (!(input) || !(output) || (outer) < 1 || (reduce) < 1 || (inner) < 1)
 
