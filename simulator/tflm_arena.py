@@ -121,12 +121,15 @@ def from_package(model_bytes: bytes) -> TflmArena | None:
 
 
 def _measure_in_child(model_bytes: bytes) -> TflmArena | None:
-    def limit():                                        # runs in the child before exec
-        resource.setrlimit(resource.RLIMIT_AS, (PACKAGE_MEMORY, PACKAGE_MEMORY))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = min(x for x in (PACKAGE_MEMORY, soft, hard) if x != resource.RLIM_INFINITY)
+
+    def limit():              # runs in the child before exec; never above what mcusim itself has
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:
         proc = subprocess.run([sys.executable, "-m", "simulator.tflm_arena"], input=model_bytes,
                               capture_output=True, timeout=PACKAGE_TIMEOUT, preexec_fn=limit)
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.SubprocessError):        # incl. TimeoutExpired: the child is killed
         return None
     if proc.returncode != 0:
         return None
