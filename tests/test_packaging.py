@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_GLOBS = ["simulator/**/*.toml", "simulator/cycles/native/*.c", "cross_kernels/include/*.h",
-              "cross_kernels/src/**/*.c", "cross_kernels/src/**/*.h", "cross_kernels/runtime/*"]
+# every file of the two packages that is not Python: a new kind of data file (a header beside the
+# native C, a library table) is checked without anyone remembering to list it here
+DATA_GLOBS = ["simulator/**/*", "cross_kernels/**/*"]
 
 
 def _installed_files():
@@ -30,7 +31,7 @@ def _installed_files():
 def test_wheel_contains_every_runtime_data_file():
     installed = _installed_files()
     wanted = {str(p.relative_to(REPO)) for g in DATA_GLOBS for p in REPO.glob(g) if p.is_file()
-              and "__pycache__" not in p.parts}
+              and "__pycache__" not in p.parts and p.suffix not in (".py", ".pyc")}
     assert wanted, "globs matched nothing: the test is broken"
     missing = sorted(wanted - installed)
     assert not missing, f"not shipped in the wheel: {missing}"
